@@ -1,0 +1,23 @@
+namespace Halon.Core;
+
+/// <summary>Every bound the core enforces, in one place. Names end with their unit.</summary>
+public static class Limits
+{
+    /// <summary>Most peers in a tracking station. Raft works with more, but bootstrap is meant for a small station.</summary>
+    public const int PeersMax = 7;
+
+    /// <summary>Most satellites one station tracks (the design asks for at least 10,000).</summary>
+    public const int SatellitesMax = 100_000;
+
+    /// <summary>Most satellite acknowledgements appended but not yet committed; further NodeUps are dropped and retried.</summary>
+    public const int PendingAcknowledgementsMax = 4_096;
+
+    /// <summary>Most log entries carried by one AppendEntries message.</summary>
+    public const int AppendEntriesEntriesMax = 256;
+
+    /// <summary>Most messages one input may produce; exceeding it is a bug in the core.</summary>
+    public const int ReadyMessagesMax = 16_384;
+
+    /// <summary>Longest hostname reported in host facts, in characters.</summary>
+    public const int HostnameLengthMax = 255;
+}

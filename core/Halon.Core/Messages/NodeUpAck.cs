@@ -1,0 +1,9 @@
+using Halon.Core.Identity;
+
+namespace Halon.Core.Messages;
+
+/// <summary>
+/// The coordinator's acknowledgement of a satellite's incarnation, sent only once it is committed. It carries the
+/// coordinator's <see cref="Epoch"/>; satellites ignore epochs older than the newest they have seen (fencing).
+/// </summary>
+public sealed record NodeUpAck(NodeId From, NodeId To, long Incarnation, long Epoch) : Message(From, To);

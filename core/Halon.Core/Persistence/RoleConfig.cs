@@ -1,0 +1,17 @@
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+
+namespace Halon.Core.Persistence;
+
+/// <summary>
+/// What the node was told to be, kept so that it resumes by itself after a restart (autoboot).
+/// </summary>
+/// <param name="Role">The node's role.</param>
+/// <param name="Peers">For a station peer, its peer set; otherwise null.</param>
+/// <param name="Station">For a satellite, the station it announces to; otherwise null.</param>
+/// <param name="Incarnation">For a satellite, bumped at every start so the coordinator acknowledges it again.</param>
+public sealed record RoleConfig(NodeRole Role, PeerSet? Peers, PeerSet? Station, long Incarnation)
+{
+    /// <summary>A node told nothing yet.</summary>
+    public static RoleConfig None { get; } = new(NodeRole.None, null, null, 0);
+}

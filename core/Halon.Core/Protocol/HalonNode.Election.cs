@@ -1,0 +1,300 @@
+using Halon.Core.Effects;
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+
+namespace Halon.Core.Protocol;
+
+/// <summary>Station peer: pre-vote, Raft election and the rules that keep a live master's lease safe.</summary>
+public sealed partial class HalonNode
+{
+    private long _electionElapsedTicks;
+    private long _electionTimeoutTicksRandomized;
+
+    /// <summary>
+    /// Tick of the last AppendEntries accepted from a master of the current term. It starts at 0 when the node starts,
+    /// so a node that has just (re)started withholds its vote for E ticks too: it may have acknowledged a master's
+    /// heartbeat just before it crashed, and forgetting that would break the lease argument.
+    /// </summary>
+    private long _leaderContactAt;
+
+    // Distinct voters of the current (pre-)election, indexed like PeerSet.Members: +1 granted, -1 refused, 0 unknown.
+    private sbyte[] _votes = Array.Empty<sbyte>();
+
+    private void TickElection()
+    {
+        _electionElapsedTicks++;
+        if (_electionElapsedTicks >= _electionTimeoutTicksRandomized)
+        {
+            BecomePreCandidate();
+        }
+    }
+
+    private void ResetElectionTimer()
+    {
+        _electionElapsedTicks = 0;
+        var e = _options.ElectionTimeoutTicks;
+        _electionTimeoutTicksRandomized = e + _random.Next(e);
+    }
+
+    /// <summary>
+    /// Whether this node must refuse to help elect anyone: it is the master, or it heard from a live master less than
+    /// E ticks ago (or started less than E ticks ago).
+    /// </summary>
+    private bool WithholdsVotes() =>
+        _state == SupervisorState.Master || _now - _leaderContactAt < _options.ElectionTimeoutTicks;
+
+    private void BecomeFollower(long term, NodeId? leader, string reason)
+    {
+        if (_state is SupervisorState.None)
+        {
+            throw new HalonInvariantException($"{Id}: becoming a follower without a supervisor");
+        }
+
+        if (term < _term)
+        {
+            throw new HalonInvariantException($"{Id}: following term {term} below the current term {_term}");
+        }
+
+        if (_state == SupervisorState.Master)
+        {
+            StepDownAsMaster(reason);
+        }
+
+        if (term > _term)
+        {
+            _term = term;
+            _votedFor = null;
+            MarkHardStateDirty();
+        }
+
+        _leader = leader;
+        ResetElectionTimer();
+        ChangeState(SupervisorState.Follower, reason);
+    }
+
+    private void BecomePreCandidate()
+    {
+        if (_state is not (SupervisorState.Follower or SupervisorState.PreCandidate or SupervisorState.Candidate))
+        {
+            throw new HalonInvariantException($"{Id}: pre-candidate from {_state}");
+        }
+
+        _leader = null;
+        ResetElectionTimer();
+        ResetVotes();
+        ChangeState(SupervisorState.PreCandidate, $"no master heard for {_electionTimeoutTicksRandomized} ticks; asking for pre-votes for term {_term + 1}");
+        if (RecordVote(Id, granted: true) == VoteResult.Won)
+        {
+            BecomeCandidate();
+            return;
+        }
+
+        BroadcastVoteRequest(_term + 1, preVote: true);
+    }
+
+    private void BecomeCandidate()
+    {
+        if (_state != SupervisorState.PreCandidate)
+        {
+            throw new HalonInvariantException($"{Id}: candidate from {_state}");
+        }
+
+        _term++;
+        _votedFor = Id;
+        MarkHardStateDirty();
+        _leader = null;
+        ResetElectionTimer();
+        ResetVotes();
+        ChangeState(SupervisorState.Candidate, $"won the pre-vote; campaigning in term {_term}");
+        if (RecordVote(Id, granted: true) == VoteResult.Won)
+        {
+            BecomeMaster();
+            return;
+        }
+
+        BroadcastVoteRequest(_term, preVote: false);
+    }
+
+    private void BroadcastVoteRequest(long term, bool preVote)
+    {
+        var peers = Peers.Members;
+        for (var i = 0; i < peers.Count; i++)
+        {
+            if (!peers[i].Equals(Id))
+            {
+                Send(new VoteRequest(Id, peers[i], ClusterId, term, LastLogIndex, LastLogTerm, preVote));
+            }
+        }
+    }
+
+    private void ResetVotes()
+    {
+        if (_votes.Length != Peers.Count)
+        {
+            _votes = new sbyte[Peers.Count];
+        }
+
+        Array.Clear(_votes);
+    }
+
+    private VoteResult RecordVote(NodeId voter, bool granted)
+    {
+        var index = Peers.IndexOf(voter);
+        if (_votes[index] == 0)
+        {
+            _votes[index] = granted ? (sbyte)1 : (sbyte)-1;
+        }
+
+        int yes = 0, no = 0;
+        foreach (var vote in _votes)
+        {
+            yes += vote > 0 ? 1 : 0;
+            no += vote < 0 ? 1 : 0;
+        }
+
+        return Quorum.Tally(_votes.Length, yes, no);
+    }
+
+    private bool LogIsUpToDate(long lastIndex, long lastTerm) =>
+        lastTerm > LastLogTerm || (lastTerm == LastLogTerm && lastIndex >= LastLogIndex);
+
+    private StepResult StepVoteRequest(VoteRequest request)
+    {
+        if (request.PreVote)
+        {
+            // A pre-vote changes nobody's term. Grant it to a campaign in a later term with a log at least as long.
+            var grant = request.Term > _term && LogIsUpToDate(request.LastLogIndex, request.LastLogTerm);
+            Send(new VoteResponse(Id, request.From, ClusterId, grant ? request.Term : _term, grant, PreVote: true));
+            return StepResult.Handled;
+        }
+
+        // The term handling in StepStationMessage has brought us to request.Term already.
+        var canVote = request.From.Equals(_votedFor) || (_votedFor is null && _leader is null);
+        var granted = canVote && LogIsUpToDate(request.LastLogIndex, request.LastLogTerm);
+        if (granted)
+        {
+            _votedFor = request.From;
+            MarkHardStateDirty();
+            ResetElectionTimer();
+        }
+
+        Send(new VoteResponse(Id, request.From, ClusterId, _term, granted, PreVote: false));
+        return StepResult.Handled;
+    }
+
+    private StepResult StepVoteResponse(VoteResponse response)
+    {
+        if (response.PreVote)
+        {
+            if (_state != SupervisorState.PreCandidate)
+            {
+                return StepResult.Dropped("pre-vote response while not pre-candidate");
+            }
+
+            if (response.Granted && response.Term != _term + 1)
+            {
+                return StepResult.Dropped($"pre-vote grant for term {response.Term}, not for {_term + 1}");
+            }
+
+            var result = RecordVote(response.From, response.Granted);
+            if (result == VoteResult.Won)
+            {
+                BecomeCandidate();
+            }
+            else if (result == VoteResult.Lost)
+            {
+                BecomeFollower(_term, null, "lost the pre-vote");
+            }
+
+            return StepResult.Handled;
+        }
+
+        if (_state != SupervisorState.Candidate || response.Term != _term)
+        {
+            return StepResult.Dropped("vote response while not a candidate of that term");
+        }
+
+        var outcome = RecordVote(response.From, response.Granted);
+        if (outcome == VoteResult.Won)
+        {
+            BecomeMaster();
+        }
+        else if (outcome == VoteResult.Lost)
+        {
+            BecomeFollower(_term, null, $"lost the election of term {_term}");
+        }
+
+        return StepResult.Handled;
+    }
+
+    /// <summary>
+    /// Common checks of station messages, then Raft's term rules, then dispatch. Messages from other stations, from
+    /// non-members or from stale terms are answered or dropped, never thrown on.
+    /// </summary>
+    private StepResult StepStationMessage(StationMessage message)
+    {
+        if (_roleConfig.Role != NodeRole.Station)
+        {
+            return StepResult.Dropped($"{message.GetType().Name} from {message.From}, but this node runs no supervisor");
+        }
+
+        var index = Peers.IndexOf(message.From);
+        if (index < 0 || message.From.Equals(Id))
+        {
+            return StepResult.Dropped($"{message.GetType().Name} from {message.From}, which is not a peer of station {ClusterId}");
+        }
+
+        if (message.ClusterId != ClusterId)
+        {
+            _peerProblem[index] = PeerProblem.DifferentCluster;
+            _peerProblemDetail[index] = message.ClusterId;
+            return StepResult.Dropped($"{message.GetType().Name} from {message.From} of station {message.ClusterId}; this is station {ClusterId}");
+        }
+
+        _peerHeardAt[index] = _now;
+        _peerProblem[index] = PeerProblem.None;
+
+        if (message.Term > _term)
+        {
+            switch (message)
+            {
+                case VoteRequest when WithholdsVotes():
+                    return StepResult.Dropped($"vote request for term {message.Term} from {message.From} while a master's lease may hold");
+                case VoteRequest { PreVote: true }:
+                case VoteResponse { PreVote: true, Granted: true }:
+                    break;
+                case AppendEntries:
+                    BecomeFollower(message.Term, message.From, $"master {message.From} of term {message.Term}");
+                    break;
+                default:
+                    BecomeFollower(message.Term, null, $"{message.GetType().Name} from {message.From} carries term {message.Term}");
+                    break;
+            }
+        }
+        else if (message.Term < _term)
+        {
+            switch (message)
+            {
+                case AppendEntries append:
+                    // Tell a stale master about the newer term so it steps down.
+                    Send(new AppendEntriesResponse(Id, append.From, ClusterId, _term, false, 0, 0, append.LeaderTick));
+                    return StepResult.Dropped($"AppendEntries of stale term {message.Term} from {message.From}");
+                case VoteRequest request:
+                    Send(new VoteResponse(Id, request.From, ClusterId, _term, false, request.PreVote));
+                    return StepResult.Dropped($"vote request of stale term {message.Term} from {message.From}");
+                default:
+                    return StepResult.Dropped($"{message.GetType().Name} of stale term {message.Term} from {message.From}");
+            }
+        }
+
+        TryLeaveQuorumWait();
+        return message switch
+        {
+            VoteRequest request => StepVoteRequest(request),
+            VoteResponse response => StepVoteResponse(response),
+            AppendEntries append => StepAppendEntries(append),
+            AppendEntriesResponse response => StepAppendEntriesResponse(response),
+            _ => StepResult.Dropped($"unknown station message {message.GetType().Name}"),
+        };
+    }
+}

@@ -1,0 +1,285 @@
+using Halon.Core.Effects;
+using Halon.Core.Messages;
+using Halon.Core.Persistence;
+
+namespace Halon.Core.Protocol;
+
+/// <summary>Station peer: the master's replication, commit and lease; the follower's side of AppendEntries.</summary>
+public sealed partial class HalonNode
+{
+    /// <summary>Sentinel for "never acknowledged", far enough from long.MinValue that subtraction cannot overflow.</summary>
+    private const long NeverTick = long.MinValue / 4;
+
+    // Master only, indexed like PeerSet.Members. _matchIndex[i] ≤ LastLogIndex; _nextIndex[i] > _matchIndex[i];
+    // _ackTick[i] is the newest LeaderTick that peer i echoed in this term (≤ _now).
+    private long[] _nextIndex = Array.Empty<long>();
+    private long[] _matchIndex = Array.Empty<long>();
+    private long[] _ackTick = Array.Empty<long>();
+    private readonly long[] _scratch = new long[Limits.PeersMax];
+    private long _termStartIndex;
+    private long _becameMasterAt;
+    private long _lastHeartbeatAt;
+
+    /// <summary>Epoch of the coordinator on the master this follower last heard from (0: none running).</summary>
+    private long _leaderCoordinatorEpoch;
+
+    private int SelfIndex => Peers.IndexOf(Id);
+
+    private void BecomeMaster()
+    {
+        if (_state != SupervisorState.Candidate)
+        {
+            throw new HalonInvariantException($"{Id}: master from {_state}");
+        }
+
+        var count = Peers.Count;
+        _leader = Id;
+        _nextIndex = new long[count];
+        _matchIndex = new long[count];
+        _ackTick = new long[count];
+        Array.Fill(_nextIndex, LastLogIndex + 1);
+        Array.Fill(_ackTick, NeverTick);
+        _becameMasterAt = _now;
+        _pendingAcknowledgements.Clear();
+        ChangeState(SupervisorState.Master, $"won the election of term {_term}");
+        Emit(new BecameMaster(_term));
+        _termStartIndex = LastLogIndex + 1;
+        AppendToLog(new LogEntry(_termStartIndex, _term, NoOpCommand.Instance));
+        BroadcastAppend();
+        MaybeCommit();
+        MaybeStartCoordinator();
+    }
+
+    private void StepDownAsMaster(string reason)
+    {
+        StopCoordinator($"mastership of term {_term} lost: {reason}");
+        _coordinatorRestartAt = -1;
+        _pendingAcknowledgements.Clear();
+    }
+
+    private void TickMaster()
+    {
+        var leaseStart = LeaseStartTick();
+        if (_coordinatorRunning && _now - leaseStart >= _options.LeaseTicks)
+        {
+            StopCoordinator($"lease lapsed: no majority acknowledged a heartbeat in the last {_options.LeaseTicks} ticks");
+        }
+
+        if (_now - Math.Max(leaseStart, _becameMasterAt) >= _options.ElectionTimeoutTicks)
+        {
+            BecomeFollower(_term, null, $"check-quorum: no majority answered within {_options.ElectionTimeoutTicks} ticks");
+            return;
+        }
+
+        if (_now - _lastHeartbeatAt >= _options.HeartbeatIntervalTicks)
+        {
+            BroadcastAppend();
+        }
+
+        MaybeStartCoordinator();
+    }
+
+    /// <summary>The tick of the newest heartbeat a majority (this node included) has acknowledged.</summary>
+    private long LeaseStartTick()
+    {
+        var count = _ackTick.Length;
+        var values = _scratch.AsSpan(0, count);
+        var self = SelfIndex;
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = i == self ? _now : _ackTick[i];
+        }
+
+        return Quorum.MajorityValue(values);
+    }
+
+    private bool LeaseHolds => _state == SupervisorState.Master && _now - LeaseStartTick() < _options.LeaseTicks;
+
+    private void BroadcastAppend()
+    {
+        var peers = Peers.Members;
+        for (var i = 0; i < peers.Count; i++)
+        {
+            if (!peers[i].Equals(Id))
+            {
+                SendAppend(i);
+            }
+        }
+
+        _lastHeartbeatAt = _now;
+    }
+
+    private void SendAppend(int peer)
+    {
+        var previousIndex = _nextIndex[peer] - 1;
+        var count = (int)Math.Min(LastLogIndex - previousIndex, Limits.AppendEntriesEntriesMax);
+        IReadOnlyList<LogEntry> entries = count <= 0 ? s_noEntries : _log.GetRange((int)previousIndex, count).ToArray();
+        Send(new AppendEntries(Id, Peers.Members[peer], ClusterId, _term, previousIndex, TermAt(previousIndex), entries, _commitIndex, _now, CoordinatorEpoch));
+        // Optimistic: assume delivery. A loss shows up as a rejection that resets _nextIndex.
+        _nextIndex[peer] = previousIndex + Math.Max(count, 0) + 1;
+    }
+
+    private void MaybeCommit()
+    {
+        if (_state != SupervisorState.Master)
+        {
+            return;
+        }
+
+        var count = _matchIndex.Length;
+        var values = _scratch.AsSpan(0, count);
+        var self = SelfIndex;
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = i == self ? LastLogIndex : _matchIndex[i];
+        }
+
+        var majorityIndex = Quorum.MajorityValue(values);
+        // Raft commits only entries of its own term by counting; earlier ones commit with them (§5.4.2).
+        if (majorityIndex > _commitIndex && TermAt(majorityIndex) == _term)
+        {
+            AdvanceCommit(majorityIndex);
+        }
+    }
+
+    private void AdvanceCommit(long index)
+    {
+        var from = _commitIndex;
+        _commitIndex = index;
+        MarkHardStateDirty();
+        Emit(new EntriesCommitted(from, index));
+        ApplyCommitted();
+    }
+
+    private StepResult StepAppendEntries(AppendEntries append)
+    {
+        if (_state == SupervisorState.Master)
+        {
+            throw new HalonInvariantException($"{Id}: two masters in term {_term}: this node and {append.From}");
+        }
+
+        if (!EntriesAreWellFormed(append))
+        {
+            return StepResult.Dropped($"malformed AppendEntries from {append.From}");
+        }
+
+        if (_state != SupervisorState.Follower || !append.From.Equals(_leader))
+        {
+            BecomeFollower(_term, append.From, $"master {append.From} of term {_term}");
+        }
+
+        _leaderContactAt = _now;
+        _electionElapsedTicks = 0;
+        _leaderCoordinatorEpoch = append.CoordinatorEpoch;
+
+        if (append.PrevLogIndex > LastLogIndex)
+        {
+            Reply(append, false, 0, LastLogIndex);
+            return StepResult.Handled;
+        }
+
+        if (append.PrevLogIndex >= _commitIndex && TermAt(append.PrevLogIndex) != append.PrevLogTerm)
+        {
+            Reply(append, false, 0, ConflictHint(append.PrevLogIndex));
+            return StepResult.Handled;
+        }
+
+        foreach (var entry in append.Entries)
+        {
+            if (entry.Index <= _commitIndex)
+            {
+                continue; // Committed entries match by the Log Matching property; nothing to do.
+            }
+
+            if (entry.Index <= LastLogIndex)
+            {
+                if (TermAt(entry.Index) == entry.Term)
+                {
+                    continue;
+                }
+
+                TruncateLogFrom(entry.Index);
+            }
+
+            AppendToLog(entry);
+        }
+
+        var lastNew = append.PrevLogIndex + append.Entries.Count;
+        var commit = Math.Min(append.LeaderCommit, lastNew);
+        if (commit > _commitIndex)
+        {
+            AdvanceCommit(commit);
+        }
+
+        Reply(append, true, lastNew, 0);
+        return StepResult.Handled;
+    }
+
+    private void Reply(AppendEntries append, bool success, long matchIndex, long rejectHint) =>
+        Send(new AppendEntriesResponse(Id, append.From, ClusterId, _term, success, matchIndex, rejectHint, append.LeaderTick));
+
+    /// <summary>An index below the conflicting term's first entry (never below the commit index) to retry from.</summary>
+    private long ConflictHint(long index)
+    {
+        var conflictTerm = TermAt(index);
+        var hint = index - 1;
+        while (hint > _commitIndex && TermAt(hint) == conflictTerm)
+        {
+            hint--;
+        }
+
+        return hint;
+    }
+
+    private static bool EntriesAreWellFormed(AppendEntries append)
+    {
+        if (append.PrevLogIndex < 0 || append.PrevLogTerm < 0 || append.LeaderCommit < 0 || append.Entries.Count > Limits.AppendEntriesEntriesMax)
+        {
+            return false;
+        }
+
+        var previousTerm = append.PrevLogTerm;
+        for (var i = 0; i < append.Entries.Count; i++)
+        {
+            var entry = append.Entries[i];
+            if (entry is null || entry.Command is null || entry.Index != append.PrevLogIndex + i + 1 || entry.Term < previousTerm || entry.Term > append.Term)
+            {
+                return false;
+            }
+
+            previousTerm = entry.Term;
+        }
+
+        return true;
+    }
+
+    private StepResult StepAppendEntriesResponse(AppendEntriesResponse response)
+    {
+        if (_state != SupervisorState.Master)
+        {
+            return StepResult.Dropped($"AppendEntries response from {response.From}, but this node is not the master");
+        }
+
+        if (response.LeaderTick > _now || response.MatchIndex > LastLogIndex || response.MatchIndex < 0 || response.RejectHint < 0)
+        {
+            return StepResult.Dropped($"AppendEntries response from {response.From} with impossible fields");
+        }
+
+        var peer = Peers.IndexOf(response.From);
+        _ackTick[peer] = Math.Max(_ackTick[peer], response.LeaderTick);
+        if (response.Success)
+        {
+            _matchIndex[peer] = Math.Max(_matchIndex[peer], response.MatchIndex);
+            _nextIndex[peer] = Math.Max(_nextIndex[peer], _matchIndex[peer] + 1);
+            MaybeCommit();
+        }
+        else
+        {
+            _nextIndex[peer] = Math.Max(Math.Min(response.RejectHint, LastLogIndex) + 1, _matchIndex[peer] + 1);
+            SendAppend(peer);
+        }
+
+        MaybeStartCoordinator();
+        return StepResult.Handled;
+    }
+}

@@ -1,0 +1,146 @@
+using Halon.Core.Effects;
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+using Halon.Core.Persistence;
+
+namespace Halon.Core.Protocol;
+
+/// <summary>Satellite: the announcer that sends NodeUp until the coordinator acknowledges this incarnation.</summary>
+public sealed partial class HalonNode
+{
+    private long _nextAnnounceAt;
+    private int _announceBackoffTicks;
+    private int _announceCursor;
+    private NodeId? _announceHint;
+    private bool _announceAcknowledged;
+    private long _highestEpochSeen;
+    private long _acknowledgedEpoch;
+    private NodeId? _acknowledgedBy;
+    private long _announcementsSent;
+
+    private PeerSet Station => _roleConfig.Station ?? throw new HalonInvariantException($"{Id} has no station");
+
+    /// <summary>
+    /// Makes this node a satellite of <paramref name="station"/>. Repeating it is a no-op; a station peer, or a
+    /// satellite of another station, refuses with a message naming both.
+    /// </summary>
+    public CommandResult BecomeSatellite(PeerSet station)
+    {
+        ArgumentNullException.ThrowIfNull(station);
+        CommandResult result;
+        if (_roleConfig.Role == NodeRole.Satellite)
+        {
+            result = Station.Equals(station)
+                ? CommandResult.AlreadyDone($"{Id} is already a satellite of station {station.ClusterId} ({station})")
+                : CommandResult.Refused($"{Id} is already a satellite of station {Station.ClusterId} ({Station}); refusing to announce to station {station.ClusterId} ({station})");
+        }
+        else if (_roleConfig.Role == NodeRole.Station)
+        {
+            result = CommandResult.Refused($"{Id} is a peer of station {ClusterId} ({Peers}); refusing to become a satellite of station {station.ClusterId} ({station})");
+        }
+        else
+        {
+            _roleConfig = new RoleConfig(NodeRole.Satellite, null, station, 1);
+            _roleDirty = true;
+            StartAnnouncer($"bootstrapped as a satellite of station {station.ClusterId} ({station})");
+            result = CommandResult.Done($"{Id} is now a satellite of station {station.ClusterId} ({station}), announcing incarnation 1");
+        }
+
+        CheckInvariants();
+        return result;
+    }
+
+    private void StartAnnouncer(string reason)
+    {
+        _announceAcknowledged = false;
+        _announceHint = null;
+        _announceCursor = Station.IndexOf(Id) >= 0 ? 0 : (int)((uint)Id.GetHashCode() % (uint)Station.Count);
+        _announceBackoffTicks = _options.AnnounceBackoffTicksMin;
+        Emit(new RoleAssigned(NodeRole.Satellite, $"{reason}; incarnation {_roleConfig.Incarnation}"));
+        Announce();
+    }
+
+    private void TickAnnouncer()
+    {
+        if (!_announceAcknowledged && _now >= _nextAnnounceAt)
+        {
+            Announce();
+        }
+    }
+
+    private void Announce()
+    {
+        var station = Station.Members;
+        NodeId target;
+        if (_announceHint is not null)
+        {
+            target = _announceHint;
+            _announceHint = null; // Use a hint once: a master that died must not trap the announcer.
+        }
+        else
+        {
+            target = station[_announceCursor % station.Count];
+            _announceCursor = (_announceCursor + 1) % station.Count;
+        }
+
+        Send(new NodeUp(Id, target, _roleConfig.Incarnation, _hostFacts));
+        _announcementsSent++;
+        _nextAnnounceAt = _now + _announceBackoffTicks + _random.Next((_announceBackoffTicks / 2) + 1);
+        _announceBackoffTicks = Math.Min(_announceBackoffTicks * 2, _options.AnnounceBackoffTicksMax);
+    }
+
+    private StepResult StepNodeUpRedirect(NodeUpRedirect redirect)
+    {
+        if (_roleConfig.Role != NodeRole.Satellite || !Station.Contains(redirect.From))
+        {
+            return StepResult.Dropped($"NodeUp redirect from {redirect.From}, which is not this satellite's station");
+        }
+
+        if (_announceAcknowledged)
+        {
+            return StepResult.Dropped("NodeUp redirect after acknowledgement");
+        }
+
+        if (redirect.Leader is not null && Station.Contains(redirect.Leader))
+        {
+            _announceHint = redirect.Leader;
+            if (!redirect.Leader.Equals(redirect.From))
+            {
+                // Follow a fresh hint promptly, with the back-off reset; the master itself said "not ready" otherwise.
+                _announceBackoffTicks = _options.AnnounceBackoffTicksMin;
+                _nextAnnounceAt = Math.Min(_nextAnnounceAt, _now + 1);
+            }
+        }
+
+        return StepResult.Handled;
+    }
+
+    private StepResult StepNodeUpAck(NodeUpAck ack)
+    {
+        if (_roleConfig.Role != NodeRole.Satellite || !Station.Contains(ack.From))
+        {
+            return StepResult.Dropped($"NodeUp acknowledgement from {ack.From}, which is not this satellite's station");
+        }
+
+        if (ack.Epoch < _highestEpochSeen)
+        {
+            return StepResult.Dropped($"acknowledgement of epoch {ack.Epoch} fenced: epoch {_highestEpochSeen} was seen already");
+        }
+
+        _highestEpochSeen = ack.Epoch;
+        if (ack.Incarnation != _roleConfig.Incarnation)
+        {
+            return StepResult.Dropped($"acknowledgement of incarnation {ack.Incarnation}; this is incarnation {_roleConfig.Incarnation}");
+        }
+
+        if (!_announceAcknowledged)
+        {
+            _announceAcknowledged = true;
+            _acknowledgedEpoch = ack.Epoch;
+            _acknowledgedBy = ack.From;
+            Emit(new AnnouncementAcknowledged(ack.Incarnation, ack.Epoch, ack.From));
+        }
+
+        return StepResult.Handled;
+    }
+}

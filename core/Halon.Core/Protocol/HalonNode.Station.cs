@@ -1,0 +1,248 @@
+using Halon.Core.Effects;
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+using Halon.Core.Persistence;
+
+namespace Halon.Core.Protocol;
+
+/// <summary>Station peer: commands, peer probes and the quorum wait.</summary>
+public sealed partial class HalonNode
+{
+    private SupervisorState _state = SupervisorState.None;
+    private NodeId? _leader;
+    private long _nextProbeAt;
+
+    // Per peer, indexed like PeerSet.Members. _peerHeardAt is the tick of the last evidence that the peer runs a
+    // supervisor of this station (long.MinValue: never). _peerProblem says why it does not count, when it does not.
+    private long[] _peerHeardAt = Array.Empty<long>();
+    private PeerProblem[] _peerProblem = Array.Empty<PeerProblem>();
+    private string[] _peerProblemDetail = Array.Empty<string>();
+    private SupervisorState[] _peerReportedState = Array.Empty<SupervisorState>();
+
+    private PeerSet Peers => _roleConfig.Peers ?? throw new HalonInvariantException($"{Id} has no peer set");
+
+    private string ClusterId => _roleConfig.Peers?.ClusterId ?? string.Empty;
+
+    /// <summary>
+    /// Makes this node a station peer of <paramref name="peers"/>. Repeating it with the same set is a no-op; a node
+    /// already in another peer set, or already a satellite, refuses with a message naming both.
+    /// </summary>
+    public CommandResult BecomeStationPeer(PeerSet peers)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        CommandResult result;
+        if (!peers.Contains(Id))
+        {
+            result = CommandResult.Refused($"{Id} is not in the peer set {peers}; a station peer must be one of its own peers");
+        }
+        else if (_roleConfig.Role == NodeRole.Station)
+        {
+            result = Peers.Equals(peers)
+                ? CommandResult.AlreadyDone($"{Id} is already a peer of station {ClusterId} ({Peers})")
+                : CommandResult.Refused($"{Id} is already a peer of station {ClusterId} ({Peers}); refusing to join station {peers.ClusterId} ({peers})");
+        }
+        else if (_roleConfig.Role == NodeRole.Satellite)
+        {
+            result = CommandResult.Refused($"{Id} is a satellite of station {_roleConfig.Station!.ClusterId} ({_roleConfig.Station}); refusing to become a peer of station {peers.ClusterId} ({peers})");
+        }
+        else
+        {
+            _roleConfig = new RoleConfig(NodeRole.Station, peers, null, 0);
+            _roleDirty = true;
+            StartSupervisor($"bootstrapped as a peer of station {peers.ClusterId} ({peers})");
+            result = CommandResult.Done($"{Id} is now a peer of station {peers.ClusterId} ({peers})");
+        }
+
+        CheckInvariants();
+        return result;
+    }
+
+    /// <summary>
+    /// The transport reports that <paramref name="peer"/> cannot be reached, so status can say why it is missing.
+    /// </summary>
+    public void ReportUnreachable(NodeId peer, PeerProblem problem, string detail)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        if (_roleConfig.Role != NodeRole.Station)
+        {
+            return;
+        }
+
+        var index = Peers.IndexOf(peer);
+        if (index < 0 || peer.Equals(Id))
+        {
+            return;
+        }
+
+        _peerProblem[index] = problem;
+        _peerProblemDetail[index] = detail ?? string.Empty;
+    }
+
+    private void StartSupervisor(string reason)
+    {
+        var peers = Peers;
+        _peerHeardAt = new long[peers.Count];
+        Array.Fill(_peerHeardAt, long.MinValue);
+        _peerProblem = new PeerProblem[peers.Count];
+        Array.Fill(_peerProblem, PeerProblem.NoReply);
+        _peerProblemDetail = new string[peers.Count];
+        Array.Fill(_peerProblemDetail, string.Empty);
+        _peerReportedState = new SupervisorState[peers.Count];
+        var self = peers.IndexOf(Id);
+        _peerHeardAt[self] = long.MaxValue;
+        _peerProblem[self] = PeerProblem.None;
+        Emit(new RoleAssigned(NodeRole.Station, reason));
+        ChangeState(SupervisorState.WaitingForQuorum, reason);
+        _nextProbeAt = _now;
+        ProbePeers();
+        TryLeaveQuorumWait();
+    }
+
+    private void ProbePeers()
+    {
+        var peers = Peers.Members;
+        for (var i = 0; i < peers.Count; i++)
+        {
+            if (!peers[i].Equals(Id))
+            {
+                Send(new PeerProbe(Id, peers[i], ClusterId, _term));
+            }
+        }
+
+        _nextProbeAt = _now + (_state == SupervisorState.WaitingForQuorum ? _options.QuorumProbeIntervalTicks : _options.PeerProbeIntervalTicks);
+    }
+
+    private void TickStation()
+    {
+        if (_now >= _nextProbeAt)
+        {
+            ProbePeers();
+        }
+
+        switch (_state)
+        {
+            case SupervisorState.WaitingForQuorum:
+                TryLeaveQuorumWait();
+                break;
+            case SupervisorState.Follower:
+            case SupervisorState.PreCandidate:
+            case SupervisorState.Candidate:
+                TickElection();
+                break;
+            case SupervisorState.Master:
+                TickMaster();
+                break;
+            case SupervisorState.None:
+            default:
+                throw new HalonInvariantException($"{Id}: station peer in supervisor state {_state}");
+        }
+    }
+
+    /// <summary>Counts the peers (this node included) that answered as supervisors of this station recently.</summary>
+    private int PeersWithSupervisor()
+    {
+        var count = 0;
+        for (var i = 0; i < _peerHeardAt.Length; i++)
+        {
+            if (_peerHeardAt[i] != long.MinValue && _now - _peerHeardAt[i] <= _options.PeerReachableTicks)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private void TryLeaveQuorumWait()
+    {
+        if (_state != SupervisorState.WaitingForQuorum)
+        {
+            return;
+        }
+
+        var present = PeersWithSupervisor();
+        if (present >= Peers.Majority)
+        {
+            BecomeFollower(_term, null, $"quorum reached: {present} of {Peers.Count} supervisors answer");
+        }
+    }
+
+    /// <summary>Records that the peer at <paramref name="index"/> showed it runs a supervisor of this station.</summary>
+    private void NotePeerSupervisor(int index, SupervisorState reported)
+    {
+        _peerHeardAt[index] = _now;
+        _peerProblem[index] = PeerProblem.None;
+        _peerProblemDetail[index] = string.Empty;
+        _peerReportedState[index] = reported;
+    }
+
+    private StepResult StepPeerProbe(PeerProbe probe)
+    {
+        Send(new PeerProbeReply(Id, probe.From, _roleConfig.Role, ClusterId, _state, _term, _leader));
+        if (_roleConfig.Role != NodeRole.Station)
+        {
+            return StepResult.Handled;
+        }
+
+        var index = Peers.IndexOf(probe.From);
+        if (index < 0)
+        {
+            return StepResult.Handled;
+        }
+
+        if (probe.ClusterId == ClusterId)
+        {
+            NotePeerSupervisor(index, _peerReportedState[index] == SupervisorState.None ? SupervisorState.WaitingForQuorum : _peerReportedState[index]);
+            TryLeaveQuorumWait();
+        }
+        else
+        {
+            _peerProblem[index] = PeerProblem.DifferentCluster;
+            _peerProblemDetail[index] = probe.ClusterId;
+        }
+
+        return StepResult.Handled;
+    }
+
+    private StepResult StepPeerProbeReply(PeerProbeReply reply)
+    {
+        if (_roleConfig.Role != NodeRole.Station)
+        {
+            return StepResult.Dropped("probe reply to a node that is not a station peer");
+        }
+
+        var index = Peers.IndexOf(reply.From);
+        if (index < 0)
+        {
+            return StepResult.Dropped($"probe reply from {reply.From}, which is not in the peer set");
+        }
+
+        if (reply.Role == NodeRole.Station && reply.ResponderClusterId == ClusterId)
+        {
+            NotePeerSupervisor(index, reply.State);
+            TryLeaveQuorumWait();
+        }
+        else if (reply.Role == NodeRole.Station)
+        {
+            _peerProblem[index] = PeerProblem.DifferentCluster;
+            _peerProblemDetail[index] = reply.ResponderClusterId;
+        }
+        else
+        {
+            _peerProblem[index] = PeerProblem.NoSupervisor;
+            _peerProblemDetail[index] = reply.Role == NodeRole.Satellite ? "it is a satellite" : "no supervisor yet";
+        }
+
+        return StepResult.Handled;
+    }
+
+    private void ChangeState(SupervisorState to, string reason)
+    {
+        var from = _state;
+        _state = to;
+        if (from != to)
+        {
+            Emit(new SupervisorStateChanged(from, to, _term, reason));
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using Halon.Core.Status;
+
+namespace Halon.Core.Protocol;
+
+/// <summary>Status: what <c>halonctl status</c> shows.</summary>
+public sealed partial class HalonNode
+{
+    /// <summary>The node's status now.</summary>
+    public NodeStatus GetStatus()
+    {
+        var role = _roleConfig.Role;
+        return new NodeStatus(
+            Id.Value,
+            NodeStatus.RoleText(role),
+            role == NodeRole.Station ? ClusterId : _roleConfig.Station?.ClusterId,
+            _term,
+            NodeStatus.StateText(_state),
+            _leader?.Value,
+            CoordinatorView(),
+            role == NodeRole.Station ? PeerViews() : Array.Empty<PeerStatus>(),
+            role == NodeRole.Station ? SatelliteViews() : Array.Empty<SatelliteStatus>(),
+            role == NodeRole.Satellite
+                ? new AnnouncerStatus(Station.ToString(), _roleConfig.Incarnation, _announceAcknowledged, _acknowledgedEpoch, _acknowledgedBy?.Value, _announcementsSent)
+                : null,
+            _commitIndex,
+            LastLogIndex,
+            _now);
+    }
+
+    private CoordinatorInfo? CoordinatorView()
+    {
+        if (_coordinatorRunning)
+        {
+            return new CoordinatorInfo(Id.Value, _term);
+        }
+
+        return _state == SupervisorState.Follower && _leader is not null && _leaderCoordinatorEpoch > 0
+            ? new CoordinatorInfo(_leader.Value, _leaderCoordinatorEpoch)
+            : null;
+    }
+
+    private List<PeerStatus> PeerViews()
+    {
+        var members = Peers.Members;
+        var views = new List<PeerStatus>(members.Count);
+        for (var i = 0; i < members.Count; i++)
+        {
+            if (members[i].Equals(Id))
+            {
+                views.Add(new PeerStatus(Id.Value, true, NodeStatus.StateText(_state), 0));
+                continue;
+            }
+
+            var heard = _peerHeardAt[i];
+            var ago = heard == long.MinValue ? -1 : _now - heard;
+            var reachable = heard != long.MinValue && ago <= _options.PeerReachableTicks && _peerProblem[i] == PeerProblem.None;
+            var state = reachable ? ReportedStateText(i) : ProblemText(i, heard);
+            views.Add(new PeerStatus(members[i].Value, reachable, state, ago));
+        }
+
+        return views;
+    }
+
+    private string ReportedStateText(int peer)
+    {
+        if (_state == SupervisorState.Master)
+        {
+            return "follower";
+        }
+
+        if (Peers.Members[peer].Equals(_leader))
+        {
+            return "master";
+        }
+
+        return _peerReportedState[peer] == SupervisorState.None ? "supervisor" : NodeStatus.StateText(_peerReportedState[peer]);
+    }
+
+    private string ProblemText(int peer, long heard) => _peerProblem[peer] switch
+    {
+        PeerProblem.ConnectionRefused => string.IsNullOrEmpty(_peerProblemDetail[peer]) ? "connection refused" : _peerProblemDetail[peer],
+        PeerProblem.NoSupervisor => string.IsNullOrEmpty(_peerProblemDetail[peer]) ? "no supervisor yet" : _peerProblemDetail[peer],
+        PeerProblem.DifferentCluster => $"different cluster {_peerProblemDetail[peer]}",
+        PeerProblem.AuthenticationFailed => "authentication failed",
+        _ => heard == long.MinValue ? "no reply" : $"no reply for {_now - heard} ticks",
+    };
+
+    private List<SatelliteStatus> SatelliteViews()
+    {
+        var views = new List<SatelliteStatus>(_satellites.Count + _pendingAcknowledgements.Count);
+        foreach (var (node, record) in _satellites)
+        {
+            views.Add(new SatelliteStatus(node.Value, true, record.Incarnation, record.Facts.Hostname));
+        }
+
+        foreach (var (node, incarnation) in _pendingAcknowledgements)
+        {
+            if (!_satellites.ContainsKey(node))
+            {
+                views.Add(new SatelliteStatus(node.Value, false, incarnation, string.Empty));
+            }
+        }
+
+        views.Sort((a, b) => string.CompareOrdinal(a.Node, b.Node));
+        return views;
+    }
+}

@@ -1,0 +1,304 @@
+using Halon.Core.Effects;
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+using Halon.Core.Persistence;
+
+namespace Halon.Core.Protocol;
+
+/// <summary>
+/// One node's protocol: a deterministic state machine in the style of etcd-io/raft's RawNode. Inputs are
+/// <see cref="Tick"/>, <see cref="Step"/> and the operator commands; outputs accumulate in a <see cref="Ready"/>
+/// batch that the host persists, acts on and sends, then acknowledges with <see cref="Advance"/>. The node reads no
+/// clock, owns no thread and draws chance only from the <see cref="IRandomSource"/> it is given.
+/// </summary>
+public sealed partial class HalonNode
+{
+    private static readonly IReadOnlyList<LogEntry> s_noEntries = Array.Empty<LogEntry>();
+
+    private readonly ProtocolOptions _options;
+    private readonly IRandomSource _random;
+    private readonly HostFacts _hostFacts;
+    private readonly List<Message> _outbox = new();
+    private readonly List<Effect> _effects = new();
+
+    /// <summary>Ticks since this incarnation of the node started. Volatile: a restart begins again at 0.</summary>
+    private long _now;
+
+    // Persisted state. _term never decreases; _votedFor is the vote cast in _term; _commitIndex never decreases and
+    // never exceeds the last log index.
+    private long _term;
+    private NodeId? _votedFor;
+    private long _commitIndex;
+    private RoleConfig _roleConfig;
+    private readonly List<LogEntry> _log = new();
+
+    // Dirty flags for the next Ready. _unstableFromIndex is long.MaxValue when no entry needs persisting.
+    private bool _hardStateDirty;
+    private bool _roleDirty;
+    private long _unstableFromIndex = long.MaxValue;
+
+    /// <summary>Creates a node with nothing persisted (a fresh <c>halond</c> in listen mode).</summary>
+    public HalonNode(NodeId id, ProtocolOptions options, IRandomSource random, HostFacts hostFacts)
+        : this(id, options, random, hostFacts, PersistentState.Empty)
+    {
+    }
+
+    /// <summary>
+    /// Creates a node from what it persisted before (autoboot). A station peer resumes its supervisor; a satellite
+    /// takes the next incarnation and announces again. Throws <see cref="ArgumentException"/> when the persisted
+    /// state is inconsistent, so the host refuses to start instead of guessing.
+    /// </summary>
+    public HalonNode(NodeId id, ProtocolOptions options, IRandomSource random, HostFacts hostFacts, PersistentState persisted)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentNullException.ThrowIfNull(hostFacts);
+        ArgumentNullException.ThrowIfNull(persisted);
+        options.Validate();
+        if (!hostFacts.IsValid)
+        {
+            throw new ArgumentException($"host facts are out of bounds: {hostFacts}", nameof(hostFacts));
+        }
+
+        Id = id;
+        _options = options;
+        _random = random;
+        _hostFacts = hostFacts;
+        _roleConfig = RoleConfig.None;
+        Restore(persisted);
+        CheckInvariants();
+    }
+
+    /// <summary>This node's id.</summary>
+    public NodeId Id { get; }
+
+    /// <summary>The node's role.</summary>
+    public NodeRole Role => _roleConfig.Role;
+
+    /// <summary>The current term.</summary>
+    public long Term => _term;
+
+    /// <summary>The supervisor's state (<see cref="SupervisorState.None"/> unless a station peer).</summary>
+    public SupervisorState State => _state;
+
+    /// <summary>The master this node believes in, if any.</summary>
+    public NodeId? Leader => _leader;
+
+    /// <summary>Ticks since this incarnation started.</summary>
+    public long Now => _now;
+
+    /// <summary>The commit index.</summary>
+    public long CommitIndex => _commitIndex;
+
+    /// <summary>The last log index (0 when empty).</summary>
+    public long LastLogIndex => _log.Count;
+
+    /// <summary>Whether the coordinator runs here now.</summary>
+    public bool CoordinatorRunning => _coordinatorRunning;
+
+    /// <summary>The epoch of the coordinator running here, or 0.</summary>
+    public long CoordinatorEpoch => _coordinatorRunning ? _term : 0;
+
+    /// <summary>The options in force.</summary>
+    public ProtocolOptions Options => _options;
+
+    /// <summary>The station's satellites as applied from committed entries.</summary>
+    public IReadOnlyDictionary<NodeId, SatelliteRecord> Satellites => _satellites;
+
+    /// <summary>The replicated log, for checkers and tests.</summary>
+    public IReadOnlyList<LogEntry> Log => _log;
+
+    /// <summary>Whether outputs are waiting for the host.</summary>
+    public bool HasReady => _hardStateDirty || _roleDirty || _unstableFromIndex != long.MaxValue || _outbox.Count > 0 || _effects.Count > 0;
+
+    /// <summary>The pending outputs. Valid until <see cref="Advance"/>.</summary>
+    public Ready GetReady()
+    {
+        IReadOnlyList<LogEntry> entries = s_noEntries;
+        long from = 0;
+        if (_unstableFromIndex != long.MaxValue)
+        {
+            from = _unstableFromIndex;
+            var start = (int)(from - 1);
+            entries = start >= _log.Count ? s_noEntries : _log.GetRange(start, _log.Count - start).ToArray();
+        }
+
+        return new Ready(
+            _hardStateDirty ? new HardState(_term, _votedFor, _commitIndex) : null,
+            _roleDirty ? _roleConfig : null,
+            from,
+            entries,
+            _outbox,
+            _effects);
+    }
+
+    /// <summary>Tells the node that the last <see cref="GetReady"/> batch was persisted, acted on and sent.</summary>
+    public void Advance()
+    {
+        _hardStateDirty = false;
+        _roleDirty = false;
+        _unstableFromIndex = long.MaxValue;
+        _outbox.Clear();
+        _effects.Clear();
+    }
+
+    /// <summary>Logical time passes by one tick.</summary>
+    public void Tick()
+    {
+        _now++;
+        switch (_roleConfig.Role)
+        {
+            case NodeRole.Station:
+                TickStation();
+                break;
+            case NodeRole.Satellite:
+                TickAnnouncer();
+                break;
+            case NodeRole.None:
+                break;
+            default:
+                throw new HalonInvariantException($"unknown role {_roleConfig.Role}");
+        }
+
+        CheckInvariants();
+    }
+
+    /// <summary>A message arrived. Bad or stale messages are dropped with a reason, never thrown on.</summary>
+    public StepResult Step(Message message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        StepResult result;
+        if (!message.To.Equals(Id))
+        {
+            result = StepResult.Dropped($"addressed to {message.To}, not to {Id}");
+        }
+        else
+        {
+            result = message switch
+            {
+                PeerProbe probe => StepPeerProbe(probe),
+                PeerProbeReply reply => StepPeerProbeReply(reply),
+                StationMessage station => StepStationMessage(station),
+                NodeUp nodeUp => StepNodeUp(nodeUp),
+                NodeUpAck ack => StepNodeUpAck(ack),
+                NodeUpRedirect redirect => StepNodeUpRedirect(redirect),
+                _ => StepResult.Dropped($"unknown message type {message.GetType().Name}"),
+            };
+        }
+
+        CheckInvariants();
+        return result;
+    }
+
+    private void Send(Message message)
+    {
+        _outbox.Add(message);
+    }
+
+    private void Emit(Effect effect)
+    {
+        _effects.Add(effect);
+    }
+
+    private void MarkHardStateDirty()
+    {
+        _hardStateDirty = true;
+    }
+
+    private void Restore(PersistentState persisted)
+    {
+        ValidatePersisted(persisted);
+        _term = persisted.HardState.Term;
+        _votedFor = persisted.HardState.VotedFor;
+        _log.AddRange(persisted.Log);
+        _commitIndex = persisted.HardState.CommitIndex;
+        _roleConfig = persisted.Role;
+        ApplyCommitted();
+        switch (_roleConfig.Role)
+        {
+            case NodeRole.Station:
+                StartSupervisor("resumed from persisted state");
+                break;
+            case NodeRole.Satellite:
+                _roleConfig = _roleConfig with { Incarnation = _roleConfig.Incarnation + 1 };
+                _roleDirty = true;
+                StartAnnouncer("resumed from persisted state");
+                break;
+            case NodeRole.None:
+                break;
+            default:
+                throw new ArgumentException($"persisted role {_roleConfig.Role} is unknown");
+        }
+    }
+
+    private void ValidatePersisted(PersistentState persisted)
+    {
+        var hard = persisted.HardState;
+        if (hard.Term < 0 || hard.CommitIndex < 0)
+        {
+            throw new ArgumentException($"persisted term {hard.Term} or commit index {hard.CommitIndex} is negative");
+        }
+
+        if (hard.CommitIndex > persisted.Log.Count)
+        {
+            throw new ArgumentException($"persisted commit index {hard.CommitIndex} is beyond the persisted log ({persisted.Log.Count} entries): the log lost committed entries");
+        }
+
+        long previousTerm = 0;
+        for (var i = 0; i < persisted.Log.Count; i++)
+        {
+            var entry = persisted.Log[i];
+            if (entry.Index != i + 1)
+            {
+                throw new ArgumentException($"persisted log entry {i + 1} has index {entry.Index}: the log has a gap");
+            }
+
+            if (entry.Term < previousTerm || entry.Term > hard.Term)
+            {
+                throw new ArgumentException($"persisted log entry {entry.Index} has term {entry.Term}, outside [{previousTerm}, {hard.Term}]");
+            }
+
+            previousTerm = entry.Term;
+        }
+
+        var role = persisted.Role;
+        if (role.Role == NodeRole.Station && (role.Peers is null || !role.Peers.Contains(Id)))
+        {
+            throw new ArgumentException($"persisted station role of {Id} has no peer set containing it");
+        }
+
+        if (role.Role == NodeRole.Satellite && (role.Station is null || role.Incarnation < 1))
+        {
+            throw new ArgumentException($"persisted satellite role of {Id} has no station or no incarnation");
+        }
+    }
+
+    private LogEntry? EntryAt(long index) => index >= 1 && index <= _log.Count ? _log[(int)(index - 1)] : null;
+
+    private long TermAt(long index) => index == 0 ? 0 : EntryAt(index)?.Term ?? -1;
+
+    private long LastLogTerm => _log.Count == 0 ? 0 : _log[^1].Term;
+
+    private void AppendToLog(LogEntry entry)
+    {
+        if (entry.Index != _log.Count + 1)
+        {
+            throw new HalonInvariantException($"{Id}: appending index {entry.Index} after {_log.Count}");
+        }
+
+        _log.Add(entry);
+        _unstableFromIndex = Math.Min(_unstableFromIndex, entry.Index);
+    }
+
+    private void TruncateLogFrom(long index)
+    {
+        if (index <= _commitIndex)
+        {
+            throw new HalonInvariantException($"{Id}: truncating committed entry {index} (commit {_commitIndex})");
+        }
+
+        _log.RemoveRange((int)(index - 1), _log.Count - (int)(index - 1));
+        _unstableFromIndex = Math.Min(_unstableFromIndex, index);
+    }
+}

@@ -1,0 +1,14 @@
+namespace Halon.Core.Protocol;
+
+/// <summary>
+/// What became of one input message. A dropped message is not an error of the core: it is logged by the host and
+/// counted by the simulator.
+/// </summary>
+public readonly record struct StepResult(bool Accepted, string? DropReason)
+{
+    /// <summary>The message was handled.</summary>
+    public static StepResult Handled => new(true, null);
+
+    /// <summary>The message was dropped for <paramref name="reason"/>.</summary>
+    public static StepResult Dropped(string reason) => new(false, reason);
+}

@@ -1,0 +1,76 @@
+namespace Halon.Core;
+
+/// <summary>
+/// Timers of the protocol, in ticks. The daemon ticks every <c>10 ms</c>; the simulator's tick is the same unit of
+/// logical time. Validate with <see cref="Validate"/>; the node refuses options that break the lease argument.
+/// </summary>
+public sealed record ProtocolOptions
+{
+    /// <summary>The defaults used by halond, the simulator and Coyote.</summary>
+    public static ProtocolOptions Default { get; } = new();
+
+    /// <summary>The master sends AppendEntries (a heartbeat when empty) this often.</summary>
+    public int HeartbeatIntervalTicks { get; init; } = 1;
+
+    /// <summary>
+    /// The minimum election timeout E. Followers campaign after a random timeout in [E, 2E-1] without hearing from a
+    /// master, grant no (pre-)vote within E of hearing from one, and a master steps down if a majority has not
+    /// answered within E (check-quorum).
+    /// </summary>
+    public int ElectionTimeoutTicks { get; init; } = 15;
+
+    /// <summary>
+    /// The stated clock-drift bound ρ: over any interval, one node's tick count is at most ρ times another's (plus one
+    /// tick of granularity). Halon's original used 1.1.
+    /// </summary>
+    public double ClockDriftFactor { get; init; } = 1.1;
+
+    /// <summary>How often a station peer probes its peers while waiting for quorum.</summary>
+    public int QuorumProbeIntervalTicks { get; init; } = 2;
+
+    /// <summary>How often a station peer probes its peers once quorum has been seen, to keep status fresh.</summary>
+    public int PeerProbeIntervalTicks { get; init; } = 10;
+
+    /// <summary>A peer counts as reachable, and as evidence towards quorum, if heard from within this many ticks.</summary>
+    public int PeerReachableTicks { get; init; } = 30;
+
+    /// <summary>A satellite's first retry interval; it doubles up to <see cref="AnnounceBackoffTicksMax"/>.</summary>
+    public int AnnounceBackoffTicksMin { get; init; } = 2;
+
+    /// <summary>A satellite's longest retry interval (plus up to half of it again as jitter).</summary>
+    public int AnnounceBackoffTicksMax { get; init; } = 32;
+
+    /// <summary>Ticks the supervisor waits before restarting a crashed coordinator.</summary>
+    public int CoordinatorRestartDelayTicks { get; init; } = 1;
+
+    /// <summary>
+    /// The master's lease L, derived: L = floor((E − 2) / ρ). A master times its lease from the tick at which it sent
+    /// the heartbeat that a majority has since acknowledged, and stops its coordinator at that tick + L. A follower
+    /// that acknowledged it grants no vote until E of its own ticks have passed, which takes longer in real time than
+    /// L ticks of the master, whatever their drift within ρ. docs/protocol.md has the argument in full.
+    /// </summary>
+    public int LeaseTicks => (int)Math.Floor((ElectionTimeoutTicks - 2) / ClockDriftFactor);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that is out of range.</summary>
+    public void Validate()
+    {
+        Require(HeartbeatIntervalTicks >= 1, $"{nameof(HeartbeatIntervalTicks)} must be at least 1 (is {HeartbeatIntervalTicks})");
+        Require(ElectionTimeoutTicks >= 5, $"{nameof(ElectionTimeoutTicks)} must be at least 5 (is {ElectionTimeoutTicks})");
+        Require(ClockDriftFactor is >= 1.0 and <= 2.0, $"{nameof(ClockDriftFactor)} must be in [1, 2] (is {ClockDriftFactor})");
+        Require(LeaseTicks > HeartbeatIntervalTicks, $"the lease ({LeaseTicks} ticks) must be longer than the heartbeat interval ({HeartbeatIntervalTicks} ticks); raise {nameof(ElectionTimeoutTicks)}");
+        Require(QuorumProbeIntervalTicks >= 1, $"{nameof(QuorumProbeIntervalTicks)} must be at least 1");
+        Require(PeerProbeIntervalTicks >= QuorumProbeIntervalTicks, $"{nameof(PeerProbeIntervalTicks)} must be at least {nameof(QuorumProbeIntervalTicks)}");
+        Require(PeerReachableTicks > PeerProbeIntervalTicks, $"{nameof(PeerReachableTicks)} must exceed {nameof(PeerProbeIntervalTicks)}");
+        Require(AnnounceBackoffTicksMin >= 1, $"{nameof(AnnounceBackoffTicksMin)} must be at least 1");
+        Require(AnnounceBackoffTicksMax >= AnnounceBackoffTicksMin, $"{nameof(AnnounceBackoffTicksMax)} must be at least {nameof(AnnounceBackoffTicksMin)}");
+        Require(CoordinatorRestartDelayTicks >= 0, $"{nameof(CoordinatorRestartDelayTicks)} must not be negative");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+namespace Halon.Core.Status;
+
+/// <summary>
+/// A node's status, with the fields of <c>halonctl status --json</c>. <see cref="State"/> is one of
+/// <c>waiting-for-quorum</c>, <c>follower</c>, <c>candidate</c>, <c>master</c>, or <c>none</c> on a node that runs no
+/// supervisor.
+/// </summary>
+public sealed record NodeStatus(
+    string Node,
+    string Role,
+    string? ClusterId,
+    long Term,
+    string State,
+    string? Leader,
+    CoordinatorInfo? Coordinator,
+    IReadOnlyList<PeerStatus> Peers,
+    IReadOnlyList<SatelliteStatus> Satellites,
+    AnnouncerStatus? Announcer,
+    long CommitIndex,
+    long LastLogIndex,
+    long Ticks)
+{
+    /// <summary>The text of a <see cref="NodeRole"/> in status.</summary>
+    public static string RoleText(NodeRole role) => role switch
+    {
+        NodeRole.Station => "station",
+        NodeRole.Satellite => "satellite",
+        _ => "none",
+    };
+
+    /// <summary>The text of a <see cref="SupervisorState"/> in status; a pre-candidate shows as a candidate.</summary>
+    public static string StateText(SupervisorState state) => state switch
+    {
+        SupervisorState.WaitingForQuorum => "waiting-for-quorum",
+        SupervisorState.Follower => "follower",
+        SupervisorState.PreCandidate => "candidate",
+        SupervisorState.Candidate => "candidate",
+        SupervisorState.Master => "master",
+        _ => "none",
+    };
+
+    /// <summary>The peers that do not count towards quorum, with why: <c>A:9070 connection refused; B:9070 no supervisor yet</c>.</summary>
+    public string MissingSummary() =>
+        string.Join("; ", Peers.Where(p => !p.Reachable).Select(p => $"{p.Node} {p.State}"));
+}
