@@ -20,6 +20,24 @@ public sealed class NodeId : IEquatable<NodeId>, IComparable<NodeId>
     /// <summary>The <c>host:port</c> text.</summary>
     public string Value { get; }
 
+    /// <summary>
+    /// A hash of the text that is the same in every process (FNV-1a), unlike <see cref="GetHashCode"/>, which .NET
+    /// randomises per process. Use it wherever the value can influence protocol behaviour.
+    /// </summary>
+    public ulong StableHash
+    {
+        get
+        {
+            var hash = 14695981039346656037UL;
+            foreach (var c in Value)
+            {
+                hash = (hash ^ c) * 1099511628211UL;
+            }
+
+            return hash;
+        }
+    }
+
     /// <summary>Parses <c>host:port</c>, or throws <see cref="FormatException"/> saying what is wrong.</summary>
     public static NodeId Parse(string text)
     {

@@ -93,6 +93,12 @@ public sealed partial class HalonNode
         return Quorum.MajorityValue(values);
     }
 
+    /// <summary>
+    /// The tick (of this node's clock) at which the master's lease ends, or 0 when not master. A coordinator has
+    /// authority only before it; a host that stalls must catch up on ticks before acting again.
+    /// </summary>
+    public long LeaseEndTick => _state == SupervisorState.Master ? LeaseStartTick() + _options.LeaseTicks : 0;
+
     private bool LeaseHolds => _state == SupervisorState.Master && _now - LeaseStartTick() < _options.LeaseTicks;
 
     private void BroadcastAppend()

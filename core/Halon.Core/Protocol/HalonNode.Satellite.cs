@@ -18,6 +18,12 @@ public sealed partial class HalonNode
     private NodeId? _acknowledgedBy;
     private long _announcementsSent;
 
+    /// <summary>Whether this satellite's current incarnation has been acknowledged.</summary>
+    public bool AnnouncementAcknowledged => _announceAcknowledged;
+
+    /// <summary>This satellite's incarnation (0 unless a satellite).</summary>
+    public long Incarnation => _roleConfig.Incarnation;
+
     private PeerSet Station => _roleConfig.Station ?? throw new HalonInvariantException($"{Id} has no station");
 
     /// <summary>
@@ -54,7 +60,7 @@ public sealed partial class HalonNode
     {
         _announceAcknowledged = false;
         _announceHint = null;
-        _announceCursor = Station.IndexOf(Id) >= 0 ? 0 : (int)((uint)Id.GetHashCode() % (uint)Station.Count);
+        _announceCursor = Station.IndexOf(Id) >= 0 ? 0 : (int)(Id.StableHash % (ulong)Station.Count);
         _announceBackoffTicks = _options.AnnounceBackoffTicksMin;
         Emit(new RoleAssigned(NodeRole.Satellite, $"{reason}; incarnation {_roleConfig.Incarnation}"));
         Announce();

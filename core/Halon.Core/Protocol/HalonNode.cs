@@ -212,6 +212,16 @@ public sealed partial class HalonNode
         _term = persisted.HardState.Term;
         _votedFor = persisted.HardState.VotedFor;
         _log.AddRange(persisted.Log);
+        if (LastLogTerm > _term)
+        {
+            // The host writes entries before the hard state, so a write torn between the two leaves entries of a
+            // term the hard state never recorded. Adopting that term is safe: no vote in it was ever persisted, so
+            // none was ever sent.
+            _term = LastLogTerm;
+            _votedFor = null;
+            _hardStateDirty = true;
+        }
+
         _commitIndex = persisted.HardState.CommitIndex;
         _roleConfig = persisted.Role;
         ApplyCommitted();
@@ -254,9 +264,9 @@ public sealed partial class HalonNode
                 throw new ArgumentException($"persisted log entry {i + 1} has index {entry.Index}: the log has a gap");
             }
 
-            if (entry.Term < previousTerm || entry.Term > hard.Term)
+            if (entry.Term < previousTerm || entry.Term < 1)
             {
-                throw new ArgumentException($"persisted log entry {entry.Index} has term {entry.Term}, outside [{previousTerm}, {hard.Term}]");
+                throw new ArgumentException($"persisted log entry {entry.Index} has term {entry.Term}, below the term {previousTerm} of the entry before it");
             }
 
             previousTerm = entry.Term;

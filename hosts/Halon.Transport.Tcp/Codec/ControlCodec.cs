@@ -1,0 +1,236 @@
+using Google.Protobuf;
+using Halon.Core;
+using Halon.Core.Identity;
+using Halon.Core.Protocol;
+using Halon.Core.Status;
+using W = Halon.Transport.Tcp.Wire;
+
+namespace Halon.Transport.Tcp.Codec;
+
+/// <summary>
+/// The control RPC: <c>ControlRequest</c> frames from halonctl and <c>ControlResponse</c> frames back. A status answer
+/// is split into chunks of at most <see cref="WireProtocol.StatusChunkSatellitesMax"/> satellites so that no frame
+/// approaches <see cref="WireProtocol.FrameBytesMax"/>, whatever the station's size.
+/// </summary>
+internal static class ControlCodec
+{
+    public static W.ControlRequest ToRequest(ulong requestId, ControlCommand command)
+    {
+        var request = new W.ControlRequest { RequestId = requestId };
+        switch (command)
+        {
+            case BootstrapStationCommand station:
+                request.BootstrapStation = new W.BootstrapStation();
+                request.BootstrapStation.Peers.AddRange(station.Peers.Members.Select(m => m.Value));
+                break;
+            case BootstrapSatelliteCommand satellite:
+                request.BootstrapSatellite = new W.BootstrapSatellite();
+                request.BootstrapSatellite.Station.AddRange(satellite.Station.Members.Select(m => m.Value));
+                break;
+            case GetStatusCommand:
+                request.GetStatus = new W.GetStatus();
+                break;
+            default:
+                throw new ArgumentException($"command {command.GetType().Name} has no wire form", nameof(command));
+        }
+
+        return request;
+    }
+
+    /// <summary>Decodes a request frame; throws <see cref="WireFormatException"/> only.</summary>
+    public static (ulong RequestId, ControlCommand Command) DecodeRequest(ReadOnlySpan<byte> payload)
+    {
+        var request = Parse(W.ControlRequest.Parser, payload, "control request");
+        ControlCommand command = request.BodyCase switch
+        {
+            W.ControlRequest.BodyOneofCase.BootstrapStation => new BootstrapStationCommand(WireCheck.PeerSet(request.BootstrapStation.Peers, "bootstrap_station.peers")),
+            W.ControlRequest.BodyOneofCase.BootstrapSatellite => new BootstrapSatelliteCommand(WireCheck.PeerSet(request.BootstrapSatellite.Station, "bootstrap_satellite.station")),
+            W.ControlRequest.BodyOneofCase.GetStatus => GetStatusCommand.Instance,
+            W.ControlRequest.BodyOneofCase.None => throw new WireFormatException("the control request carries no command"),
+            _ => throw new WireFormatException($"control command kind {(int)request.BodyCase} is unknown"),
+        };
+        return (request.RequestId, command);
+    }
+
+    public static W.ControlResponse ToResponse(ulong requestId, CommandResult result) => new()
+    {
+        RequestId = requestId,
+        CommandResult = new W.CommandResult { Succeeded = result.Succeeded, Changed = result.Changed, Message = result.Message },
+    };
+
+    public static W.ControlResponse ToError(ulong requestId, string message) => new()
+    {
+        RequestId = requestId,
+        Error = new W.ControlError { Message = message },
+    };
+
+    /// <summary>The frames of one status answer: satellite chunks, the last one carrying the header.</summary>
+    public static List<W.ControlResponse> ToStatusResponses(ulong requestId, NodeStatus status)
+    {
+        var responses = new List<W.ControlResponse>();
+        var satellites = status.Satellites;
+        var offset = 0;
+        do
+        {
+            var chunk = new W.StatusChunk();
+            var end = Math.Min(offset + WireProtocol.StatusChunkSatellitesMax, satellites.Count);
+            for (var i = offset; i < end; i++)
+            {
+                var s = satellites[i];
+                chunk.Satellites.Add(new W.SatelliteStatus { Node = s.Node, Acknowledged = s.Acknowledged, Incarnation = s.Incarnation, Hostname = s.Hostname });
+            }
+
+            offset = end;
+            if (offset >= satellites.Count)
+            {
+                chunk.Header = ToHeader(status);
+            }
+
+            responses.Add(new W.ControlResponse { RequestId = requestId, StatusChunk = chunk });
+        }
+        while (offset < satellites.Count);
+
+        return responses;
+    }
+
+    /// <summary>Decodes a response frame; throws <see cref="WireFormatException"/> only.</summary>
+    public static W.ControlResponse DecodeResponse(ReadOnlySpan<byte> payload)
+    {
+        var response = Parse(W.ControlResponse.Parser, payload, "control response");
+        switch (response.BodyCase)
+        {
+            case W.ControlResponse.BodyOneofCase.CommandResult:
+                WireCheck.Text(response.CommandResult.Message, WireProtocol.TextLengthMax, "command_result.message");
+                break;
+            case W.ControlResponse.BodyOneofCase.StatusChunk:
+                WireCheck.Count(response.StatusChunk.Satellites.Count, WireProtocol.StatusChunkSatellitesMax, "status_chunk.satellites");
+                break;
+            case W.ControlResponse.BodyOneofCase.Error:
+                WireCheck.Text(response.Error.Message, WireProtocol.TextLengthMax, "error.message");
+                break;
+            case W.ControlResponse.BodyOneofCase.None:
+                throw new WireFormatException("the control response carries no answer");
+            default:
+                throw new WireFormatException($"control answer kind {(int)response.BodyCase} is unknown");
+        }
+
+        return response;
+    }
+
+    public static CommandResult FromWire(W.CommandResult result) => new(result.Succeeded, result.Changed, result.Message);
+
+    public static SatelliteStatus FromWire(W.SatelliteStatus s) => new(
+        WireCheck.Text(s.Node, NodeId.LengthMax, "satellite.node"),
+        s.Acknowledged,
+        WireCheck.NonNegative(s.Incarnation, "satellite.incarnation"),
+        WireCheck.Text(s.Hostname, Limits.HostnameLengthMax, "satellite.hostname"));
+
+    /// <summary>Assembles a status from its header and the satellites of all chunks.</summary>
+    public static NodeStatus FromWire(W.StatusHeader header, List<SatelliteStatus> satellites)
+    {
+        if (header.SatellitesTotal != satellites.Count)
+        {
+            throw new WireFormatException($"the status announced {header.SatellitesTotal} satellites but carried {satellites.Count}");
+        }
+
+        WireCheck.Count(header.Peers.Count, Limits.PeersMax, "status.peers");
+        var peers = header.Peers
+            .Select(p => new PeerStatus(
+                WireCheck.Text(p.Node, NodeId.LengthMax, "peer.node"),
+                p.Reachable,
+                WireCheck.Text(p.State, WireProtocol.TextLengthMax, "peer.state"),
+                p.LastHeardTicksAgo))
+            .ToArray();
+        var coordinator = header.Coordinator is null
+            ? null
+            : new CoordinatorInfo(WireCheck.Text(header.Coordinator.Node, NodeId.LengthMax, "coordinator.node"), WireCheck.NonNegative(header.Coordinator.Epoch, "coordinator.epoch"));
+        var announcer = header.Announcer is null
+            ? null
+            : new AnnouncerStatus(
+                WireCheck.Text(header.Announcer.Station, WireProtocol.TextLengthMax, "announcer.station"),
+                WireCheck.NonNegative(header.Announcer.Incarnation, "announcer.incarnation"),
+                header.Announcer.Acknowledged,
+                WireCheck.NonNegative(header.Announcer.Epoch, "announcer.epoch"),
+                header.Announcer.HasAcknowledgedBy ? WireCheck.Text(header.Announcer.AcknowledgedBy, NodeId.LengthMax, "announcer.acknowledged_by") : null,
+                WireCheck.NonNegative(header.Announcer.AnnouncementsSent, "announcer.announcements_sent"));
+        return new NodeStatus(
+            WireCheck.Text(header.Node, NodeId.LengthMax, "status.node"),
+            WireCheck.Text(header.Role, WireProtocol.TextLengthMax, "status.role"),
+            header.HasClusterId ? WireCheck.ClusterId(header.ClusterId, "status.cluster_id", allowEmpty: true) : null,
+            WireCheck.NonNegative(header.Term, "status.term"),
+            WireCheck.Text(header.State, WireProtocol.TextLengthMax, "status.state"),
+            header.HasLeader ? WireCheck.Text(header.Leader, NodeId.LengthMax, "status.leader") : null,
+            coordinator,
+            peers,
+            satellites,
+            announcer,
+            WireCheck.NonNegative(header.CommitIndex, "status.commit_index"),
+            WireCheck.NonNegative(header.LastLogIndex, "status.last_log_index"),
+            WireCheck.NonNegative(header.Ticks, "status.ticks"));
+    }
+
+    private static W.StatusHeader ToHeader(NodeStatus status)
+    {
+        var header = new W.StatusHeader
+        {
+            Node = status.Node,
+            Role = status.Role,
+            Term = status.Term,
+            State = status.State,
+            CommitIndex = status.CommitIndex,
+            LastLogIndex = status.LastLogIndex,
+            Ticks = status.Ticks,
+            SatellitesTotal = status.Satellites.Count,
+        };
+        if (status.ClusterId is not null)
+        {
+            header.ClusterId = status.ClusterId;
+        }
+
+        if (status.Leader is not null)
+        {
+            header.Leader = status.Leader;
+        }
+
+        if (status.Coordinator is not null)
+        {
+            header.Coordinator = new W.CoordinatorInfo { Node = status.Coordinator.Node, Epoch = status.Coordinator.Epoch };
+        }
+
+        foreach (var p in status.Peers)
+        {
+            header.Peers.Add(new W.PeerStatus { Node = p.Node, Reachable = p.Reachable, State = p.State, LastHeardTicksAgo = p.LastHeardTicksAgo });
+        }
+
+        if (status.Announcer is { } a)
+        {
+            header.Announcer = new W.AnnouncerStatus
+            {
+                Station = a.Station,
+                Incarnation = a.Incarnation,
+                Acknowledged = a.Acknowledged,
+                Epoch = a.Epoch,
+                AnnouncementsSent = a.AnnouncementsSent,
+            };
+            if (a.AcknowledgedBy is not null)
+            {
+                header.Announcer.AcknowledgedBy = a.AcknowledgedBy;
+            }
+        }
+
+        return header;
+    }
+
+    internal static T Parse<T>(MessageParser<T> parser, ReadOnlySpan<byte> payload, string what)
+        where T : IMessage<T>
+    {
+        try
+        {
+            return parser.ParseFrom(payload);
+        }
+        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException or InvalidOperationException)
+        {
+            throw new WireFormatException($"not a valid {what}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,289 @@
+using Google.Protobuf;
+using Halon.Core;
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+using Halon.Core.Persistence;
+using W = Halon.Transport.Tcp.Wire;
+
+namespace Halon.Transport.Tcp;
+
+/// <summary>
+/// Maps every core <see cref="Message"/> to and from the payload of one peer-connection frame (a protobuf
+/// <c>Envelope</c>). Decoding validates every field and reports any problem as a <see cref="WireFormatException"/>.
+/// </summary>
+public static class MessageCodec
+{
+    /// <summary>The payload of a keepalive frame.</summary>
+    internal static byte[] KeepalivePayload { get; } = new W.Envelope { Keepalive = new W.Keepalive() }.ToByteArray();
+
+    /// <summary>Encodes <paramref name="message"/> as a frame payload.</summary>
+    public static byte[] Encode(Message message) => ToEnvelope(message).ToByteArray();
+
+    /// <summary>
+    /// Decodes a frame payload. Returns null for a keepalive frame, which carries no message. Throws
+    /// <see cref="WireFormatException"/>, and nothing else, when the payload is not a valid message.
+    /// </summary>
+    public static Message? Decode(ReadOnlySpan<byte> payload)
+    {
+        W.Envelope envelope;
+        try
+        {
+            envelope = W.Envelope.Parser.ParseFrom(payload);
+        }
+        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException or InvalidOperationException)
+        {
+            throw new WireFormatException($"not a valid envelope: {e.Message}", e);
+        }
+
+        return FromEnvelope(envelope);
+    }
+
+    internal static W.Envelope ToEnvelope(Message message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var envelope = new W.Envelope { From = message.From.Value, To = message.To.Value };
+        switch (message)
+        {
+            case PeerProbe probe:
+                envelope.PeerProbe = new W.PeerProbe { ClusterId = probe.ClusterId, Term = probe.Term };
+                break;
+            case PeerProbeReply reply:
+                envelope.PeerProbeReply = new W.PeerProbeReply
+                {
+                    Role = (W.Role)reply.Role,
+                    ResponderClusterId = reply.ResponderClusterId,
+                    State = (W.SupervisorState)reply.State,
+                    Term = reply.Term,
+                };
+                if (reply.Leader is not null)
+                {
+                    envelope.PeerProbeReply.Leader = reply.Leader.Value;
+                }
+
+                break;
+            case VoteRequest request:
+                envelope.VoteRequest = new W.VoteRequest
+                {
+                    ClusterId = request.ClusterId,
+                    Term = request.Term,
+                    LastLogIndex = request.LastLogIndex,
+                    LastLogTerm = request.LastLogTerm,
+                    PreVote = request.PreVote,
+                };
+                break;
+            case VoteResponse response:
+                envelope.VoteResponse = new W.VoteResponse { ClusterId = response.ClusterId, Term = response.Term, Granted = response.Granted, PreVote = response.PreVote };
+                break;
+            case AppendEntries append:
+                envelope.AppendEntries = ToWire(append);
+                break;
+            case AppendEntriesResponse response:
+                envelope.AppendEntriesResponse = new W.AppendEntriesResponse
+                {
+                    ClusterId = response.ClusterId,
+                    Term = response.Term,
+                    Success = response.Success,
+                    MatchIndex = response.MatchIndex,
+                    RejectHint = response.RejectHint,
+                    LeaderTick = response.LeaderTick,
+                };
+                break;
+            case NodeUp nodeUp:
+                envelope.NodeUp = new W.NodeUp { Incarnation = nodeUp.Incarnation, Facts = ToWire(nodeUp.Facts) };
+                break;
+            case NodeUpAck ack:
+                envelope.NodeUpAck = new W.NodeUpAck { Incarnation = ack.Incarnation, Epoch = ack.Epoch };
+                break;
+            case NodeUpRedirect redirect:
+                envelope.NodeUpRedirect = new W.NodeUpRedirect { Term = redirect.Term };
+                if (redirect.Leader is not null)
+                {
+                    envelope.NodeUpRedirect.Leader = redirect.Leader.Value;
+                }
+
+                break;
+            default:
+                throw new ArgumentException($"message type {message.GetType().Name} has no wire form", nameof(message));
+        }
+
+        return envelope;
+    }
+
+    internal static Message? FromEnvelope(W.Envelope envelope)
+    {
+        if (envelope.BodyCase == W.Envelope.BodyOneofCase.Keepalive)
+        {
+            return null;
+        }
+
+        var from = WireCheck.NodeId(envelope.From, "from");
+        var to = WireCheck.NodeId(envelope.To, "to");
+        return envelope.BodyCase switch
+        {
+            W.Envelope.BodyOneofCase.PeerProbe => new PeerProbe(
+                from,
+                to,
+                WireCheck.ClusterId(envelope.PeerProbe.ClusterId, "peer_probe.cluster_id", allowEmpty: false),
+                WireCheck.NonNegative(envelope.PeerProbe.Term, "peer_probe.term")),
+            W.Envelope.BodyOneofCase.PeerProbeReply => FromWire(from, to, envelope.PeerProbeReply),
+            W.Envelope.BodyOneofCase.VoteRequest => new VoteRequest(
+                from,
+                to,
+                WireCheck.ClusterId(envelope.VoteRequest.ClusterId, "vote_request.cluster_id", allowEmpty: false),
+                WireCheck.NonNegative(envelope.VoteRequest.Term, "vote_request.term"),
+                WireCheck.NonNegative(envelope.VoteRequest.LastLogIndex, "vote_request.last_log_index"),
+                WireCheck.NonNegative(envelope.VoteRequest.LastLogTerm, "vote_request.last_log_term"),
+                envelope.VoteRequest.PreVote),
+            W.Envelope.BodyOneofCase.VoteResponse => new VoteResponse(
+                from,
+                to,
+                WireCheck.ClusterId(envelope.VoteResponse.ClusterId, "vote_response.cluster_id", allowEmpty: false),
+                WireCheck.NonNegative(envelope.VoteResponse.Term, "vote_response.term"),
+                envelope.VoteResponse.Granted,
+                envelope.VoteResponse.PreVote),
+            W.Envelope.BodyOneofCase.AppendEntries => FromWire(from, to, envelope.AppendEntries),
+            W.Envelope.BodyOneofCase.AppendEntriesResponse => FromWire(from, to, envelope.AppendEntriesResponse),
+            W.Envelope.BodyOneofCase.NodeUp => new NodeUp(
+                from,
+                to,
+                WireCheck.NonNegative(envelope.NodeUp.Incarnation, "node_up.incarnation"),
+                FromWire(envelope.NodeUp.Facts, "node_up.facts")),
+            W.Envelope.BodyOneofCase.NodeUpAck => new NodeUpAck(
+                from,
+                to,
+                WireCheck.NonNegative(envelope.NodeUpAck.Incarnation, "node_up_ack.incarnation"),
+                WireCheck.NonNegative(envelope.NodeUpAck.Epoch, "node_up_ack.epoch")),
+            W.Envelope.BodyOneofCase.NodeUpRedirect => new NodeUpRedirect(
+                from,
+                to,
+                WireCheck.OptionalNodeId(envelope.NodeUpRedirect.HasLeader, envelope.NodeUpRedirect.Leader, "node_up_redirect.leader"),
+                WireCheck.NonNegative(envelope.NodeUpRedirect.Term, "node_up_redirect.term")),
+            W.Envelope.BodyOneofCase.None => throw new WireFormatException("the envelope carries no message"),
+            _ => throw new WireFormatException($"message kind {(int)envelope.BodyCase} is unknown"),
+        };
+    }
+
+    internal static W.HostFacts ToWire(HostFacts facts) =>
+        new() { Hostname = facts.Hostname, Cpus = facts.Cpus, MemoryMib = facts.MemoryMiB };
+
+    internal static HostFacts FromWire(W.HostFacts? facts, string field)
+    {
+        var present = WireCheck.Present(facts, field);
+        var result = new HostFacts(WireCheck.Text(present.Hostname, Limits.HostnameLengthMax, field + ".hostname"), present.Cpus, present.MemoryMib);
+        if (!result.IsValid)
+        {
+            throw new WireFormatException($"{field} are out of bounds: hostname of {result.Hostname.Length} characters, {result.Cpus} cpus, {result.MemoryMiB} MiB");
+        }
+
+        return result;
+    }
+
+    internal static W.LogEntry ToWire(LogEntry entry)
+    {
+        var wire = new W.LogEntry { Index = entry.Index, Term = entry.Term };
+        switch (entry.Command)
+        {
+            case NoOpCommand:
+                wire.NoOp = new W.NoOpCommand();
+                break;
+            case SatelliteAcknowledgedCommand acknowledged:
+                wire.SatelliteAcknowledged = new W.SatelliteAcknowledgedCommand
+                {
+                    Satellite = acknowledged.Satellite.Value,
+                    Incarnation = acknowledged.Incarnation,
+                    Facts = ToWire(acknowledged.Facts),
+                };
+                break;
+            default:
+                throw new ArgumentException($"log command {entry.Command?.GetType().Name ?? "null"} has no wire form", nameof(entry));
+        }
+
+        return wire;
+    }
+
+    internal static LogEntry FromWire(W.LogEntry? entry, string field)
+    {
+        var present = WireCheck.Present(entry, field);
+        var index = WireCheck.NonNegative(present.Index, field + ".index");
+        if (index < 1)
+        {
+            throw new WireFormatException($"{field}.index is 0; log indexes start at 1");
+        }
+
+        var term = WireCheck.NonNegative(present.Term, field + ".term");
+        EntryCommand command = present.CommandCase switch
+        {
+            W.LogEntry.CommandOneofCase.NoOp => NoOpCommand.Instance,
+            W.LogEntry.CommandOneofCase.SatelliteAcknowledged => new SatelliteAcknowledgedCommand(
+                WireCheck.NodeId(present.SatelliteAcknowledged.Satellite, field + ".satellite"),
+                WireCheck.NonNegative(present.SatelliteAcknowledged.Incarnation, field + ".incarnation"),
+                FromWire(present.SatelliteAcknowledged.Facts, field + ".facts")),
+            W.LogEntry.CommandOneofCase.None => throw new WireFormatException($"{field} carries no command"),
+            _ => throw new WireFormatException($"{field} command kind {(int)present.CommandCase} is unknown"),
+        };
+        return new LogEntry(index, term, command);
+    }
+
+    private static W.AppendEntries ToWire(AppendEntries append)
+    {
+        var wire = new W.AppendEntries
+        {
+            ClusterId = append.ClusterId,
+            Term = append.Term,
+            PrevLogIndex = append.PrevLogIndex,
+            PrevLogTerm = append.PrevLogTerm,
+            LeaderCommit = append.LeaderCommit,
+            LeaderTick = append.LeaderTick,
+            CoordinatorEpoch = append.CoordinatorEpoch,
+        };
+        foreach (var entry in append.Entries)
+        {
+            wire.Entries.Add(ToWire(entry));
+        }
+
+        return wire;
+    }
+
+    private static AppendEntries FromWire(NodeId from, NodeId to, W.AppendEntries wire)
+    {
+        WireCheck.Count(wire.Entries.Count, Limits.AppendEntriesEntriesMax, "append_entries.entries");
+        var entries = new LogEntry[wire.Entries.Count];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            entries[i] = FromWire(wire.Entries[i], "append_entries.entries");
+        }
+
+        return new AppendEntries(
+            from,
+            to,
+            WireCheck.ClusterId(wire.ClusterId, "append_entries.cluster_id", allowEmpty: false),
+            WireCheck.NonNegative(wire.Term, "append_entries.term"),
+            WireCheck.NonNegative(wire.PrevLogIndex, "append_entries.prev_log_index"),
+            WireCheck.NonNegative(wire.PrevLogTerm, "append_entries.prev_log_term"),
+            entries,
+            WireCheck.NonNegative(wire.LeaderCommit, "append_entries.leader_commit"),
+            WireCheck.NonNegative(wire.LeaderTick, "append_entries.leader_tick"),
+            WireCheck.NonNegative(wire.CoordinatorEpoch, "append_entries.coordinator_epoch"));
+    }
+
+    private static AppendEntriesResponse FromWire(NodeId from, NodeId to, W.AppendEntriesResponse wire) =>
+        new(
+            from,
+            to,
+            WireCheck.ClusterId(wire.ClusterId, "append_entries_response.cluster_id", allowEmpty: false),
+            WireCheck.NonNegative(wire.Term, "append_entries_response.term"),
+            wire.Success,
+            WireCheck.NonNegative(wire.MatchIndex, "append_entries_response.match_index"),
+            WireCheck.NonNegative(wire.RejectHint, "append_entries_response.reject_hint"),
+            WireCheck.NonNegative(wire.LeaderTick, "append_entries_response.leader_tick"));
+
+    private static PeerProbeReply FromWire(NodeId from, NodeId to, W.PeerProbeReply wire) =>
+        new(
+            from,
+            to,
+            WireCheck.Role(wire.Role),
+            WireCheck.ClusterId(wire.ResponderClusterId, "peer_probe_reply.responder_cluster_id", allowEmpty: true),
+            WireCheck.State(wire.State),
+            WireCheck.NonNegative(wire.Term, "peer_probe_reply.term"),
+            WireCheck.OptionalNodeId(wire.HasLeader, wire.Leader, "peer_probe_reply.leader"));
+}

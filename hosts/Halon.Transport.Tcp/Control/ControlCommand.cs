@@ -1,0 +1,19 @@
+using Halon.Core.Identity;
+
+namespace Halon.Transport.Tcp;
+
+/// <summary>An operator command that arrived from <c>halonctl</c> over a control connection.</summary>
+public abstract record ControlCommand;
+
+/// <summary>Become a tracking-station peer of <paramref name="Peers"/>.</summary>
+public sealed record BootstrapStationCommand(PeerSet Peers) : ControlCommand;
+
+/// <summary>Become a satellite of <paramref name="Station"/>.</summary>
+public sealed record BootstrapSatelliteCommand(PeerSet Station) : ControlCommand;
+
+/// <summary>Report status.</summary>
+public sealed record GetStatusCommand : ControlCommand
+{
+    /// <summary>The one instance.</summary>
+    public static GetStatusCommand Instance { get; } = new();
+}

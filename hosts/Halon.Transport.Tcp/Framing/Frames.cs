@@ -1,0 +1,49 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Google.Protobuf;
+
+namespace Halon.Transport.Tcp.Framing;
+
+/// <summary>Writing frames and the preamble.</summary>
+internal static class Frames
+{
+    /// <summary>The preamble this build sends: magic and version.</summary>
+    public static byte[] Preamble(uint magic = WireProtocol.Magic, uint version = WireProtocol.Version)
+    {
+        var preamble = new byte[WireProtocol.PreambleBytes];
+        BinaryPrimitives.WriteUInt32BigEndian(preamble, magic);
+        BinaryPrimitives.WriteUInt32BigEndian(preamble.AsSpan(4), version);
+        return preamble;
+    }
+
+    /// <summary>One frame: the big-endian length, then the message.</summary>
+    public static byte[] Frame(IMessage message)
+    {
+        var size = message.CalculateSize();
+        var frame = new byte[WireProtocol.FrameHeaderBytes + size];
+        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)size);
+        message.WriteTo(frame.AsSpan(WireProtocol.FrameHeaderBytes));
+        return frame;
+    }
+
+    /// <summary>One frame around an already encoded payload.</summary>
+    public static void Append(ArrayBufferWriter<byte> buffer, ReadOnlySpan<byte> payload)
+    {
+        var span = buffer.GetSpan(WireProtocol.FrameHeaderBytes + payload.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(span, (uint)payload.Length);
+        payload.CopyTo(span[WireProtocol.FrameHeaderBytes..]);
+        buffer.Advance(WireProtocol.FrameHeaderBytes + payload.Length);
+    }
+
+    /// <summary>Writes one message as a frame.</summary>
+    public static ValueTask WriteAsync(Stream stream, IMessage message, CancellationToken cancellationToken) =>
+        stream.WriteAsync(Frame(message), cancellationToken);
+
+    /// <summary>Reads the other side's preamble: (magic, version). Throws <see cref="EndOfStreamException"/> when cut short.</summary>
+    public static async ValueTask<(uint Magic, uint Version)> ReadPreambleAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var preamble = new byte[WireProtocol.PreambleBytes];
+        await stream.ReadExactlyAsync(preamble, cancellationToken).ConfigureAwait(false);
+        return (BinaryPrimitives.ReadUInt32BigEndian(preamble), BinaryPrimitives.ReadUInt32BigEndian(preamble.AsSpan(4)));
+    }
+}

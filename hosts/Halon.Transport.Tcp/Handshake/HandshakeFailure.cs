@@ -1,0 +1,20 @@
+namespace Halon.Transport.Tcp.Handshake;
+
+/// <summary>Why a handshake failed.</summary>
+internal enum HandshakeFailure
+{
+    /// <summary>The other side did not open with the magic number: not a Halon node.</summary>
+    WrongMagic,
+
+    /// <summary>The other side speaks another protocol version.</summary>
+    WrongVersion,
+
+    /// <summary>A handshake frame was not valid.</summary>
+    Malformed,
+
+    /// <summary>The cluster-key proof was missing or wrong, in either direction.</summary>
+    AuthenticationFailed,
+
+    /// <summary>The listener refused the connection for another reason.</summary>
+    Rejected,
+}

@@ -1,0 +1,446 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+using Halon.Core.Protocol;
+using Halon.Core.Status;
+using Halon.Transport.Tcp.Codec;
+using Halon.Transport.Tcp.Connections;
+using Halon.Transport.Tcp.Framing;
+using Halon.Transport.Tcp.Handshake;
+using Microsoft.Extensions.Logging;
+
+namespace Halon.Transport.Tcp;
+
+/// <summary>
+/// A node's TCP transport. It listens for peers and halonctl on one port; every inbound connection must complete
+/// the handshake, and its messages must come from the node id it proved. Outbound, each message goes on the
+/// sender's own connection to the message's <c>To</c>. Received messages, control requests and dial failures come
+/// out of <see cref="Events"/> for the node's single loop. Any exception on a connection closes that connection
+/// only.
+/// </summary>
+public sealed class TcpTransport : IAsyncDisposable
+{
+    private readonly TransportOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<TransportEvent> _events;
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly ConcurrentDictionary<NodeId, OutboundPeer> _outbound = new();
+    private readonly ConcurrentDictionary<Task, bool> _tasks = new();
+    private readonly ConcurrentDictionary<Socket, bool> _inbound = new();
+    private Socket? _listener;
+    private long _messagesSent;
+    private long _messagesReceived;
+    private long _messagesDropped;
+    private long _messagesRejected;
+    private long _connectionsRejected;
+    private long _dialFailures;
+    private int _disposed;
+
+    /// <summary>Creates a transport; nothing listens until <see cref="Start"/>.</summary>
+    public TcpTransport(TransportOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        options.Validate();
+        _options = options;
+        _logger = logger;
+        _events = Channel.CreateBounded<TransportEvent>(new BoundedChannelOptions(options.EventQueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+    }
+
+    /// <summary>What the node's loop must handle. One reader.</summary>
+    public ChannelReader<TransportEvent> Events => _events.Reader;
+
+    /// <summary>Where the transport listens (after <see cref="Start"/>); useful with port 0.</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint)(_listener?.LocalEndPoint ?? throw new InvalidOperationException("the transport is not started"));
+
+    /// <summary>Inbound connections open now, handshaking or established.</summary>
+    public int InboundConnectionCount => _inbound.Count;
+
+    /// <summary>Totals since start.</summary>
+    public TransportCounters Counters => new(
+        Interlocked.Read(ref _messagesSent),
+        Interlocked.Read(ref _messagesReceived),
+        Interlocked.Read(ref _messagesDropped),
+        Interlocked.Read(ref _messagesRejected),
+        Interlocked.Read(ref _connectionsRejected),
+        Interlocked.Read(ref _dialFailures));
+
+    internal LogThrottle Throttle { get; } = new(TimeSpan.FromSeconds(10));
+
+    /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> when the address cannot be bound.</summary>
+    public void Start()
+    {
+        if (_listener is not null)
+        {
+            throw new InvalidOperationException("the transport is started already");
+        }
+
+        var endPoint = _options.ListenEndPoint;
+        var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                listener.DualMode = true;
+            }
+
+            listener.Bind(endPoint);
+            listener.Listen(512);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
+        _listener = listener;
+        Track(AcceptLoopAsync(listener, _shutdown.Token));
+    }
+
+    /// <summary>
+    /// Queues <paramref name="message"/> for its destination. Never blocks: a full queue drops its oldest message.
+    /// </summary>
+    public void Send(Message message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (_shutdown.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var payload = MessageCodec.Encode(message);
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (!_outbound.TryGetValue(message.To, out var peer))
+            {
+                if (_outbound.Count >= _options.OutboundPeersMax)
+                {
+                    CountDropped();
+                    if (Throttle.ShouldLog("outbound-limit", out var suppressed))
+                    {
+                        _logger.LogWarning("dropped a message to {Peer}: {Limit} destinations are open already ({Suppressed} similar lines suppressed)", message.To, _options.OutboundPeersMax, suppressed);
+                    }
+
+                    return;
+                }
+
+                var created = new OutboundPeer(this, message.To, _options, _logger);
+                peer = _outbound.GetOrAdd(message.To, created);
+                if (ReferenceEquals(peer, created))
+                {
+                    Track(RunOutboundAsync(created));
+                }
+            }
+
+            if (peer.TryEnqueue(payload))
+            {
+                return;
+            }
+
+            _outbound.TryRemove(new KeyValuePair<NodeId, OutboundPeer>(message.To, peer));
+        }
+
+        CountDropped();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        foreach (var socket in _inbound.Keys)
+        {
+            socket.Dispose();
+        }
+
+        _events.Writer.TryComplete();
+        try
+        {
+            await Task.WhenAll(_tasks.Keys).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("some connections did not close within 5s of shutdown");
+        }
+
+        _shutdown.Dispose();
+    }
+
+    internal void CountDropped() => Interlocked.Increment(ref _messagesDropped);
+
+    internal void CountSent(int messages) => Interlocked.Add(ref _messagesSent, messages);
+
+    internal void CountDialFailure() => Interlocked.Increment(ref _dialFailures);
+
+    internal void Report(TransportEvent transportEvent) => _events.Writer.TryWrite(transportEvent);
+
+    internal void Retire(OutboundPeer peer) => _outbound.TryRemove(new KeyValuePair<NodeId, OutboundPeer>(peer.Destination, peer));
+
+    private async Task RunOutboundAsync(OutboundPeer peer)
+    {
+        await Task.Yield();
+        try
+        {
+            await peer.RunAsync(_shutdown.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "the connection worker for {Peer} failed", peer.Destination);
+        }
+        finally
+        {
+            Retire(peer);
+        }
+    }
+
+    private void Track(Task task)
+    {
+        _tasks.TryAdd(task, true);
+        _ = task.ContinueWith(t => _tasks.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, CancellationToken shutdown)
+    {
+        while (!shutdown.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(shutdown).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                _logger.LogWarning("accept failed: {Reason}", e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+
+            var remote = socket.RemoteEndPoint?.ToString() ?? "an unknown address";
+            if (_inbound.Count >= _options.InboundConnectionsMax)
+            {
+                Reject(remote, $"{_options.InboundConnectionsMax} connections are open already");
+                socket.Dispose();
+                continue;
+            }
+
+            socket.NoDelay = true;
+            _inbound.TryAdd(socket, true);
+            Track(ServeAsync(socket, remote, shutdown));
+        }
+    }
+
+    private async Task ServeAsync(Socket socket, string remote, CancellationToken shutdown)
+    {
+        await Task.Yield();
+        try
+        {
+            var stream = new NetworkStream(socket, ownsSocket: true);
+            await using (stream.ConfigureAwait(false))
+            {
+                var handshake = await HandshakeAsync(stream, remote, shutdown).ConfigureAwait(false);
+                if (!handshake.Completed)
+                {
+                    return;
+                }
+
+                using var reader = new FrameReader(stream);
+                if (handshake.Dialler is { } dialler)
+                {
+                    await ServePeerAsync(reader, dialler, remote, shutdown).ConfigureAwait(false);
+                }
+                else
+                {
+                    await ServeControlAsync(stream, reader, remote, shutdown).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+        }
+        catch (WireFormatException e)
+        {
+            Reject(remote, $"bad frame: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            _logger.LogDebug("connection from {Remote} closed: {Reason}", remote, e.Message);
+        }
+        catch (Exception e)
+        {
+            // Contain anything else to this connection: log it as the bug it is, and keep the node running.
+            _logger.LogError(e, "connection from {Remote} failed unexpectedly; closed it", remote);
+        }
+        finally
+        {
+            _inbound.TryRemove(socket, out _);
+            socket.Dispose();
+        }
+    }
+
+    private async Task<(bool Completed, NodeId? Dialler)> HandshakeAsync(NetworkStream stream, string remote, CancellationToken shutdown)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        deadline.CancelAfter(_options.HandshakeTimeout);
+        try
+        {
+            var dialler = await HandshakeProtocol.AcceptAsync(stream, _options.NodeId, _options.ClusterKey, deadline.Token).ConfigureAwait(false);
+            _logger.LogDebug("accepted {Who} from {Remote}", dialler?.Value ?? "halonctl", remote);
+            return (true, dialler);
+        }
+        catch (HandshakeException e)
+        {
+            Reject(remote, e.Message);
+        }
+        catch (WireFormatException e)
+        {
+            Reject(remote, $"bad handshake frame: {e.Message}");
+        }
+        catch (OperationCanceledException) when (!shutdown.IsCancellationRequested)
+        {
+            Reject(remote, $"no complete handshake within {Dialer.Format(_options.HandshakeTimeout)}");
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or SocketException)
+        {
+            Reject(remote, "closed before completing the handshake");
+        }
+
+        return (false, null);
+    }
+
+    private async Task ServePeerAsync(FrameReader reader, NodeId dialler, string remote, CancellationToken shutdown)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        while (true)
+        {
+            if (!idle.TryReset())
+            {
+                return;
+            }
+
+            idle.CancelAfter(_options.IdleTimeout);
+            bool read;
+            try
+            {
+                read = await reader.TryReadAsync(WireProtocol.FrameBytesMax, idle.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!shutdown.IsCancellationRequested)
+            {
+                Reject(remote, $"peer {dialler} sent nothing for {Dialer.Format(_options.IdleTimeout)}");
+                return;
+            }
+
+            if (!read)
+            {
+                _logger.LogDebug("peer {Peer} at {Remote} closed its connection", dialler, remote);
+                return;
+            }
+
+            var message = MessageCodec.Decode(reader.Payload);
+            if (message is null)
+            {
+                continue; // Keepalive.
+            }
+
+            if (!message.From.Equals(dialler))
+            {
+                Interlocked.Increment(ref _messagesRejected);
+                if (Throttle.ShouldLog("from " + dialler.Value, out var suppressed))
+                {
+                    _logger.LogWarning("dropped {Type} from {Remote}: it claims to come from {Claimed}, but the connection proved {Dialler} ({Suppressed} similar lines suppressed)", message.GetType().Name, remote, message.From, dialler, suppressed);
+                }
+
+                continue;
+            }
+
+            await _events.Writer.WriteAsync(new MessageReceived(message), shutdown).ConfigureAwait(false);
+            Interlocked.Increment(ref _messagesReceived);
+        }
+    }
+
+    private async Task ServeControlAsync(NetworkStream stream, FrameReader reader, string remote, CancellationToken shutdown)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        while (true)
+        {
+            if (!idle.TryReset())
+            {
+                return;
+            }
+
+            idle.CancelAfter(_options.IdleTimeout);
+            bool read;
+            try
+            {
+                read = await reader.TryReadAsync(_options.ControlRequestBytesMax, idle.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!shutdown.IsCancellationRequested)
+            {
+                _logger.LogDebug("closed the idle control connection from {Remote}", remote);
+                return;
+            }
+
+            if (!read)
+            {
+                return;
+            }
+
+            var (requestId, command) = ControlCodec.DecodeRequest(reader.Payload);
+            var call = new ControlRequested(command);
+            await _events.Writer.WriteAsync(call, shutdown).ConfigureAwait(false);
+            object answer;
+            try
+            {
+                answer = await call.Answer.WaitAsync(_options.ControlReplyTimeout, shutdown).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                answer = new ControlRequested.ControlFailure($"the node did not answer within {Dialer.Format(_options.ControlReplyTimeout)}");
+            }
+
+            var responses = answer switch
+            {
+                CommandResult result => [ControlCodec.ToResponse(requestId, result)],
+                NodeStatus status => ControlCodec.ToStatusResponses(requestId, status),
+                ControlRequested.ControlFailure failure => [ControlCodec.ToError(requestId, failure.Message)],
+                _ => new List<Wire.ControlResponse> { ControlCodec.ToError(requestId, "the node gave no answer") },
+            };
+            foreach (var response in responses)
+            {
+                await stream.WriteAsync(Frames.Frame(response), shutdown).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void Reject(string remote, string reason)
+    {
+        Interlocked.Increment(ref _connectionsRejected);
+        if (Throttle.ShouldLog("reject " + RemoteHost(remote), out var suppressed))
+        {
+            _logger.LogWarning("rejected connection from {Remote}: {Reason} ({Suppressed} similar lines suppressed)", remote, reason, suppressed);
+        }
+    }
+
+    private static string RemoteHost(string remote)
+    {
+        var colon = remote.LastIndexOf(':');
+        return colon > 0 ? remote[..colon] : remote;
+    }
+}

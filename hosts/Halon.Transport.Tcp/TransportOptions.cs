@@ -1,0 +1,88 @@
+using System.Net;
+using Halon.Core.Identity;
+
+namespace Halon.Transport.Tcp;
+
+/// <summary>
+/// Settings of a <see cref="TcpTransport"/>. Every queue, timeout and retry is bounded here; names end with the unit.
+/// <see cref="Validate"/> throws <see cref="ArgumentException"/> naming the first bad setting.
+/// </summary>
+public sealed class TransportOptions
+{
+    /// <summary>This node's id (its advertised <c>host:port</c>), proved in every handshake.</summary>
+    public required NodeId NodeId { get; init; }
+
+    /// <summary>Where to listen.</summary>
+    public required IPEndPoint ListenEndPoint { get; init; }
+
+    /// <summary>The cluster key, or null to run without one (<c>--insecure</c> or loopback only).</summary>
+    public byte[]? ClusterKey { get; init; }
+
+    /// <summary>A connection that has not completed the handshake within this time is closed.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>An inbound connection that delivers no frame for this long is closed (outbound ones send keepalives).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>An outbound connection with nothing to send sends a keepalive this often.</summary>
+    public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>An outbound connection that had no message to carry for this long is closed, and its worker ends.</summary>
+    public TimeSpan OutboundIdleCloseTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Time allowed to open a TCP connection to a peer.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>First delay before redialling a peer that failed; it doubles up to <see cref="ReconnectDelayMax"/>, with jitter.</summary>
+    public TimeSpan ReconnectDelayMin { get; init; } = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>Longest delay between dial attempts to one peer.</summary>
+    public TimeSpan ReconnectDelayMax { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Time the node's loop has to answer a control request before halonctl is told it is busy.</summary>
+    public TimeSpan ControlReplyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Messages queued per destination; when full the oldest is dropped (and counted).</summary>
+    public int OutboundQueueMessagesMax { get; init; } = 1024;
+
+    /// <summary>Destinations with an outbound connection or queue at once; a message to one more is dropped.</summary>
+    public int OutboundPeersMax { get; init; } = 16_384;
+
+    /// <summary>Inbound connections at once; more are closed at accept.</summary>
+    public int InboundConnectionsMax { get; init; } = 20_000;
+
+    /// <summary>Events (received messages, control requests, dial failures) waiting for the node's loop; readers wait when full.</summary>
+    public int EventQueueCapacity { get; init; } = 4096;
+
+    /// <summary>Largest control request frame accepted, in bytes.</summary>
+    public int ControlRequestBytesMax { get; init; } = 64 * 1024;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(NodeId);
+        ArgumentNullException.ThrowIfNull(ListenEndPoint);
+        Require(ClusterKey is null || ClusterKey.Length >= Tcp.ClusterKey.KeyBytesMin, $"{nameof(ClusterKey)} must have at least {Tcp.ClusterKey.KeyBytesMin} bytes");
+        Require(HandshakeTimeout > TimeSpan.Zero, $"{nameof(HandshakeTimeout)} must be positive");
+        Require(KeepaliveInterval > TimeSpan.Zero, $"{nameof(KeepaliveInterval)} must be positive");
+        Require(IdleTimeout > KeepaliveInterval * 2, $"{nameof(IdleTimeout)} must exceed twice {nameof(KeepaliveInterval)}");
+        Require(OutboundIdleCloseTimeout > TimeSpan.Zero, $"{nameof(OutboundIdleCloseTimeout)} must be positive");
+        Require(ConnectTimeout > TimeSpan.Zero, $"{nameof(ConnectTimeout)} must be positive");
+        Require(ReconnectDelayMin > TimeSpan.Zero, $"{nameof(ReconnectDelayMin)} must be positive");
+        Require(ReconnectDelayMax >= ReconnectDelayMin, $"{nameof(ReconnectDelayMax)} must be at least {nameof(ReconnectDelayMin)}");
+        Require(ControlReplyTimeout > TimeSpan.Zero, $"{nameof(ControlReplyTimeout)} must be positive");
+        Require(OutboundQueueMessagesMax >= 1, $"{nameof(OutboundQueueMessagesMax)} must be at least 1");
+        Require(OutboundPeersMax >= 1, $"{nameof(OutboundPeersMax)} must be at least 1");
+        Require(InboundConnectionsMax >= 1, $"{nameof(InboundConnectionsMax)} must be at least 1");
+        Require(EventQueueCapacity >= 1, $"{nameof(EventQueueCapacity)} must be at least 1");
+        Require(ControlRequestBytesMax >= 1024, $"{nameof(ControlRequestBytesMax)} must be at least 1024");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

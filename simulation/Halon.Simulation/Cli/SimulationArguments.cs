@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Halon.Simulation.Harness;
+
+namespace Halon.Simulation.Cli;
+
+/// <summary>The options shared by <c>run</c> and <c>sweep</c>.</summary>
+internal sealed class SimulationArguments
+{
+    public Option<int> Peers { get; } = new("--peers") { Description = "Station peers (1..7).", DefaultValueFactory = _ => 5 };
+
+    public Option<int> Satellites { get; } = new("--satellites") { Description = "Satellites.", DefaultValueFactory = _ => 20 };
+
+    public Option<string> Faults { get; } = new("--faults")
+    {
+        Description = $"'none', 'swarm' (each seed draws its own mix), or a comma list of: {string.Join(", ", FaultOptions.Names)}.",
+        DefaultValueFactory = _ => "none",
+    };
+
+    public Option<int> Ticks { get; } = new("--ticks") { Description = "Length of the run in ticks (a tick is 10 ms of the daemon's time).", DefaultValueFactory = _ => 2000 };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON object instead of a summary." };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Peers);
+        command.Options.Add(Satellites);
+        command.Options.Add(Faults);
+        command.Options.Add(Ticks);
+        command.Options.Add(Json);
+    }
+
+    /// <summary>Builds options, or returns null after printing what is wrong.</summary>
+    public SimulationOptions? Build(ParseResult parse, ulong seed)
+    {
+        var options = new SimulationOptions
+        {
+            Seed = seed,
+            Peers = parse.GetValue(Peers),
+            Satellites = parse.GetValue(Satellites),
+            FaultSpec = parse.GetValue(Faults) ?? "none",
+            Ticks = parse.GetValue(Ticks),
+        };
+        try
+        {
+            options.Validate();
+            return options;
+        }
+        catch (ArgumentException exception)
+        {
+            Console.Error.WriteLine($"halon-sim: {exception.Message}");
+            return null;
+        }
+    }
+}

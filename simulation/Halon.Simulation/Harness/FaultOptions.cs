@@ -1,0 +1,139 @@
+namespace Halon.Simulation.Harness;
+
+/// <summary>
+/// The fault knobs of one run, named with their units. <see cref="None"/> is a perfect network of short delays;
+/// <see cref="DrawSwarm"/> draws a mix from a seed, so each seed of a sweep explores a different corner.
+/// </summary>
+public sealed record FaultOptions
+{
+    /// <summary>No faults at all.</summary>
+    public static FaultOptions None { get; } = new();
+
+    /// <summary>Chance that a sent message is lost.</summary>
+    public double PacketLossProbability { get; init; }
+
+    /// <summary>Chance that a sent message is delivered twice (each copy with its own delay).</summary>
+    public double PacketDuplicateProbability { get; init; }
+
+    /// <summary>Shortest one-way delay, in ticks.</summary>
+    public double OneWayDelayTicksMin { get; init; } = 0.05;
+
+    /// <summary>Longest one-way delay, in ticks. A wide range reorders messages.</summary>
+    public double OneWayDelayTicksMax { get; init; } = 0.5;
+
+    /// <summary>Mean ticks between partition changes (0: no partitions).</summary>
+    public double PartitionIntervalTicksMean { get; init; }
+
+    /// <summary>Which partition shapes the nemesis may choose.</summary>
+    public PartitionKinds PartitionKinds { get; init; }
+
+    /// <summary>Chance per node per tick of a crash (volatile state lost, persisted state kept).</summary>
+    public double CrashProbabilityPerTick { get; init; }
+
+    /// <summary>Longest time a crashed node stays down before restarting, in ticks.</summary>
+    public int RestartDelayTicksMax { get; init; } = 200;
+
+    /// <summary>Chance that a batch is persisted but the node crashes before sending its messages.</summary>
+    public double CrashAfterPersistProbability { get; init; }
+
+    /// <summary>Chance that a persisting write is torn: a prefix of its entries lands, the rest does not, and the node crashes.</summary>
+    public double TornWriteProbability { get; init; }
+
+    /// <summary>Whether node clocks drift (tick periods differ and change, within the protocol's stated bound).</summary>
+    public bool ClockDrift { get; init; }
+
+    /// <summary>Chance per tick that the running coordinator crashes (its supervisor restarts it).</summary>
+    public double CoordinatorCrashProbabilityPerTick { get; init; }
+
+    /// <summary>Chance per node per tick of a process pause (GC, SIGSTOP).</summary>
+    public double PauseProbabilityPerTick { get; init; }
+
+    /// <summary>Longest pause, in ticks.</summary>
+    public int PauseTicksMax { get; init; } = 40;
+
+    /// <summary>Whether any fault is on.</summary>
+    public bool Any =>
+        PacketLossProbability > 0 || PacketDuplicateProbability > 0 || PartitionIntervalTicksMean > 0 || CrashProbabilityPerTick > 0 ||
+        CrashAfterPersistProbability > 0 || TornWriteProbability > 0 || ClockDrift || CoordinatorCrashProbabilityPerTick > 0 ||
+        PauseProbabilityPerTick > 0 || OneWayDelayTicksMax > 0.5;
+
+    /// <summary>The fault names that <see cref="Parse"/> accepts.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+    [
+        "loss", "duplicate", "delay", "partition", "asymmetric", "bridge", "ring", "isolate-master", "crash", "persist-crash", "torn-write",
+        "drift", "coordinator-crash", "pause",
+    ];
+
+    /// <summary>Draws a fault mix from <paramref name="random"/> (swarm testing): each fault is on or off, at its own intensity.</summary>
+    public static FaultOptions DrawSwarm(SimRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        var kinds = PartitionKinds.None;
+        foreach (var kind in new[] { PartitionKinds.Halves, PartitionKinds.Asymmetric, PartitionKinds.Bridge, PartitionKinds.MajorityRing, PartitionKinds.IsolateMaster, PartitionKinds.IsolateNode })
+        {
+            if (random.Chance(0.5))
+            {
+                kinds |= kind;
+            }
+        }
+
+        return new FaultOptions
+        {
+            PacketLossProbability = random.Chance(0.6) ? random.Uniform(0, 0.3) : 0,
+            PacketDuplicateProbability = random.Chance(0.4) ? random.Uniform(0, 0.5) : 0,
+            OneWayDelayTicksMin = 0.05,
+            OneWayDelayTicksMax = random.Chance(0.5) ? random.Uniform(0.5, 6) : 0.5,
+            PartitionIntervalTicksMean = kinds != PartitionKinds.None && random.Chance(0.7) ? random.Uniform(20, 200) : 0,
+            PartitionKinds = kinds,
+            CrashProbabilityPerTick = random.Chance(0.5) ? random.Uniform(0, 0.003) : 0,
+            RestartDelayTicksMax = (int)random.NextInclusive(1, 200),
+            CrashAfterPersistProbability = random.Chance(0.3) ? random.Uniform(0, 0.02) : 0,
+            TornWriteProbability = random.Chance(0.3) ? random.Uniform(0, 0.02) : 0,
+            ClockDrift = random.Chance(0.5),
+            CoordinatorCrashProbabilityPerTick = random.Chance(0.3) ? random.Uniform(0, 0.01) : 0,
+            PauseProbabilityPerTick = random.Chance(0.3) ? random.Uniform(0, 0.002) : 0,
+            PauseTicksMax = (int)random.NextInclusive(1, 60),
+        };
+    }
+
+    /// <summary>
+    /// Parses <c>none</c>, or a comma list of fault names (see <see cref="Names"/>), each switched on at a fixed,
+    /// moderate intensity. Throws <see cref="ArgumentException"/> naming an unknown fault.
+    /// </summary>
+    public static FaultOptions Parse(string list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        var faults = new FaultOptions();
+        if (list.Trim() == "none")
+        {
+            return faults;
+        }
+
+        foreach (var name in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            faults = name switch
+            {
+                "loss" => faults with { PacketLossProbability = 0.15 },
+                "duplicate" => faults with { PacketDuplicateProbability = 0.25 },
+                "delay" => faults with { OneWayDelayTicksMax = 4 },
+                "partition" => WithPartition(faults, PartitionKinds.Halves | PartitionKinds.IsolateNode),
+                "asymmetric" => WithPartition(faults, PartitionKinds.Asymmetric),
+                "bridge" => WithPartition(faults, PartitionKinds.Bridge),
+                "ring" => WithPartition(faults, PartitionKinds.MajorityRing),
+                "isolate-master" => WithPartition(faults, PartitionKinds.IsolateMaster),
+                "crash" => faults with { CrashProbabilityPerTick = 0.002, RestartDelayTicksMax = 150 },
+                "persist-crash" => faults with { CrashAfterPersistProbability = 0.01 },
+                "torn-write" => faults with { TornWriteProbability = 0.01 },
+                "drift" => faults with { ClockDrift = true },
+                "coordinator-crash" => faults with { CoordinatorCrashProbabilityPerTick = 0.005 },
+                "pause" => faults with { PauseProbabilityPerTick = 0.001, PauseTicksMax = 40 },
+                _ => throw new ArgumentException($"unknown fault '{name}'; known faults: none, swarm, {string.Join(", ", Names)}"),
+            };
+        }
+
+        return faults;
+    }
+
+    private static FaultOptions WithPartition(FaultOptions faults, PartitionKinds kinds) =>
+        faults with { PartitionIntervalTicksMean = 80, PartitionKinds = faults.PartitionKinds | kinds };
+}

@@ -1,0 +1,20 @@
+using Halon.Core.Messages;
+
+namespace Halon.Simulation.Harness;
+
+/// <summary>
+/// One scheduled event. Ordered by (<see cref="Time"/>, <see cref="Sequence"/>): the sequence number breaks ties in
+/// scheduling order, which keeps runs deterministic.
+/// </summary>
+internal struct SimEvent
+{
+    public long Time;
+    public long Sequence;
+    public EventKind Kind;
+    public int Node;
+    public int Generation;
+    public Message? Message;
+    public Action? Action;
+
+    public readonly bool Before(in SimEvent other) => Time < other.Time || (Time == other.Time && Sequence < other.Sequence);
+}

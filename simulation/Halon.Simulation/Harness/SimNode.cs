@@ -1,0 +1,60 @@
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+using Halon.Core.Protocol;
+
+namespace Halon.Simulation.Harness;
+
+/// <summary>One simulated machine: the protocol node while it is up, and its disk, which outlives crashes.</summary>
+internal sealed class SimNode
+{
+    public SimNode(int index, NodeId id, bool isPeer, SimRandom random, HostFacts facts)
+    {
+        Index = index;
+        Id = id;
+        IsPeer = isPeer;
+        Random = random;
+        Facts = facts;
+    }
+
+    public int Index { get; }
+
+    public NodeId Id { get; }
+
+    public bool IsPeer { get; }
+
+    /// <summary>The node's own random stream (election and back-off jitter); it carries on across restarts.</summary>
+    public SimRandom Random { get; }
+
+    public HostFacts Facts { get; }
+
+    public SimDisk Disk { get; } = new();
+
+    /// <summary>The running protocol node, or null while crashed.</summary>
+    public HalonNode? Node { get; set; }
+
+    /// <summary>Time units between this node's ticks: 1000 nominal, up to 1099 with drift (ρ = 1.1).</summary>
+    public long TickPeriod { get; set; } = Simulation.TimeUnitsPerTick;
+
+    /// <summary>Bumped at every crash, so that events scheduled for the old process are ignored.</summary>
+    public int Generation { get; set; }
+
+    public bool Alive => Node is not null;
+
+    /// <summary>While paused, until this time; 0 when running.</summary>
+    public long PausedUntil { get; set; }
+
+    /// <summary>Ticks that fell due during a pause, delivered in one burst on resume (monotonic-clock catch-up).</summary>
+    public int MissedTicks { get; set; }
+
+    /// <summary>
+    /// The node's clock as real time sees it: the ticks it processed plus those due but not yet processed. A
+    /// coordinator's authority ends when this passes its lease end, whether or not the paused process noticed.
+    /// </summary>
+    public long ClockTicks => (Node?.Now ?? 0) + MissedTicks;
+
+    /// <summary>Whether a coordinator runs here with a lease that has not lapsed by this node's clock.</summary>
+    public bool HasLiveCoordinator => Node is { CoordinatorRunning: true } node && ClockTicks < node.LeaseEndTick;
+
+    /// <summary>For a satellite: whether its current incarnation is acknowledged.</summary>
+    public bool AcknowledgedCurrent { get; set; }
+}

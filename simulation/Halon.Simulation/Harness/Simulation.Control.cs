@@ -1,0 +1,200 @@
+using Halon.Core;
+using Halon.Core.Identity;
+
+namespace Halon.Simulation.Harness;
+
+/// <summary>Direct control of a simulation, for interaction scripts and tests.</summary>
+public sealed partial class Simulation
+{
+    /// <summary>A script's cluster: no automatic bootstrap, no faults, no liveness deadlines.</summary>
+    public static Simulation ForScript(int peers, int satellites, ulong seed, Action<string> log) =>
+        new(new SimulationOptions { Seed = seed, Peers = peers, Satellites = satellites, Ticks = int.MaxValue / (int)TimeUnitsPerTick, AutoBootstrap = false }, log);
+
+    /// <summary>The peer set of all station peers.</summary>
+    public PeerSet AllPeers => PeerSet.Create(_nodes.Where(n => n.IsPeer).Select(n => n.Id));
+
+    /// <summary>Advances virtual time by <paramref name="ticks"/>.</summary>
+    public void RunTicks(double ticks) => RunUntil(_now + (long)(ticks * TimeUnitsPerTick));
+
+    /// <summary>Processes events until <paramref name="condition"/> holds or <paramref name="ticksMax"/> pass; returns whether it held.</summary>
+    public bool RunUntilCondition(Func<bool> condition, double ticksMax)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = _now + (long)(ticksMax * TimeUnitsPerTick);
+        while (!condition())
+        {
+            if (_queue.Count == 0 || _queue.PeekTime() > deadline)
+            {
+                _now = deadline;
+                return false;
+            }
+
+            Dispatch(_queue.Pop());
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether a coordinator runs anywhere.</summary>
+    public bool CoordinatorRunning => _nodes.Any(n => n.Node is { CoordinatorRunning: true });
+
+    /// <summary>Whether every satellite's current incarnation is acknowledged.</summary>
+    public bool AllSatellitesAcknowledged => _satellitesAcknowledged == _options.Satellites;
+
+    /// <summary>The name of the current master, or null.</summary>
+    public string? MasterName => CurrentMaster() is var index and >= 0 ? _nodes[index].Id.Host : null;
+
+    /// <summary>Runs <c>BecomeStationPeer</c> on <paramref name="name"/> with <paramref name="peers"/>; returns the command's message.</summary>
+    public string BootstrapStation(string name, PeerSet peers)
+    {
+        var node = Find(name);
+        if (node.Node is null)
+        {
+            return $"{name} is down";
+        }
+
+        var result = node.Node.BecomeStationPeer(peers);
+        Drain(node);
+        return (result.Succeeded ? "ok: " : "refused: ") + result.Message;
+    }
+
+    /// <summary>Runs <c>BecomeSatellite</c> on <paramref name="name"/> with the station of all peers.</summary>
+    public string BootstrapSatellite(string name)
+    {
+        var node = Find(name);
+        if (node.Node is null)
+        {
+            return $"{name} is down";
+        }
+
+        var result = node.Node.BecomeSatellite(AllPeers);
+        Drain(node);
+        return (result.Succeeded ? "ok: " : "refused: ") + result.Message;
+    }
+
+    /// <summary>Names of all nodes, or of all peers or satellites.</summary>
+    public IEnumerable<string> Names(bool? peers = null) =>
+        _nodes.Where(n => peers is null || n.IsPeer == peers).Select(n => n.Id.Host);
+
+    /// <summary>Crashes a node (persisted state kept).</summary>
+    public void CrashNode(string name) => Crash(Find(name), "crashed by the script");
+
+    /// <summary>Restarts a crashed node from its persisted state.</summary>
+    public void RestartNode(string name) => Restart(Find(name), "restarted from its persisted state");
+
+    /// <summary>Crashes the coordinator process wherever it runs; its supervisor restarts it.</summary>
+    public void CrashCoordinator()
+    {
+        foreach (var node in _nodes)
+        {
+            if (node.Node is { CoordinatorRunning: true })
+            {
+                node.Node.CrashCoordinator();
+                Drain(node);
+            }
+        }
+    }
+
+    /// <summary>Cuts the network into <paramref name="groups"/>; nodes in no group see everyone.</summary>
+    public void Partition(IReadOnlyList<IReadOnlyList<string>> groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        Array.Clear(_blocked);
+        var groupOf = new int[_nodes.Length];
+        Array.Fill(groupOf, -1);
+        for (var g = 0; g < groups.Count; g++)
+        {
+            foreach (var name in groups[g])
+            {
+                groupOf[Find(name).Index] = g;
+            }
+        }
+
+        for (var from = 0; from < _nodes.Length; from++)
+        {
+            for (var to = 0; to < _nodes.Length; to++)
+            {
+                if (groupOf[from] >= 0 && groupOf[to] >= 0 && groupOf[from] != groupOf[to])
+                {
+                    Block(from, to);
+                }
+            }
+        }
+
+        _partitioned = true;
+        _log?.Invoke($"{NowTicks,9:0.000} net  partition: {string.Join(" | ", groups.Select(g => string.Join(' ', g)))}");
+    }
+
+    /// <summary>Cuts <paramref name="name"/> off from every other node.</summary>
+    public void Isolate(string name)
+    {
+        var victim = Find(name).Index;
+        Array.Clear(_blocked);
+        for (var other = 0; other < _nodes.Length; other++)
+        {
+            if (other != victim)
+            {
+                Block(victim, other);
+                Block(other, victim);
+            }
+        }
+
+        _partitioned = true;
+        _log?.Invoke($"{NowTicks,9:0.000} net  isolated {_nodes[victim].Id.Host}");
+    }
+
+    /// <summary>Makes the network whole again.</summary>
+    public void HealNetwork() => ClearPartition();
+
+    /// <summary>Changes the network's loss, duplication and delay knobs.</summary>
+    public void SetNetwork(double packetLossProbability, double packetDuplicateProbability, double oneWayDelayTicksMax)
+    {
+        _faults = _faults with
+        {
+            PacketLossProbability = packetLossProbability,
+            PacketDuplicateProbability = packetDuplicateProbability,
+            OneWayDelayTicksMax = Math.Max(oneWayDelayTicksMax, _faults.OneWayDelayTicksMin),
+        };
+        _log?.Invoke($"{NowTicks,9:0.000} net  loss {packetLossProbability:0.##}, duplicate {packetDuplicateProbability:0.##}, delay ≤{oneWayDelayTicksMax:0.##} ticks");
+    }
+
+    /// <summary>One line per node: role, state, term, leader, coordinator, commit, satellites.</summary>
+    public IEnumerable<string> StatusLines()
+    {
+        foreach (var node in _nodes)
+        {
+            if (node.Node is null)
+            {
+                yield return $"{node.Id.Host}: down";
+                continue;
+            }
+
+            var status = node.Node.GetStatus();
+            if (node.IsPeer)
+            {
+                var coordinator = status.Coordinator is null ? "none" : $"{NodeId.Parse(status.Coordinator.Node).Host}@{status.Coordinator.Epoch}";
+                var acknowledged = status.Satellites.Count(s => s.Acknowledged);
+                yield return $"{node.Id.Host}: {status.Role} {status.State} term {status.Term} leader {(status.Leader is null ? "none" : NodeId.Parse(status.Leader).Host)} coordinator {coordinator} commit {status.CommitIndex}/{status.LastLogIndex} satellites {acknowledged}";
+            }
+            else if (status.Announcer is { } announcer)
+            {
+                yield return $"{node.Id.Host}: satellite incarnation {announcer.Incarnation} {(announcer.Acknowledged ? $"acknowledged (epoch {announcer.Epoch})" : "announcing")}";
+            }
+            else
+            {
+                yield return $"{node.Id.Host}: {status.Role}";
+            }
+        }
+    }
+
+    private SimNode Find(string name)
+    {
+        if (name == "master")
+        {
+            var master = CurrentMaster();
+            return master >= 0 ? _nodes[master] : throw new ArgumentException("there is no master now");
+        }
+
+        return _nodes.FirstOrDefault(n => n.Id.Host == name) ?? throw new ArgumentException($"no node named '{name}'");
+    }
+}

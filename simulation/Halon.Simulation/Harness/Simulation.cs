@@ -1,0 +1,539 @@
+using Halon.Core;
+using Halon.Core.Effects;
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+using Halon.Core.Protocol;
+using Halon.Simulation.Checking;
+
+namespace Halon.Simulation.Harness;
+
+/// <summary>
+/// A whole cluster in one thread: virtual time, an in-memory network with faults, crash and restart with persisted
+/// state, and the invariant checkers after every step. Everything drawn comes from the seed.
+/// </summary>
+public sealed partial class Simulation
+{
+    /// <summary>Virtual time units per nominal tick; finer than a tick so that delays and drift have room.</summary>
+    public const long TimeUnitsPerTick = 1000;
+
+    private const ulong FnvPrime = 1099511628211UL;
+
+    private readonly SimulationOptions _options;
+    private readonly SimRandom _random;
+    private readonly EventQueue _queue = new();
+    private readonly SimNode[] _nodes;
+    private readonly Dictionary<NodeId, int> _indexOf = new();
+    private readonly InvariantMonitor _monitor = new();
+    private readonly FaultOptions _faultMix;
+    private FaultOptions _faults;
+    private readonly Action<string>? _log;
+
+    private long _now;
+    private ulong _traceHash = 14695981039346656037UL;
+    private long _events;
+    private long _sent;
+    private long _delivered;
+    private long _dropped;
+    private int _elections;
+    private int _coordinatorStarts;
+    private int _crashes;
+    private long _highestTerm;
+    private long _firstCoordinatorAt = -1;
+    private readonly long _healAt;
+    private bool _healed;
+    private long _coordinatorAfterHealAt = -1;
+    private long _allAcknowledgedAfterHealAt = -1;
+    private int _satellitesAcknowledged;
+
+    /// <summary>Builds the cluster of <paramref name="options"/>; <paramref name="log"/>, if given, receives a line per effect.</summary>
+    public Simulation(SimulationOptions options, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _log = log;
+        _random = new SimRandom(options.Seed, 1);
+        _faultMix = options.FaultSpec == "swarm" ? FaultOptions.DrawSwarm(new SimRandom(options.Seed, 2)) : FaultOptions.Parse(options.FaultSpec);
+        _faults = _faultMix;
+        _healAt = _faultMix.Any ? options.FaultPhaseTicks * TimeUnitsPerTick : 0;
+        _nodes = new SimNode[options.Peers + options.Satellites];
+        _blocked = new bool[_nodes.Length * _nodes.Length];
+        CreateNodes();
+        ScheduleStart();
+    }
+
+    /// <summary>Whether dropped messages are logged too (noisy: stale heartbeats are normal).</summary>
+    public bool LogDrops { get; set; }
+
+    /// <summary>The fault mix of this run.</summary>
+    public FaultOptions Faults => _faultMix;
+
+    /// <summary>The checkers.</summary>
+    public InvariantMonitor Monitor => _monitor;
+
+    /// <summary>Current virtual time in ticks.</summary>
+    public double NowTicks => (double)_now / TimeUnitsPerTick;
+
+    /// <summary>Runs the whole configured length and returns the result, with the final liveness checks.</summary>
+    public SimulationResult Run()
+    {
+        RunUntil(_options.Ticks * TimeUnitsPerTick);
+        FinalChecks();
+        return Result();
+    }
+
+    /// <summary>Processes every event up to <paramref name="time"/> (in time units).</summary>
+    public void RunUntil(long time)
+    {
+        while (_queue.Count > 0 && _queue.PeekTime() <= time)
+        {
+            Dispatch(_queue.Pop());
+        }
+
+        _now = Math.Max(_now, time);
+    }
+
+    private void CreateNodes()
+    {
+        var drift = _faultMix.ClockDrift;
+        for (var i = 0; i < _nodes.Length; i++)
+        {
+            var isPeer = i < _options.Peers;
+            var id = NodeId.Parse(isPeer ? $"p{i + 1}:9070" : $"s{i - _options.Peers + 1}:9070");
+            var facts = new HostFacts(isPeer ? $"p{i + 1}" : $"s{i - _options.Peers + 1}", 2 + (i % 7), 4096L << (i % 3));
+            var node = new SimNode(i, id, isPeer, new SimRandom(_options.Seed, 1000UL + (ulong)i), facts);
+            node.Node = new HalonNode(id, _options.Protocol, node.Random, facts);
+            if (drift)
+            {
+                node.TickPeriod = DrawTickPeriod();
+            }
+
+            _nodes[i] = node;
+            _indexOf[id] = i;
+        }
+    }
+
+    private void ScheduleStart()
+    {
+        foreach (var node in _nodes)
+        {
+            Schedule(new SimEvent { Time = 1 + _random.NextInclusive(0, TimeUnitsPerTick - 1), Kind = EventKind.Tick, Node = node.Index });
+        }
+
+        if (_options.AutoBootstrap)
+        {
+            var peers = PeerSet.Create(_nodes.Where(n => n.IsPeer).Select(n => n.Id));
+            foreach (var node in _nodes)
+            {
+                var at = _random.NextInclusive(0, (node.IsPeer ? 2 : 5) * TimeUnitsPerTick);
+                var target = node;
+                ScheduleAction(at, () => Command(target, peers));
+            }
+        }
+
+        if (_healAt > 0)
+        {
+            ScheduleNemesis();
+            ScheduleAction(_healAt, Heal);
+        }
+        else
+        {
+            _healed = true;
+        }
+
+        if (_options.AutoBootstrap)
+        {
+            ScheduleAction(_healAt + (_options.LivenessCoordinatorTicksMax * TimeUnitsPerTick), CheckCoordinatorLiveness);
+            ScheduleAction(_healAt + (_options.LivenessAcknowledgedTicksMax * TimeUnitsPerTick), CheckAcknowledgedLiveness);
+        }
+    }
+
+    private void Command(SimNode node, PeerSet peers)
+    {
+        if (node.Node is null || node.PausedUntil > _now)
+        {
+            // halonctl retries an unreachable node (the command is idempotent), as `--wait` does.
+            ScheduleAction(_now + (10 * TimeUnitsPerTick), () => Command(node, peers));
+            return;
+        }
+
+        var result = node.IsPeer ? node.Node.BecomeStationPeer(peers) : node.Node.BecomeSatellite(peers);
+        Log(node, result.Message);
+        var generation = node.Generation;
+        Drain(node);
+        if (node.Generation != generation)
+        {
+            // The node crashed before its reply (which follows the persisted role) went out: halonctl retries.
+            ScheduleAction(_now + (10 * TimeUnitsPerTick), () => Command(node, peers));
+        }
+    }
+
+    private void Schedule(SimEvent item) => _queue.Push(item);
+
+    private void ScheduleAction(long time, Action action) =>
+        Schedule(new SimEvent { Time = time, Kind = EventKind.Command, Node = -1, Action = action });
+
+    private void Dispatch(SimEvent item)
+    {
+        _now = item.Time;
+        _monitor.NowTicks = NowTicks;
+        switch (item.Kind)
+        {
+            case EventKind.Tick:
+                OnTick(item);
+                break;
+            case EventKind.Deliver:
+                OnDeliver(item);
+                break;
+            case EventKind.Restart:
+                Restart(_nodes[item.Node], "restarted by the nemesis");
+                break;
+            case EventKind.Resume:
+                OnResume(_nodes[item.Node], item.Generation);
+                break;
+            case EventKind.Command:
+            case EventKind.Nemesis:
+            case EventKind.Heal:
+            case EventKind.LivenessCheck:
+                item.Action!();
+                break;
+            default:
+                throw new InvalidOperationException($"unknown event {item.Kind}");
+        }
+    }
+
+    private void OnTick(SimEvent item)
+    {
+        var node = _nodes[item.Node];
+        if (node.Node is null || node.Generation != item.Generation)
+        {
+            return;
+        }
+
+        item.Time = _now + node.TickPeriod;
+        Schedule(item);
+        if (node.PausedUntil > _now)
+        {
+            node.MissedTicks++;
+            return;
+        }
+
+        TickNode(node);
+    }
+
+    private void TickNode(SimNode node)
+    {
+        _events++;
+        Hash(0, node.Index, 0, 0);
+        try
+        {
+            node.Node!.Tick();
+        }
+        catch (HalonInvariantException exception)
+        {
+            CoreFailure(node, exception);
+            return;
+        }
+
+        Drain(node);
+    }
+
+    private void OnDeliver(SimEvent item)
+    {
+        var node = _nodes[item.Node];
+        var message = item.Message!;
+        if (node.Node is null)
+        {
+            _dropped++;
+            return;
+        }
+
+        if (node.PausedUntil > _now)
+        {
+            item.Time = node.PausedUntil;
+            Schedule(item);
+            return;
+        }
+
+        if (_partitioned && _blocked[(_indexOf[message.From] * _nodes.Length) + node.Index])
+        {
+            _dropped++;
+            return;
+        }
+
+        _events++;
+        _delivered++;
+        Hash(1, node.Index, _indexOf[message.From], MessageCode(message));
+        StepResult result;
+        try
+        {
+            result = node.Node.Step(message);
+        }
+        catch (HalonInvariantException exception)
+        {
+            CoreFailure(node, exception);
+            return;
+        }
+
+        if (!result.Accepted && _log is not null && LogDrops)
+        {
+            Log(node, $"dropped {message.GetType().Name} from {message.From}: {result.DropReason}");
+        }
+
+        Drain(node);
+    }
+
+    private void OnResume(SimNode node, int generation)
+    {
+        if (node.Node is null || node.Generation != generation)
+        {
+            return;
+        }
+
+        node.PausedUntil = 0;
+        while (node.MissedTicks > 0 && node.Node is not null)
+        {
+            node.MissedTicks--;
+            TickNode(node);
+        }
+    }
+
+    /// <summary>Persist, then observe effects, then send: the daemon's order, with the faults that can strike between.</summary>
+    private void Drain(SimNode node)
+    {
+        var protocolNode = node.Node;
+        if (protocolNode is null || !protocolNode.HasReady)
+        {
+            return;
+        }
+
+        var ready = protocolNode.GetReady();
+        if (ready.MustPersist)
+        {
+            if (!_healed && _random.Chance(_faults.TornWriteProbability))
+            {
+                node.Disk.ApplyTorn(ready, _random.Next(ready.Entries.Count + 1));
+                Crash(node, "torn write");
+                ScheduleRestart(node);
+                return;
+            }
+
+            node.Disk.Apply(ready);
+            if (ready.Entries.Count > 0)
+            {
+                _monitor.ObserveEntries(node.Id, ready.Entries);
+            }
+
+            if (!_healed && _random.Chance(_faults.CrashAfterPersistProbability))
+            {
+                Crash(node, "crash between persist and send");
+                ScheduleRestart(node);
+                return;
+            }
+        }
+
+        foreach (var effect in ready.Effects)
+        {
+            Observe(node, protocolNode, effect);
+        }
+
+        foreach (var message in ready.Messages)
+        {
+            Send(node.Index, message);
+        }
+
+        protocolNode.Advance();
+    }
+
+    private void Observe(SimNode node, HalonNode protocolNode, Effect effect)
+    {
+        switch (effect)
+        {
+            case BecameMaster master:
+                _elections++;
+                _highestTerm = Math.Max(_highestTerm, master.Term);
+                _monitor.ObserveMaster(node.Id, master.Term);
+                break;
+            case CoordinatorStarted started:
+                _coordinatorStarts++;
+                if (_firstCoordinatorAt < 0)
+                {
+                    _firstCoordinatorAt = _now;
+                }
+
+                ExpireLapsedCoordinators();
+                if (!node.HasLiveCoordinator)
+                {
+                    // Started while catching up on ticks after a pause, with a lease that has already lapsed by this
+                    // node's clock: it stops within the same catch-up, before it can act on any message.
+                    _monitor.ObserveCoordinatorStopped(node.Id);
+                    break;
+                }
+
+                _monitor.ObserveCoordinatorStarted(node.Id, started.Epoch, protocolNode.Satellites);
+                if (_healed && _coordinatorAfterHealAt < 0)
+                {
+                    _coordinatorAfterHealAt = _now;
+                }
+
+                break;
+            case CoordinatorStopped:
+                _monitor.ObserveCoordinatorStopped(node.Id);
+                break;
+            case SatelliteAcknowledged acknowledged:
+                _monitor.ObserveAcknowledged(acknowledged.Satellite, acknowledged.Incarnation);
+                break;
+            case EntriesCommitted committed:
+                _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex);
+                break;
+            case AnnouncementAcknowledged:
+                SetAcknowledged(node, true);
+                break;
+            default:
+                break;
+        }
+
+        if (_log is not null)
+        {
+            Log(node, Describe(effect));
+        }
+    }
+
+    /// <summary>
+    /// A paused master keeps believing in its coordinator until it catches up on its ticks, but its authority ended
+    /// when its clock passed the lease end; it will stop before acting. The checker goes by the clock.
+    /// </summary>
+    private void ExpireLapsedCoordinators()
+    {
+        foreach (var other in _nodes)
+        {
+            if (other.Node is { CoordinatorRunning: true } && !other.HasLiveCoordinator)
+            {
+                _monitor.ObserveCoordinatorStopped(other.Id);
+            }
+        }
+    }
+
+    private void SetAcknowledged(SimNode node, bool acknowledged)
+    {
+        if (node.AcknowledgedCurrent == acknowledged)
+        {
+            return;
+        }
+
+        node.AcknowledgedCurrent = acknowledged;
+        _satellitesAcknowledged += acknowledged ? 1 : -1;
+        if (_healed && _allAcknowledgedAfterHealAt < 0 && _satellitesAcknowledged == _options.Satellites)
+        {
+            _allAcknowledgedAfterHealAt = _now;
+        }
+    }
+
+    private void Send(int from, Message message)
+    {
+        _sent++;
+        if (!_indexOf.TryGetValue(message.To, out var to))
+        {
+            _dropped++;
+            return;
+        }
+
+        if ((_partitioned && _blocked[(from * _nodes.Length) + to]) || _random.Chance(_faults.PacketLossProbability))
+        {
+            _dropped++;
+            return;
+        }
+
+        Schedule(new SimEvent { Time = _now + DrawDelay(), Kind = EventKind.Deliver, Node = to, Message = message });
+        if (_random.Chance(_faults.PacketDuplicateProbability))
+        {
+            Schedule(new SimEvent { Time = _now + DrawDelay(), Kind = EventKind.Deliver, Node = to, Message = message });
+        }
+    }
+
+    private long DrawDelay()
+    {
+        var ticks = _faults.OneWayDelayTicksMin + (_random.NextDouble() * (_faults.OneWayDelayTicksMax - _faults.OneWayDelayTicksMin));
+        return Math.Max(1, (long)(ticks * TimeUnitsPerTick));
+    }
+
+    private long DrawTickPeriod() => TimeUnitsPerTick + _random.NextInclusive(0, (long)(TimeUnitsPerTick * (_options.Protocol.ClockDriftFactor - 1)) - 1);
+
+    private void CoreFailure(SimNode node, HalonInvariantException exception)
+    {
+        _monitor.Report(Invariant.CoreAssertion, exception.Message);
+        Crash(node, "core assertion: " + exception.Message);
+    }
+
+    private void Crash(SimNode node, string reason)
+    {
+        if (node.Node is null)
+        {
+            return;
+        }
+
+        _crashes++;
+        if (node.Node.CoordinatorRunning)
+        {
+            _monitor.ObserveCoordinatorStopped(node.Id);
+        }
+
+        node.Node = null;
+        node.Generation++;
+        node.PausedUntil = 0;
+        node.MissedTicks = 0;
+        SetAcknowledged(node, false);
+        Log(node, $"crashed ({reason})");
+    }
+
+    private void ScheduleRestart(SimNode node) =>
+        Schedule(new SimEvent { Time = _now + (_random.NextInclusive(1, Math.Max(1, _faults.RestartDelayTicksMax)) * TimeUnitsPerTick), Kind = EventKind.Restart, Node = node.Index });
+
+    private void Restart(SimNode node, string reason)
+    {
+        if (node.Node is not null)
+        {
+            return;
+        }
+
+        var persisted = node.Disk.Read();
+        try
+        {
+            node.Node = new HalonNode(node.Id, _options.Protocol, node.Random, node.Facts, persisted);
+        }
+        catch (ArgumentException exception)
+        {
+            _monitor.Report(Invariant.CoreAssertion, $"{node.Id} cannot restart from its persisted state: {exception.Message}");
+            return;
+        }
+
+        _monitor.ObserveRestored(node.Id, persisted.Log, persisted.HardState.CommitIndex);
+        Log(node, reason);
+        Schedule(new SimEvent { Time = _now + node.TickPeriod, Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation });
+        Drain(node);
+    }
+
+    private void Hash(int kind, int node, int from, int code)
+    {
+        var hash = _traceHash;
+        hash = (hash ^ (ulong)_now) * FnvPrime;
+        hash = (hash ^ (ulong)((kind << 24) | (node << 12) | from)) * FnvPrime;
+        _traceHash = (hash ^ (ulong)code) * FnvPrime;
+    }
+
+    private static int MessageCode(Message message) => message switch
+    {
+        AppendEntries append => 1 | (int)(append.Term << 4),
+        AppendEntriesResponse response => 2 | (int)(response.Term << 4),
+        VoteRequest request => 3 | (int)(request.Term << 4),
+        VoteResponse response => 4 | (int)(response.Term << 4),
+        PeerProbe => 5,
+        PeerProbeReply => 6,
+        NodeUp up => 7 | (int)(up.Incarnation << 4),
+        NodeUpAck ack => 8 | (int)(ack.Epoch << 4),
+        NodeUpRedirect => 9,
+        _ => 0,
+    };
+
+    private void Log(SimNode node, string text) => _log?.Invoke($"{NowTicks,9:0.000} {node.Id.Host,-4} {text}");
+}

@@ -1,0 +1,67 @@
+using Halon.Core;
+
+namespace Halon.Simulation.Harness;
+
+/// <summary>The shape of one simulated run. One <see cref="Seed"/> determines everything else that is drawn.</summary>
+public sealed record SimulationOptions
+{
+    /// <summary>The seed of the whole run.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Station peers (1 to 7).</summary>
+    public int Peers { get; init; } = 5;
+
+    /// <summary>Satellites.</summary>
+    public int Satellites { get; init; } = 20;
+
+    /// <summary>Length of the run, in ticks.</summary>
+    public int Ticks { get; init; } = 2000;
+
+    /// <summary>"none", "swarm" or a comma list of fault names.</summary>
+    public string FaultSpec { get; init; } = "none";
+
+    /// <summary>Ticks of the fault phase when faults are on; after it the cluster is healed and must converge.</summary>
+    public int FaultPhaseTicks { get; init; } = 1000;
+
+    /// <summary>After the heal (or the start, with no faults), a coordinator must run within this many ticks.</summary>
+    public int LivenessCoordinatorTicksMax { get; init; } = 300;
+
+    /// <summary>After the heal, every live satellite must be acknowledged within this many ticks.</summary>
+    public int LivenessAcknowledgedTicksMax { get; init; } = 600;
+
+    /// <summary>The protocol's timers.</summary>
+    public ProtocolOptions Protocol { get; init; } = ProtocolOptions.Default;
+
+    /// <summary>Whether the run bootstraps every peer and satellite at its start (scripts do it themselves).</summary>
+    public bool AutoBootstrap { get; init; } = true;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
+    public void Validate()
+    {
+        if (Peers is < 1 or > Limits.PeersMax)
+        {
+            throw new ArgumentException($"--peers must be in 1..{Limits.PeersMax} (is {Peers})");
+        }
+
+        if (Satellites is < 0 or > 10_000)
+        {
+            throw new ArgumentException($"--satellites must be in 0..10000 (is {Satellites})");
+        }
+
+        if (Ticks < 1)
+        {
+            throw new ArgumentException($"--ticks must be positive (is {Ticks})");
+        }
+
+        if (FaultSpec != "swarm")
+        {
+            FaultOptions.Parse(FaultSpec);
+        }
+
+        Protocol.Validate();
+    }
+
+    /// <summary>The command that replays this run.</summary>
+    public string ReplayCommand =>
+        $"halon-sim run --seed {Seed} --peers {Peers} --satellites {Satellites} --faults {FaultSpec} --ticks {Ticks}";
+}

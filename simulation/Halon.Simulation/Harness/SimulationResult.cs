@@ -1,0 +1,51 @@
+using Halon.Simulation.Checking;
+
+namespace Halon.Simulation.Harness;
+
+/// <summary>What one run found and measured.</summary>
+public sealed record SimulationResult
+{
+    public required SimulationOptions Options { get; init; }
+
+    public required IReadOnlyList<Violation> Violations { get; init; }
+
+    /// <summary>FNV-1a over every processed event: equal for equal seeds, different for different runs.</summary>
+    public required ulong TraceHash { get; init; }
+
+    /// <summary>Delivered messages plus node ticks.</summary>
+    public required long Events { get; init; }
+
+    /// <summary>Tick of the first coordinator start, or -1.</summary>
+    public required double TicksToFirstCoordinator { get; init; }
+
+    /// <summary>Tick at which faults stopped (0 with no faults).</summary>
+    public required double HealTick { get; init; }
+
+    /// <summary>Ticks from the heal until a coordinator ran, or -1.</summary>
+    public required double TicksFromHealToCoordinator { get; init; }
+
+    /// <summary>Ticks from the heal until every satellite was acknowledged, or -1.</summary>
+    public required double TicksFromHealToAllAcknowledged { get; init; }
+
+    public required int Elections { get; init; }
+
+    public required long HighestTerm { get; init; }
+
+    public required int CoordinatorStarts { get; init; }
+
+    public required int SatellitesAcknowledged { get; init; }
+
+    public required long MessagesSent { get; init; }
+
+    public required long MessagesDelivered { get; init; }
+
+    public required long MessagesDropped { get; init; }
+
+    public required int Crashes { get; init; }
+
+    public required string Faults { get; init; }
+
+    public bool Passed => Violations.Count == 0;
+
+    public string TraceHashText => TraceHash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+}

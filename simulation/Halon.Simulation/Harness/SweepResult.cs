@@ -1,0 +1,23 @@
+namespace Halon.Simulation.Harness;
+
+/// <summary>The outcome of a sweep.</summary>
+public sealed record SweepResult(SimulationOptions Template, ulong From, IReadOnlyList<SimulationResult> Runs, TimeSpan Elapsed)
+{
+    /// <summary>Runs with at least one violation.</summary>
+    public IReadOnlyList<SimulationResult> Failures => Runs.Where(r => !r.Passed).ToArray();
+
+    /// <summary>Violations across all runs.</summary>
+    public int Violations => Runs.Sum(r => r.Violations.Count);
+
+    /// <summary>Events across all runs.</summary>
+    public long Events => Runs.Sum(r => r.Events);
+
+    /// <summary>Wall-clock events per second over the whole sweep.</summary>
+    public double EventsPerSecond => Events / Math.Max(Elapsed.TotalSeconds, 1e-9);
+
+    /// <summary>Largest ticks from the heal to a coordinator, over healed runs.</summary>
+    public double WorstTicksToCoordinatorAfterHeal => Runs.Select(r => r.TicksFromHealToCoordinator).DefaultIfEmpty(-1).Max();
+
+    /// <summary>Largest ticks from the heal to all satellites acknowledged.</summary>
+    public double WorstTicksToAllAcknowledgedAfterHeal => Runs.Select(r => r.TicksFromHealToAllAcknowledged).DefaultIfEmpty(-1).Max();
+}
