@@ -125,7 +125,7 @@ public sealed class TcpTransport : IAsyncDisposable
                     CountDropped();
                     if (Throttle.ShouldLog("outbound-limit", out var suppressed))
                     {
-                        _logger.LogWarning("dropped a message to {Peer}: {Limit} destinations are open already ({Suppressed} similar lines suppressed)", message.To, _options.OutboundPeersMax, suppressed);
+                        TransportLog.OutboundLimit(_logger, message.To, _options.OutboundPeersMax, TransportLog.Suppressed(suppressed));
                     }
 
                     return;
@@ -171,7 +171,7 @@ public sealed class TcpTransport : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            _logger.LogWarning("some connections did not close within 5s of shutdown");
+            TransportLog.ShutdownSlow(_logger);
         }
 
         _shutdown.Dispose();
@@ -199,7 +199,7 @@ public sealed class TcpTransport : IAsyncDisposable
         }
         catch (Exception e)
         {
-            _logger.LogError(e, "the connection worker for {Peer} failed", peer.Destination);
+            TransportLog.WorkerFailed(_logger, e, peer.Destination);
         }
         finally
         {
@@ -228,7 +228,7 @@ public sealed class TcpTransport : IAsyncDisposable
             }
             catch (SocketException e)
             {
-                _logger.LogWarning("accept failed: {Reason}", e.Message);
+                TransportLog.AcceptFailed(_logger, e.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
@@ -281,12 +281,12 @@ public sealed class TcpTransport : IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            _logger.LogDebug("connection from {Remote} closed: {Reason}", remote, e.Message);
+            TransportLog.InboundClosed(_logger, remote, e.Message);
         }
         catch (Exception e)
         {
             // Contain anything else to this connection: log it as the bug it is, and keep the node running.
-            _logger.LogError(e, "connection from {Remote} failed unexpectedly; closed it", remote);
+            TransportLog.InboundFailed(_logger, e, remote);
         }
         finally
         {
@@ -302,7 +302,7 @@ public sealed class TcpTransport : IAsyncDisposable
         try
         {
             var dialler = await HandshakeProtocol.AcceptAsync(stream, _options.NodeId, _options.ClusterKey, deadline.Token).ConfigureAwait(false);
-            _logger.LogDebug("accepted {Who} from {Remote}", dialler?.Value ?? "halonctl", remote);
+            TransportLog.Accepted(_logger, dialler?.Value ?? "halonctl", remote);
             return (true, dialler);
         }
         catch (HandshakeException e)
@@ -349,7 +349,7 @@ public sealed class TcpTransport : IAsyncDisposable
 
             if (!read)
             {
-                _logger.LogDebug("peer {Peer} at {Remote} closed its connection", dialler, remote);
+                TransportLog.PeerClosed(_logger, dialler, remote);
                 return;
             }
 
@@ -364,7 +364,7 @@ public sealed class TcpTransport : IAsyncDisposable
                 Interlocked.Increment(ref _messagesRejected);
                 if (Throttle.ShouldLog("from " + dialler.Value, out var suppressed))
                 {
-                    _logger.LogWarning("dropped {Type} from {Remote}: it claims to come from {Claimed}, but the connection proved {Dialler} ({Suppressed} similar lines suppressed)", message.GetType().Name, remote, message.From, dialler, suppressed);
+                    TransportLog.ImpersonationDropped(_logger, message.GetType().Name, remote, message.From, dialler, TransportLog.Suppressed(suppressed));
                 }
 
                 continue;
@@ -393,7 +393,7 @@ public sealed class TcpTransport : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!shutdown.IsCancellationRequested)
             {
-                _logger.LogDebug("closed the idle control connection from {Remote}", remote);
+                TransportLog.InboundClosed(_logger, remote, "idle control connection");
                 return;
             }
 
@@ -434,7 +434,7 @@ public sealed class TcpTransport : IAsyncDisposable
         Interlocked.Increment(ref _connectionsRejected);
         if (Throttle.ShouldLog("reject " + RemoteHost(remote), out var suppressed))
         {
-            _logger.LogWarning("rejected connection from {Remote}: {Reason} ({Suppressed} similar lines suppressed)", remote, reason, suppressed);
+            TransportLog.ConnectionRejected(_logger, remote, reason, TransportLog.Suppressed(suppressed));
         }
     }
 

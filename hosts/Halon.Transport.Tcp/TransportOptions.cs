@@ -7,7 +7,7 @@ namespace Halon.Transport.Tcp;
 /// Settings of a <see cref="TcpTransport"/>. Every queue, timeout and retry is bounded here; names end with the unit.
 /// <see cref="Validate"/> throws <see cref="ArgumentException"/> naming the first bad setting.
 /// </summary>
-public sealed class TransportOptions
+public sealed record TransportOptions
 {
     /// <summary>This node's id (its advertised <c>host:port</c>), proved in every handshake.</summary>
     public required NodeId NodeId { get; init; }

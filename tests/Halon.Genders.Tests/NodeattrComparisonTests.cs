@@ -116,29 +116,44 @@ public sealed partial class NodeattrComparisonTests : IDisposable
         for (var index = 0; index < RandomFileCount; index++)
         {
             var names = new HashSet<string>(StringComparer.Ordinal);
-            var nameCount = random.Next(1, 30);
+            var nameCount = random.Next(1, 40);
+
+            // Two prefixes per set, so that names collide into runs and padded names meet unpadded ones.
+            string[] setPrefixes = [prefixes[random.Next(prefixes.Length)], prefixes[random.Next(prefixes.Length)]];
             for (var name = 0; name < nameCount; name++)
             {
-                var number = random.Next(0, 121).ToString(CultureInfo.InvariantCulture);
+                var number = random.Next(0, 21).ToString(CultureInfo.InvariantCulture);
                 var suffix = random.Next(3) switch
                 {
                     0 => string.Empty,
                     1 => number,
                     _ => new string('0', random.Next(1, 4)) + number,
                 };
-                var candidate = prefixes[random.Next(prefixes.Length)] + suffix;
+                var candidate = setPrefixes[random.Next(setPrefixes.Length)] + suffix;
                 if (candidate.Length > 0)
                 {
                     names.Add(candidate);
                 }
             }
 
-            var fileOrder = names.OrderBy(_ => random.Next()).ToList();
-            var path = _directory.Write($"names{index}", string.Concat(fileOrder.Select(name => $"{name} x\n")));
-            var printed = await Nodeattr.RunAsync(path, "-n", "x");
-            Assert.True(
-                printed.OutputLines.SequenceEqual(GendersFile.Load(path).NodesWithAttribute("x")),
-                $"order differs (seed {s_randomSeed}, set {index}) for file order {string.Join(' ', fileOrder)}: nodeattr says {string.Join(' ', printed.OutputLines)}");
+            // Nodes first appear in one order and get the attribute in another; nodeattr -n -A starts from the
+            // first, nodeattr -n x from the second.
+            var nodeOrder = names.OrderBy(_ => random.Next()).ToList();
+            // Half the sets get the attribute in ascending number order, zero-padded names last, so that hostlist
+            // builds runs such as n7-n10 that a padded n02 cannot join.
+            var attributeOrder = index % 2 == 0
+                ? names.OrderBy(_ => random.Next()).ToList()
+                : [.. names.OrderBy(name => name.TrimEnd("0123456789".ToCharArray()), StringComparer.Ordinal)
+                    .ThenBy(IsZeroPadded)
+                    .ThenBy(NumberOf)];
+            var text = string.Concat(nodeOrder.Select(name => $"{name}\n")) + string.Concat(attributeOrder.Select(name => $"{name} x\n"));
+            var path = _directory.Write($"names{index}", text);
+            var file = GendersFile.Load(path);
+            var selected = await Nodeattr.RunAsync(path, "-n", "x");
+            var all = await Nodeattr.RunAsync(path, "-n", "-A");
+            var context = $"(seed {s_randomSeed}, set {index}) for\n{text}";
+            Assert.True(selected.OutputLines.SequenceEqual(file.NodesWithAttribute("x")), $"-n x differs {context}");
+            Assert.True(all.OutputLines.SequenceEqual(HostlistOrder.Sort(file.Nodes)), $"-n -A differs {context}");
         }
     }
 
@@ -218,6 +233,18 @@ public sealed partial class NodeattrComparisonTests : IDisposable
         }
 
         return probed.Select(index => nodes[index]).Append(AbsentNode);
+    }
+
+    private static bool IsZeroPadded(string name)
+    {
+        var digits = name[name.TrimEnd("0123456789".ToCharArray()).Length..];
+        return digits.Length > 1 && digits[0] == '0';
+    }
+
+    private static int NumberOf(string name)
+    {
+        var digits = name[name.TrimEnd("0123456789".ToCharArray()).Length..];
+        return digits.Length == 0 ? -1 : int.Parse(digits, CultureInfo.InvariantCulture);
     }
 
     private static bool IsPlainName(string attribute) => PlainName().IsMatch(attribute);

@@ -3,6 +3,7 @@ using Halon.Core;
 using Halon.Core.Identity;
 using Halon.Core.Messages;
 using Halon.Core.Persistence;
+using Halon.Transport.Tcp.Codec;
 using W = Halon.Transport.Tcp.Wire;
 
 namespace Halon.Transport.Tcp;

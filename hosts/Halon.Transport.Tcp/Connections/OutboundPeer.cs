@@ -111,11 +111,11 @@ internal sealed class OutboundPeer
 
             if (_failuresInARow > 0)
             {
-                _logger.LogInformation("connected to {Peer} after {Failures} failed attempts", Destination, _failuresInARow);
+                TransportLog.Reconnected(_logger, Destination, _failuresInARow);
             }
             else
             {
-                _logger.LogDebug("connected to {Peer}", Destination);
+                TransportLog.Connected(_logger, Destination);
             }
 
             _failuresInARow = 0;
@@ -158,7 +158,7 @@ internal sealed class OutboundPeer
 
                     if (DateTime.UtcNow - lastMessageAt >= _options.OutboundIdleCloseTimeout)
                     {
-                        _logger.LogDebug("closing the idle connection to {Peer}", Destination);
+                        TransportLog.OutboundIdle(_logger, Destination);
                         return;
                     }
 
@@ -180,7 +180,7 @@ internal sealed class OutboundPeer
         {
             if (!shutdown.IsCancellationRequested)
             {
-                _logger.LogDebug("connection to {Peer} lost: {Reason}", Destination, e.Message);
+                TransportLog.OutboundLost(_logger, Destination, e.Message);
             }
         }
         finally
@@ -256,7 +256,7 @@ internal sealed class OutboundPeer
         };
         if (_transport.Throttle.ShouldLog("dial " + Destination.Value, out var suppressed))
         {
-            _logger.LogWarning("cannot reach {Peer}: {Detail} (attempt {Attempt}; {Suppressed} similar lines suppressed)", Destination, detail, _failuresInARow, suppressed);
+            TransportLog.DialFailed(_logger, Destination, detail, _failuresInARow, TransportLog.Suppressed(suppressed));
         }
 
         _transport.Report(new PeerUnreachable(Destination, problem, detail));

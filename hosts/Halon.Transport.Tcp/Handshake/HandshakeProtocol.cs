@@ -44,19 +44,22 @@ internal static class HandshakeProtocol
         {
             if (!challenge.Keyed)
             {
+                await TryWriteAsync(stream, new W.Proof { ListenerRejected = true }, cancellationToken).ConfigureAwait(false);
                 throw new HandshakeException(HandshakeFailure.AuthenticationFailed, $"{listener} runs without a cluster key (--insecure) but this side has one");
             }
 
             var expected = Prove(key, s_listenerLabel, nonce, listenerNonce, diallerId, listener.Value);
-            if (!CryptographicOperations.FixedTimeEquals(expected, challenge.Proof.Span))
+            if (!CryptographicOperations.FixedTimeEquals(expected, challenge.Hmac.Span))
             {
+                // Tell the listener why we give up, so that its log says so too; send no proof to a node that failed its own.
+                await TryWriteAsync(stream, new W.Proof { ListenerRejected = true }, cancellationToken).ConfigureAwait(false);
                 throw new HandshakeException(HandshakeFailure.AuthenticationFailed, $"{listener} does not know this cluster key");
             }
 
             proof = Prove(key, s_diallerLabel, nonce, listenerNonce, diallerId, listener.Value);
         }
 
-        await Frames.WriteAsync(stream, new W.Proof { Proof = ByteString.CopyFrom(proof) }, cancellationToken).ConfigureAwait(false);
+        await Frames.WriteAsync(stream, new W.Proof { Hmac = ByteString.CopyFrom(proof) }, cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(WireProtocol.HandshakeFrameBytesMax, cancellationToken).ConfigureAwait(false);
         var welcome = Parse(W.Welcome.Parser, reader.Payload, "welcome");
         if (!welcome.Accepted)
@@ -110,20 +113,28 @@ internal static class HandshakeProtocol
         var challenge = new W.Challenge { NodeId = self.Value, Nonce = ByteString.CopyFrom(nonce), Keyed = key is not null };
         if (key is not null)
         {
-            challenge.Proof = ByteString.CopyFrom(Prove(key, s_listenerLabel, diallerNonce, nonce, diallerId, self.Value));
+            challenge.Hmac = ByteString.CopyFrom(Prove(key, s_listenerLabel, diallerNonce, nonce, diallerId, self.Value));
         }
 
         await Frames.WriteAsync(stream, challenge, cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(WireProtocol.HandshakeFrameBytesMax, cancellationToken).ConfigureAwait(false);
         var proof = Parse(W.Proof.Parser, reader.Payload, "proof");
+        var who = dialler is null ? "halonctl" : dialler.Value;
+        if (proof.ListenerRejected)
+        {
+            throw new HandshakeException(
+                HandshakeFailure.AuthenticationFailed,
+                key is null ? $"{who} has a cluster key and this node has none" : $"{who} found this node's cluster key proof wrong (the keys differ)");
+        }
+
         if (key is not null)
         {
             var expected = Prove(key, s_diallerLabel, diallerNonce, nonce, diallerId, self.Value);
-            if (!CryptographicOperations.FixedTimeEquals(expected, proof.Proof.Span))
+            if (!CryptographicOperations.FixedTimeEquals(expected, proof.Hmac.Span))
             {
-                var why = proof.Proof.IsEmpty ? "no cluster key proof (the dialler has no key)" : "a wrong cluster key proof";
-                await Frames.WriteAsync(stream, new W.Welcome { Accepted = false, Reason = W.RejectReason.AuthenticationFailed, Detail = "wrong or missing cluster key" }, cancellationToken).ConfigureAwait(false);
-                throw new HandshakeException(HandshakeFailure.AuthenticationFailed, $"{(dialler is null ? "halonctl" : dialler.Value)} sent {why}");
+                await TryWriteAsync(stream, new W.Welcome { Accepted = false, Reason = W.RejectReason.AuthenticationFailed, Detail = "wrong or missing cluster key" }, cancellationToken).ConfigureAwait(false);
+
+                throw new HandshakeException(HandshakeFailure.AuthenticationFailed, $"{who} sent {(proof.Hmac.IsEmpty ? "no cluster key proof (it has no key)" : "a wrong cluster key proof")}");
             }
         }
 
@@ -135,15 +146,27 @@ internal static class HandshakeProtocol
     internal static byte[] Prove(byte[] key, byte[] label, byte[] diallerNonce, byte[] listenerNonce, string diallerId, string listenerId)
     {
         using var transcript = new MemoryStream();
+        Span<byte> length = stackalloc byte[4];
         foreach (var part in new[] { label, diallerNonce, listenerNonce, Encoding.UTF8.GetBytes(diallerId), Encoding.UTF8.GetBytes(listenerId) })
         {
-            Span<byte> length = stackalloc byte[4];
             BinaryPrimitives.WriteInt32BigEndian(length, part.Length);
             transcript.Write(length);
             transcript.Write(part);
         }
 
         return HMACSHA256.HashData(key, transcript.ToArray());
+    }
+
+    /// <summary>Writes a farewell frame; the other side may be gone already, and the caller fails with a better reason anyway.</summary>
+    private static async Task TryWriteAsync(Stream stream, IMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Frames.WriteAsync(stream, message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+        }
     }
 
     private static async Task CheckPreambleAsync(Stream stream, CancellationToken cancellationToken)

@@ -89,10 +89,13 @@ public sealed partial class Simulation
         return string.Join(", ", parts);
     }
 
+    private static string StateName(Core.SupervisorState state) =>
+        state == Core.SupervisorState.PreCandidate ? "pre-candidate" : Core.Status.NodeStatus.StateText(state);
+
     private static string Describe(Effect effect) => effect switch
     {
         RoleAssigned role => $"role {role.Role}: {role.Detail}",
-        SupervisorStateChanged change => $"{Core.Status.NodeStatus.StateText(change.From)} -> {Core.Status.NodeStatus.StateText(change.To)} (term {change.Term}): {change.Reason}",
+        SupervisorStateChanged change => $"{StateName(change.From)} -> {StateName(change.To)} (term {change.Term}): {change.Reason}",
         BecameMaster master => $"became master of term {master.Term}",
         CoordinatorStarted started => $"coordinator started, epoch {started.Epoch}{(started.Restart > 0 ? $" (restart {started.Restart})" : string.Empty)}, {started.SatellitesKnown} satellites known",
         CoordinatorStopped stopped => $"coordinator of epoch {stopped.Epoch} stopped: {stopped.Reason}",

@@ -24,10 +24,10 @@ public sealed record SimulationOptions
     public int FaultPhaseTicks { get; init; } = 1000;
 
     /// <summary>After the heal (or the start, with no faults), a coordinator must run within this many ticks.</summary>
-    public int LivenessCoordinatorTicksMax { get; init; } = 300;
+    public int LivenessCoordinatorTicksMax { get; init; } = 150;
 
     /// <summary>After the heal, every live satellite must be acknowledged within this many ticks.</summary>
-    public int LivenessAcknowledgedTicksMax { get; init; } = 600;
+    public int LivenessAcknowledgedTicksMax { get; init; } = 300;
 
     /// <summary>The protocol's timers.</summary>
     public ProtocolOptions Protocol { get; init; } = ProtocolOptions.Default;

@@ -1,0 +1,46 @@
+using Halon.Ctl.Output;
+
+namespace Halon.Ctl.Bootstrap;
+
+/// <summary>Prints a <see cref="BootstrapPlan"/> for <c>--dry-run</c>: a shell script with the plan in comments, or JSON.</summary>
+internal static class PlanPrinter
+{
+    public static string Text(BootstrapPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var lines = new List<string>
+        {
+            $"# halonctl bootstrap {plan.KindText} --dry-run: the plan; no node was contacted.",
+            $"# station {plan.Peers.ClusterId}: {plan.Peers.Count} peers, quorum {plan.Peers.Majority} ({plan.Source})",
+            $"#   peers:     {string.Join(' ', plan.Peers.Members)}",
+            $"#   act on {plan.On.Count}: {string.Join(' ', plan.On)}",
+        };
+        foreach (var note in plan.Notes())
+        {
+            lines.Add($"#   note: {note}");
+        }
+
+        lines.Add(plan.Kind == BootstrapKind.Station
+            ? "# The same bootstrap as one command per node (the uncoordinated form): run them from anywhere, in any order,"
+            : "# The same bootstrap as one command per satellite: run them from anywhere, in any order,");
+        lines.Add("# as often as you like; a node that is already bootstrapped answers \"already\".");
+        lines.AddRange(plan.Commands());
+        return string.Join('\n', lines);
+    }
+
+    public static string Json(BootstrapPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return JsonText.Write(json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", plan.KindText);
+            json.WriteString("cluster_id", plan.Peers.ClusterId);
+            JsonText.WriteStrings(json, "peers", plan.Peers.Members.Select(m => m.Value));
+            JsonText.WriteStrings(json, "on", plan.On.Select(m => m.Value));
+            JsonText.WriteStrings(json, "commands", plan.Commands());
+            JsonText.WriteStrings(json, "notes", plan.Notes());
+            json.WriteEndObject();
+        });
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using Halon.Core.Status;
+
+namespace Halon.Ctl.Output;
+
+/// <summary><c>halonctl status</c> for people: the node's own fields, then its peers and satellites as tables.</summary>
+internal static class StatusText
+{
+    public static string Write(NodeStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var fields = new TextTable("FIELD", "VALUE");
+        fields.Add("node", status.Node);
+        fields.Add("role", status.Role);
+        fields.Add("cluster", status.ClusterId ?? "-");
+        fields.Add("state", status.State);
+        fields.Add("term", status.Term.ToString(CultureInfo.InvariantCulture));
+        fields.Add("leader", status.Leader ?? "-");
+        fields.Add("coordinator", status.Coordinator is { } c ? $"{c.Node} (epoch {c.Epoch})" : "-");
+        if (status.Role == "station")
+        {
+            fields.Add("log", $"committed {status.CommitIndex} of {status.LastLogIndex} entries");
+        }
+
+        if (status.Announcer is { } announcer)
+        {
+            fields.Add("station", announcer.Station);
+            fields.Add("incarnation", announcer.Incarnation.ToString(CultureInfo.InvariantCulture));
+            fields.Add("acknowledged", announcer.Acknowledged
+                ? $"yes, by {announcer.AcknowledgedBy ?? "?"} (epoch {announcer.Epoch})"
+                : $"not yet ({announcer.AnnouncementsSent} announcements sent)");
+        }
+
+        if (status.Role == "station" && status.State == "waiting-for-quorum")
+        {
+            var reachable = status.Peers.Count(p => p.Reachable);
+            fields.Add("waiting", $"quorum {reachable}/{status.Peers.Count}, need {Halon.Core.Quorum.MajorityOf(status.Peers.Count)}: {status.MissingSummary()}");
+        }
+
+        var text = new StringBuilder();
+        // The FIELD/VALUE header adds nothing for a list of named fields; drop it.
+        text.Append(string.Join('\n', fields.Render().Split('\n').Skip(1)));
+        if (status.Peers.Count > 0)
+        {
+            var peers = new TextTable("PEER", "REACHABLE", "STATE", "LAST HEARD");
+            foreach (var peer in status.Peers)
+            {
+                var self = peer.Node == status.Node;
+                peers.Add(peer.Node + (self ? " (this node)" : string.Empty), peer.Reachable ? "yes" : "no", peer.State, LastHeard(self, peer.LastHeardTicksAgo));
+            }
+
+            text.Append("\n\n").Append(peers.Render());
+        }
+
+        if (status.Role == "station")
+        {
+            text.Append("\n\n");
+            if (status.Satellites.Count == 0)
+            {
+                text.Append("no satellites yet");
+            }
+            else
+            {
+                var satellites = new TextTable("SATELLITE", "ACKNOWLEDGED", "INCARNATION", "HOSTNAME");
+                foreach (var satellite in status.Satellites)
+                {
+                    satellites.Add(
+                        satellite.Node,
+                        satellite.Acknowledged ? "yes" : "pending",
+                        satellite.Incarnation.ToString(CultureInfo.InvariantCulture),
+                        satellite.Hostname.Length == 0 ? "-" : satellite.Hostname);
+                }
+
+                text.Append(satellites.Render());
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string LastHeard(bool self, long ticksAgo) =>
+        self ? "-" : ticksAgo < 0 ? "never" : string.Create(CultureInfo.InvariantCulture, $"{ticksAgo} ticks ago");
+}

@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Halon.Core.Identity;
+using Halon.Transport.Tcp;
+using Microsoft.Extensions.Logging;
+
+namespace Halon.Daemon;
+
+/// <summary>
+/// halond's command line (the v1 contract):
+/// <c>halond [--listen HOST:PORT] [--advertise HOST:PORT] [--data-dir DIR] [--cluster-key-file FILE | --insecure] [--log-level LEVEL]</c>.
+/// Every usage error exits with code 2 and a one-line message.
+/// </summary>
+internal static class DaemonCommandLine
+{
+    /// <summary>The environment variable read when --cluster-key-file is absent.</summary>
+    public const string ClusterKeyFileVariable = "HALON_CLUSTER_KEY_FILE";
+
+    /// <summary>Exit code of a usage error.</summary>
+    public const int UsageExitCode = 2;
+
+    private static readonly Option<string> s_listen = new("--listen") { Description = "Address to listen on, HOST:PORT.", DefaultValueFactory = _ => "0.0.0.0:" + DaemonSettings.DefaultPort };
+    private static readonly Option<string?> s_advertise = new("--advertise") { Description = "Address other nodes reach this one at, HOST:PORT; it is the node's id. Default: --listen, or <hostname>:<port> when --listen is a wildcard." };
+    private static readonly Option<string> s_dataDir = new("--data-dir") { Description = "Directory of the node's durable state.", DefaultValueFactory = _ => DaemonSettings.DefaultDataDir };
+    private static readonly Option<string?> s_clusterKeyFile = new("--cluster-key-file") { Description = $"File holding the shared cluster key (default: ${ClusterKeyFileVariable})." };
+    private static readonly Option<bool> s_insecure = new("--insecure") { Description = "Run without a cluster key on a non-loopback address (logs a warning)." };
+    private static readonly Option<string> s_logLevel = new("--log-level") { Description = "Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => "Information" };
+
+    /// <summary>The root command, with every option.</summary>
+    public static RootCommand Build() =>
+        new("halond: starts a Halon node and does nothing else; halonctl tells it what to be.")
+        {
+            s_listen, s_advertise, s_dataDir, s_clusterKeyFile, s_insecure, s_logLevel,
+        };
+
+    /// <summary>
+    /// Parses <paramref name="args"/>. Returns the settings, or null with <paramref name="exitCode"/> set: 0 after
+    /// --help, 2 after a usage error (already reported on <paramref name="error"/>).
+    /// </summary>
+    public static DaemonSettings? Parse(string[] args, Func<string, string?> environment, TextWriter output, TextWriter error, out int exitCode)
+    {
+        var root = Build();
+        var result = root.Parse(args);
+        exitCode = 0;
+        if (result.Errors.Count > 0)
+        {
+            foreach (var parseError in result.Errors)
+            {
+                error.WriteLine($"halond: {parseError.Message}");
+            }
+
+            error.WriteLine("Try 'halond --help'.");
+            exitCode = UsageExitCode;
+            return null;
+        }
+
+        if (result.Action is not null)
+        {
+            exitCode = result.Invoke(new InvocationConfiguration { Output = output, Error = error });
+            return null;
+        }
+
+        var settings = Resolve(
+            result.GetValue(s_listen)!,
+            result.GetValue(s_advertise),
+            result.GetValue(s_dataDir)!,
+            result.GetValue(s_clusterKeyFile),
+            result.GetValue(s_insecure),
+            result.GetValue(s_logLevel)!,
+            environment,
+            out var problem);
+        if (settings is null)
+        {
+            error.WriteLine($"halond: {problem}");
+            exitCode = UsageExitCode;
+        }
+
+        return settings;
+    }
+
+    /// <summary>Checks and resolves the option values; null with <paramref name="problem"/> on a usage error.</summary>
+    internal static DaemonSettings? Resolve(string listen, string? advertise, string dataDir, string? keyFile, bool insecure, string logLevelText, Func<string, string?> environment, out string problem)
+    {
+        problem = string.Empty;
+        if (!Enum.TryParse<LogLevel>(logLevelText, ignoreCase: true, out var logLevel) || !Enum.IsDefined(logLevel) || int.TryParse(logLevelText, out _))
+        {
+            problem = $"--log-level '{logLevelText}' is not one of Trace, Debug, Information, Warning, Error, Critical, None";
+            return null;
+        }
+
+        if (!NodeId.TryParse(listen, out var listenId, out var listenError))
+        {
+            problem = $"--listen: {listenError}";
+            return null;
+        }
+
+        if (!TryResolveAddress(listenId.Host, out var address, out problem))
+        {
+            problem = $"--listen: {problem}";
+            return null;
+        }
+
+        var wildcard = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+        var advertiseText = advertise ?? (wildcard ? $"{Dns.GetHostName()}:{listenId.Port.ToString(CultureInfo.InvariantCulture)}" : listenId.Value);
+        if (!NodeId.TryParse(advertiseText, out var nodeId, out var advertiseError))
+        {
+            problem = advertise is null
+                ? $"the default advertised address '{advertiseText}' is not usable ({advertiseError}); give --advertise HOST:PORT"
+                : $"--advertise: {advertiseError}";
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(dataDir))
+        {
+            problem = "--data-dir is empty";
+            return null;
+        }
+
+        var keyFromEnvironment = keyFile is null;
+        keyFile ??= environment(ClusterKeyFileVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
+        if (keyFile is not null && insecure)
+        {
+            problem = keyFromEnvironment
+                ? $"--insecure contradicts {ClusterKeyFileVariable}={keyFile}; unset one of them"
+                : "--cluster-key-file and --insecure exclude each other; give one";
+            return null;
+        }
+
+        byte[]? key = null;
+        if (keyFile is not null)
+        {
+            try
+            {
+                key = ClusterKey.Load(keyFile);
+            }
+            catch (ClusterKeyException e)
+            {
+                problem = e.Message;
+                return null;
+            }
+        }
+
+        if (key is null && !insecure && !IPAddress.IsLoopback(address))
+        {
+            problem = $"refusing to listen on {listenId} (not a loopback address) without a cluster key: give --cluster-key-file FILE or set {ClusterKeyFileVariable} (create a key with: openssl rand -hex 32 > FILE), or give --insecure to run unauthenticated";
+            return null;
+        }
+
+        return new DaemonSettings
+        {
+            Listen = new IPEndPoint(address, listenId.Port),
+            NodeId = nodeId,
+            DataDir = dataDir,
+            ClusterKey = key,
+            Insecure = insecure,
+            LogLevel = logLevel,
+        };
+    }
+
+    private static bool TryResolveAddress(string host, out IPAddress address, out string problem)
+    {
+        problem = string.Empty;
+        var bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
+        if (IPAddress.TryParse(bare, out address!))
+        {
+            return true;
+        }
+
+        if (string.Equals(bare, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            address = IPAddress.Loopback;
+            return true;
+        }
+
+        try
+        {
+            var addresses = Dns.GetHostAddresses(bare);
+            address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()!;
+            if (address is not null)
+            {
+                return true;
+            }
+        }
+        catch (SocketException)
+        {
+        }
+
+        address = IPAddress.None;
+        problem = $"cannot resolve host '{bare}' to an address";
+        return false;
+    }
+}

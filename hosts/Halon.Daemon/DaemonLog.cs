@@ -1,0 +1,69 @@
+using Halon.Core;
+using Halon.Core.Identity;
+using Microsoft.Extensions.Logging;
+
+namespace Halon.Daemon;
+
+/// <summary>halond's log lines: who, which term, and why. Source-generated so that disabled levels cost nothing.</summary>
+internal static partial class DaemonLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: starting in listen mode (no role in {DataDir}); waiting for halonctl")]
+    public static partial void ListenMode(ILogger logger, NodeId node, string dataDir);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: resuming as {Role} from {DataDir} (term {Term}, {Entries} log entries, commit {Commit})")]
+    public static partial void Resuming(ILogger logger, NodeId node, NodeRole role, string dataDir, long term, int entries, long commit);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: listening on {EndPoint} ({Security})")]
+    public static partial void Listening(ILogger logger, NodeId node, string endPoint, string security);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: running WITHOUT a cluster key (--insecure): anyone who can reach {EndPoint} can command this node")]
+    public static partial void Insecure(ILogger logger, NodeId node, string endPoint);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: role {Role}: {Detail}")]
+    public static partial void RoleAssigned(ILogger logger, NodeId node, NodeRole role, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: supervisor {From} -> {To} in term {Term}: {Reason}")]
+    public static partial void StateChanged(ILogger logger, NodeId node, SupervisorState from, SupervisorState to, long term, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: became master of term {Term}")]
+    public static partial void BecameMaster(ILogger logger, NodeId node, long term);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: coordinator started with epoch {Epoch} (restart {Restart}, {Satellites} satellites known)")]
+    public static partial void CoordinatorStarted(ILogger logger, NodeId node, long epoch, int restart, int satellites);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: coordinator of epoch {Epoch} stopped: {Reason}")]
+    public static partial void CoordinatorStopped(ILogger logger, NodeId node, long epoch, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: acknowledged satellite {Satellite} incarnation {Incarnation} ({Hostname}) in epoch {Epoch}")]
+    public static partial void SatelliteAcknowledged(ILogger logger, NodeId node, NodeId satellite, long incarnation, string hostname, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: announcement of incarnation {Incarnation} acknowledged by {By} (epoch {Epoch})")]
+    public static partial void AnnouncementAcknowledged(ILogger logger, NodeId node, long incarnation, NodeId by, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Node}: committed entries {From}..{To}")]
+    public static partial void EntriesCommitted(ILogger logger, NodeId node, long from, long to);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: dropped {Type} from {From}: {Reason}{Suppressed}")]
+    public static partial void MessageDropped(ILogger logger, NodeId node, string type, NodeId from, string reason, string suppressed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: halonctl bootstrap {Kind} {Peers}: {Result}")]
+    public static partial void ControlCommand(ILogger logger, NodeId node, string kind, PeerSet peers, string result);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: the clock jumped {Ticks} ticks ahead (a stall of {Milliseconds} ms); issuing them before anything else")]
+    public static partial void Stall(ILogger logger, NodeId node, long ticks, long milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{File}: cutting a torn final record at offset {Offset} ({Bytes} bytes: {What}); it was never fsynced, so never acted on")]
+    public static partial void TornLogTail(ILogger logger, string file, long offset, long bytes, string what);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Node}: cannot write the data dir {DataDir}; stopping rather than send unpersisted state")]
+    public static partial void PersistFailed(ILogger logger, Exception exception, NodeId node, string dataDir);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Node}: a protocol invariant broke; stopping (systemd restarts halond from its data dir)")]
+    public static partial void InvariantBroken(ILogger logger, Exception exception, NodeId node);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "halond cannot start: {Reason}")]
+    public static partial void StartFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: stopped")]
+    public static partial void Stopped(ILogger logger, NodeId node);
+}

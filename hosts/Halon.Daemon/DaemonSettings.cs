@@ -1,0 +1,48 @@
+using System.Net;
+using Halon.Core;
+using Halon.Core.Identity;
+using Halon.Transport.Tcp;
+using Microsoft.Extensions.Logging;
+
+namespace Halon.Daemon;
+
+/// <summary>Everything halond was told on its command line, resolved and checked.</summary>
+internal sealed record DaemonSettings
+{
+    /// <summary>The default port of halond.</summary>
+    public const int DefaultPort = 9070;
+
+    /// <summary>The default data dir.</summary>
+    public const string DefaultDataDir = "/var/lib/halon";
+
+    /// <summary>The length of one protocol tick (<see cref="ProtocolOptions"/> counts in ticks).</summary>
+    public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Where to listen.</summary>
+    public required IPEndPoint Listen { get; init; }
+
+    /// <summary>The node's id: its advertised address.</summary>
+    public required NodeId NodeId { get; init; }
+
+    /// <summary>The data dir.</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>The cluster key, or null.</summary>
+    public byte[]? ClusterKey { get; init; }
+
+    /// <summary>Whether --insecure was given (only meaningful without a key).</summary>
+    public bool Insecure { get; init; }
+
+    /// <summary>The minimum level logged.</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>The protocol's timers.</summary>
+    public ProtocolOptions Protocol { get; init; } = ProtocolOptions.Default;
+
+    /// <summary>Adjusts the transport's settings; tests shorten timeouts with it.</summary>
+    public Func<TransportOptions, TransportOptions> TuneTransport { get; init; } = options => options;
+
+    /// <summary>The transport settings these daemon settings imply.</summary>
+    public TransportOptions TransportOptions() =>
+        TuneTransport(new TransportOptions { NodeId = NodeId, ListenEndPoint = Listen, ClusterKey = ClusterKey });
+}

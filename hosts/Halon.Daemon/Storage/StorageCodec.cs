@@ -1,0 +1,132 @@
+using Google.Protobuf;
+using Halon.Core;
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+using Halon.Core.Persistence;
+using Halon.Daemon.Storage.Records;
+
+namespace Halon.Daemon.Storage;
+
+/// <summary>Core persistence types to and from their protobuf records. Decoding failures name the file.</summary>
+internal static class StorageCodec
+{
+    public static byte[] Encode(HardState state)
+    {
+        var record = new HardStateRecord { Term = state.Term, CommitIndex = state.CommitIndex };
+        if (state.VotedFor is not null)
+        {
+            record.VotedFor = state.VotedFor.Value;
+        }
+
+        return record.ToByteArray();
+    }
+
+    public static HardState DecodeHardState(byte[] payload, string file)
+    {
+        var record = Parse(HardStateRecord.Parser, payload, file, 0);
+        var votedFor = record.HasVotedFor ? ParseNodeId(record.VotedFor, file, 0, "voted_for") : null;
+        return new HardState(record.Term, votedFor, record.CommitIndex);
+    }
+
+    public static byte[] Encode(RoleConfig role)
+    {
+        var record = new RoleRecord { Role = (RoleKind)role.Role, Incarnation = role.Incarnation };
+        if (role.Peers is not null)
+        {
+            record.Peers.AddRange(role.Peers.Members.Select(m => m.Value));
+        }
+
+        if (role.Station is not null)
+        {
+            record.Station.AddRange(role.Station.Members.Select(m => m.Value));
+        }
+
+        return record.ToByteArray();
+    }
+
+    public static RoleConfig DecodeRole(byte[] payload, string file)
+    {
+        var record = Parse(RoleRecord.Parser, payload, file, 0);
+        var role = record.Role switch
+        {
+            RoleKind.None => NodeRole.None,
+            RoleKind.Station => NodeRole.Station,
+            RoleKind.Satellite => NodeRole.Satellite,
+            _ => throw new DataDirCorruptException($"{file}: unknown role {(int)record.Role} at offset 0"),
+        };
+        return new RoleConfig(role, ParsePeerSet(record.Peers, file, "peers"), ParsePeerSet(record.Station, file, "station"), record.Incarnation);
+    }
+
+    public static byte[] Encode(LogEntry entry)
+    {
+        var record = new LogEntryRecord { Index = entry.Index, Term = entry.Term };
+        switch (entry.Command)
+        {
+            case NoOpCommand:
+                record.NoOp = new NoOpRecord();
+                break;
+            case SatelliteAcknowledgedCommand acknowledged:
+                record.SatelliteAcknowledged = new SatelliteAcknowledgedRecord
+                {
+                    Satellite = acknowledged.Satellite.Value,
+                    Incarnation = acknowledged.Incarnation,
+                    Hostname = acknowledged.Facts.Hostname,
+                    Cpus = acknowledged.Facts.Cpus,
+                    MemoryMib = acknowledged.Facts.MemoryMiB,
+                };
+                break;
+            default:
+                throw new ArgumentException($"log command {entry.Command.GetType().Name} cannot be stored", nameof(entry));
+        }
+
+        return record.ToByteArray();
+    }
+
+    public static LogEntry DecodeLogEntry(ReadOnlySpan<byte> payload, string file, long offset)
+    {
+        var record = Parse(LogEntryRecord.Parser, payload, file, offset);
+        EntryCommand command = record.CommandCase switch
+        {
+            LogEntryRecord.CommandOneofCase.NoOp => NoOpCommand.Instance,
+            LogEntryRecord.CommandOneofCase.SatelliteAcknowledged => new SatelliteAcknowledgedCommand(
+                ParseNodeId(record.SatelliteAcknowledged.Satellite, file, offset, "satellite"),
+                record.SatelliteAcknowledged.Incarnation,
+                new HostFacts(record.SatelliteAcknowledged.Hostname, record.SatelliteAcknowledged.Cpus, record.SatelliteAcknowledged.MemoryMib)),
+            _ => throw new DataDirCorruptException($"{file}: log record at offset {offset} carries no known command"),
+        };
+        return new LogEntry(record.Index, record.Term, command);
+    }
+
+    private static PeerSet? ParsePeerSet(IReadOnlyList<string> members, string file, string field)
+    {
+        if (members.Count == 0)
+        {
+            return null;
+        }
+
+        if (members.Count > Limits.PeersMax)
+        {
+            throw new DataDirCorruptException($"{file}: {field} lists {members.Count} nodes, more than {Limits.PeersMax}");
+        }
+
+        return PeerSet.Create(members.Select(m => ParseNodeId(m, file, 0, field)));
+    }
+
+    private static NodeId ParseNodeId(string text, string file, long offset, string field) =>
+        NodeId.TryParse(text, out var id, out var error)
+            ? id
+            : throw new DataDirCorruptException($"{file}: {field} of the record at offset {offset}: {error}");
+
+    private static T Parse<T>(MessageParser<T> parser, ReadOnlySpan<byte> payload, string file, long offset)
+        where T : IMessage<T>
+    {
+        try
+        {
+            return parser.ParseFrom(payload);
+        }
+        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException or InvalidOperationException)
+        {
+            throw new DataDirCorruptException($"{file}: the record at offset {offset} does not parse: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,5 @@
+namespace Halon.Simulation.Coyote;
+
+internal static class Placeholder
+{
+}

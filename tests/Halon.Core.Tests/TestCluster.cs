@@ -1,0 +1,151 @@
+using Halon.Core.Effects;
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+using Halon.Core.Persistence;
+using Halon.Core.Protocol;
+
+namespace Halon.Core.Tests;
+
+/// <summary>A deterministic random source for tests: a fixed linear congruential sequence.</summary>
+internal sealed class TestRandom : IRandomSource
+{
+    private ulong _state;
+
+    public TestRandom(ulong seed) => _state = seed * 6364136223846793005UL + 1442695040888963407UL;
+
+    public int Next(int maxExclusive)
+    {
+        _state = (_state * 6364136223846793005UL) + 1442695040888963407UL;
+        return (int)((_state >> 33) % (ulong)maxExclusive);
+    }
+}
+
+/// <summary>
+/// A few nodes wired by an instant, lossless network, for unit tests of the core. Messages sent in a batch are queued
+/// and delivered in order; <see cref="Deliver"/> runs until no message is left. Every Ready batch is recorded.
+/// </summary>
+internal sealed class TestCluster
+{
+    private readonly Queue<Message> _inFlight = new();
+
+    public TestCluster(int peers, int satellites = 0)
+    {
+        for (var i = 1; i <= peers; i++)
+        {
+            Add(NodeId.Parse($"p{i}:9070"));
+        }
+
+        for (var i = 1; i <= satellites; i++)
+        {
+            Add(NodeId.Parse($"s{i}:9070"));
+        }
+
+        Peers = PeerSet.Create(Nodes.Keys.Where(id => id.Host.StartsWith('p')));
+    }
+
+    public Dictionary<NodeId, HalonNode> Nodes { get; } = new();
+
+    public Dictionary<NodeId, List<PersistedBatch>> Batches { get; } = new();
+
+    public HashSet<NodeId> Down { get; } = new();
+
+    public PeerSet Peers { get; }
+
+    public List<(NodeId Node, StepResult Result, Message Message)> Drops { get; } = new();
+
+    public static HostFacts Facts(NodeId id) => new(id.Host, 4, 8192);
+
+    public HalonNode this[string name] => Nodes[NodeId.Parse(name + ":9070")];
+
+    public void Add(NodeId id, PersistentState? state = null)
+    {
+        Nodes[id] = new HalonNode(id, ProtocolOptions.Default, new TestRandom((ulong)id.Value.Length + id.StableHash % 97), Facts(id), state ?? PersistentState.Empty);
+        Batches[id] = new List<PersistedBatch>();
+        Drain(Nodes[id]);
+    }
+
+    public void BootstrapStation()
+    {
+        foreach (var id in Peers.Members)
+        {
+            Assert.True(Nodes[id].BecomeStationPeer(Peers).Succeeded);
+            Drain(Nodes[id]);
+        }
+    }
+
+    public void Drain(HalonNode node)
+    {
+        if (!node.HasReady)
+        {
+            return;
+        }
+
+        var ready = node.GetReady();
+        Batches[node.Id].Add(new PersistedBatch(ready.HardState, ready.Role, ready.Entries.ToArray(), ready.Messages.ToArray(), ready.Effects.ToArray()));
+        foreach (var message in ready.Messages)
+        {
+            _inFlight.Enqueue(message);
+        }
+
+        node.Advance();
+    }
+
+    public void Deliver(int messagesMax = 100_000)
+    {
+        for (var i = 0; i < messagesMax && _inFlight.Count > 0; i++)
+        {
+            var message = _inFlight.Dequeue();
+            if (Down.Contains(message.To) || Down.Contains(message.From) || !Nodes.TryGetValue(message.To, out var node))
+            {
+                continue;
+            }
+
+            var result = node.Step(message);
+            if (!result.Accepted)
+            {
+                Drops.Add((node.Id, result, message));
+            }
+
+            Drain(node);
+        }
+    }
+
+    public void Tick(int ticks = 1)
+    {
+        for (var t = 0; t < ticks; t++)
+        {
+            foreach (var node in Nodes.Values)
+            {
+                if (!Down.Contains(node.Id))
+                {
+                    node.Tick();
+                    Drain(node);
+                }
+            }
+
+            Deliver();
+        }
+    }
+
+    public bool TickUntil(Func<bool> condition, int ticksMax = 500)
+    {
+        for (var t = 0; t < ticksMax; t++)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            Tick();
+        }
+
+        return condition();
+    }
+
+    public HalonNode? Master => Nodes.Values.SingleOrDefault(n => !Down.Contains(n.Id) && n.State == SupervisorState.Master);
+
+    public IEnumerable<Effect> EffectsOf(NodeId id) => Batches[id].SelectMany(b => b.Effects);
+}
+
+/// <summary>One recorded Ready batch.</summary>
+internal sealed record PersistedBatch(HardState? HardState, RoleConfig? Role, LogEntry[] Entries, Message[] Messages, Effect[] Effects);

@@ -1,0 +1,144 @@
+using System.Text.Json;
+using Halon.Simulation.Harness;
+
+namespace Halon.Simulation.Tests;
+
+public sealed class SimulationTests
+{
+    [Theory]
+    [InlineData(3, "none")]
+    [InlineData(5, "swarm")]
+    [InlineData(7, "loss,duplicate,delay,crash,partition,drift,pause")]
+    public void The_same_seed_gives_the_same_trace_hash(int peers, string faults)
+    {
+        var options = new SimulationOptions { Seed = 42, Peers = peers, Satellites = 5, FaultSpec = faults, Ticks = 1500 };
+        var first = new Harness.Simulation(options).Run();
+        var second = new Harness.Simulation(options).Run();
+        Assert.Equal(first.TraceHash, second.TraceHash);
+        Assert.Equal(first.Events, second.Events);
+        Assert.True(first.Passed, string.Join("; ", first.Violations));
+    }
+
+    [Fact]
+    public void Different_seeds_give_different_trace_hashes()
+    {
+        var hashes = Enumerable.Range(1, 50)
+            .Select(seed => new Harness.Simulation(new SimulationOptions { Seed = (ulong)seed, Peers = 3, Satellites = 2, Ticks = 300 }).Run().TraceHash)
+            .ToHashSet();
+        Assert.Equal(50, hashes.Count);
+    }
+
+    [Fact]
+    public void A_fault_free_run_bootstraps_and_acknowledges_everyone()
+    {
+        var result = new Harness.Simulation(new SimulationOptions { Seed = 7, Peers = 5, Satellites = 20, Ticks = 600 }).Run();
+        Assert.True(result.Passed, string.Join("; ", result.Violations));
+        Assert.InRange(result.TicksToFirstCoordinator, 1, 60);
+        Assert.Equal(20, result.SatellitesAcknowledged);
+        Assert.Equal(1, result.Elections);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(7)]
+    public void A_swarm_sweep_finds_no_violation(int peers)
+    {
+        // 500 seeds per size in the normal test run; the outside check sweeps 2000 in ranges these never use.
+        var template = new SimulationOptions { Peers = peers, Satellites = 20, FaultSpec = "swarm" };
+        var result = Sweep.Run(template, from: 1, count: 500);
+        var failures = result.Failures.Select(f => $"{f.Violations[0]} — replay: {f.Options.ReplayCommand}");
+        Assert.True(result.Failures.Count == 0, string.Join(Environment.NewLine, failures));
+        Assert.True(result.WorstTicksToCoordinatorAfterHeal <= template.LivenessCoordinatorTicksMax);
+        Assert.True(result.WorstTicksToAllAcknowledgedAfterHeal <= template.LivenessAcknowledgedTicksMax);
+        Assert.All(result.Runs, run => Assert.True(run.TicksFromHealToCoordinator >= 0));
+    }
+
+    [Fact]
+    public void Swarm_seeds_draw_different_fault_mixes()
+    {
+        var mixes = Enumerable.Range(1, 40).Select(seed => new Harness.Simulation(new SimulationOptions { Seed = (ulong)seed, FaultSpec = "swarm", Satellites = 1, Peers = 3 }).Faults).ToList();
+        Assert.True(mixes.Distinct().Count() > 35);
+        Assert.Contains(mixes, m => m.PacketLossProbability > 0);
+        Assert.Contains(mixes, m => m.PartitionIntervalTicksMean > 0);
+        Assert.Contains(mixes, m => m.CrashProbabilityPerTick > 0);
+        Assert.Contains(mixes, m => m.TornWriteProbability > 0);
+        Assert.Contains(mixes, m => m.CrashAfterPersistProbability > 0);
+        Assert.Contains(mixes, m => m.ClockDrift);
+        Assert.Contains(mixes, m => m.PauseProbabilityPerTick > 0);
+        Assert.All(mixes, m => Assert.InRange(m.PacketLossProbability, 0, 0.3));
+        Assert.All(mixes, m => Assert.InRange(m.PacketDuplicateProbability, 0, 0.5));
+    }
+
+    [Fact]
+    public void Unknown_faults_are_refused_by_name()
+    {
+        var error = Assert.Throws<ArgumentException>(() => FaultOptions.Parse("loss,gremlins"));
+        Assert.Contains("gremlins", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0.15, FaultOptions.Parse("loss").PacketLossProbability);
+        Assert.False(FaultOptions.Parse("none").Any);
+    }
+
+    [Fact]
+    public void Run_json_has_the_contract_fields_and_exit_code_0()
+    {
+        var (code, output) = Cli(["run", "--seed", "1", "--peers", "3", "--satellites", "2", "--json"]);
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output);
+        foreach (var key in new[] { "seed", "violations", "trace_hash", "events", "ticks_to_first_coordinator" })
+        {
+            Assert.True(json.RootElement.TryGetProperty(key, out _), key);
+        }
+
+        Assert.Equal(0, json.RootElement.GetProperty("violations").GetInt32());
+    }
+
+    [Fact]
+    public void Sweep_json_has_the_contract_fields()
+    {
+        var (code, output) = Cli(["sweep", "--seeds", "3", "--from", "100", "--peers", "3", "--satellites", "2", "--json"]);
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(3, json.RootElement.GetProperty("runs").GetInt32());
+        Assert.Equal(0, json.RootElement.GetProperty("failures").GetArrayLength());
+        Assert.True(json.RootElement.GetProperty("events").GetInt64() > 0);
+        Assert.Equal(0, json.RootElement.GetProperty("violations").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("run", "--no-such-flag")]
+    [InlineData("run", "--seed", "1", "--peers", "9")]
+    [InlineData("run", "--seed", "1", "--faults", "gremlins")]
+    [InlineData("sweep")]
+    public void Usage_errors_exit_2(params string[] args)
+    {
+        Assert.Equal(2, Cli(args).Code);
+    }
+
+    private static (int Code, string Output) Cli(string[] args)
+    {
+        lock (ConsoleLock.Gate)
+        {
+            var original = Console.Out;
+            var originalError = Console.Error;
+            using var writer = new StringWriter();
+            Console.SetOut(writer);
+            Console.SetError(TextWriter.Null);
+            try
+            {
+                var code = Halon.Simulation.Cli.Program.Main(args);
+                return (code, writer.ToString());
+            }
+            finally
+            {
+                Console.SetOut(original);
+                Console.SetError(originalError);
+            }
+        }
+    }
+}
+
+internal static class ConsoleLock
+{
+    public static readonly object Gate = new();
+}

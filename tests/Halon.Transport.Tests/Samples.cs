@@ -1,0 +1,80 @@
+using Halon.Core;
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+using Halon.Core.Persistence;
+using Halon.Core.Status;
+
+namespace Halon.Transport.Tests;
+
+/// <summary>One or more instances of every message type, with optional fields both set and unset.</summary>
+internal static class Samples
+{
+    public static readonly NodeId A = NodeId.Parse("10.0.0.1:9070");
+    public static readonly NodeId B = NodeId.Parse("node-b.example.com:9071");
+    public static readonly NodeId C = NodeId.Parse("[::1]:9072");
+    public static readonly PeerSet Station = PeerSet.Create([A, B, C]);
+    public static readonly HostFacts Facts = new("sat-01", 16, 64_000);
+
+    public static IReadOnlyList<Message> All { get; } =
+    [
+        new PeerProbe(A, B, Station.ClusterId, 3),
+        new PeerProbeReply(B, A, NodeRole.Station, Station.ClusterId, SupervisorState.Master, 7, B),
+        new PeerProbeReply(B, A, NodeRole.None, string.Empty, SupervisorState.None, 0, null),
+        new PeerProbeReply(C, A, NodeRole.Satellite, string.Empty, SupervisorState.WaitingForQuorum, 1, null),
+        new VoteRequest(A, C, Station.ClusterId, 4, 10, 3, PreVote: true),
+        new VoteRequest(A, C, Station.ClusterId, 4, 10, 3, PreVote: false),
+        new VoteResponse(C, A, Station.ClusterId, 4, Granted: true, PreVote: false),
+        new VoteResponse(C, A, Station.ClusterId, 5, Granted: false, PreVote: true),
+        new AppendEntries(A, B, Station.ClusterId, 4, 0, 0, Array.Empty<LogEntry>(), 0, 17, 0),
+        new AppendEntries(
+            A,
+            B,
+            Station.ClusterId,
+            4,
+            9,
+            3,
+            [
+                new LogEntry(10, 4, NoOpCommand.Instance),
+                new LogEntry(11, 4, new SatelliteAcknowledgedCommand(NodeId.Parse("sat-01:9070"), 2, Facts)),
+            ],
+            9,
+            1234,
+            4),
+        new AppendEntriesResponse(B, A, Station.ClusterId, 4, Success: true, 11, 0, 1234),
+        new AppendEntriesResponse(B, A, Station.ClusterId, 4, Success: false, 0, 5, 1234),
+        new NodeUp(NodeId.Parse("sat-01:9070"), A, 2, Facts),
+        new NodeUpAck(A, NodeId.Parse("sat-01:9070"), 2, 4),
+        new NodeUpRedirect(B, NodeId.Parse("sat-01:9070"), A, 4),
+        new NodeUpRedirect(B, NodeId.Parse("sat-01:9070"), null, 0),
+    ];
+
+    public static NodeStatus Status(int satellites) => new(
+        A.Value,
+        "station",
+        Station.ClusterId,
+        4,
+        "master",
+        A.Value,
+        new CoordinatorInfo(A.Value, 4),
+        [new PeerStatus(A.Value, true, "master", 0), new PeerStatus(B.Value, false, "connection refused", -1)],
+        Enumerable.Range(0, satellites).Select(i => new SatelliteStatus($"sat-{i:D5}:9070", i % 3 != 0, i + 1, $"sat-{i:D5}")).ToArray(),
+        null,
+        12,
+        12,
+        5000);
+
+    public static NodeStatus SatelliteStatus() => new(
+        "sat-01:9070",
+        "satellite",
+        Station.ClusterId,
+        0,
+        "none",
+        null,
+        null,
+        Array.Empty<PeerStatus>(),
+        Array.Empty<SatelliteStatus>(),
+        new AnnouncerStatus(Station.ToString(), 3, true, 4, A.Value, 7),
+        0,
+        0,
+        99);
+}
