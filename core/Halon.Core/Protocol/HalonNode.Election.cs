@@ -11,11 +11,12 @@ public sealed partial class HalonNode
     private long _electionTimeoutTicksRandomized;
 
     /// <summary>
-    /// Tick of the last AppendEntries accepted from a master of the current term. It starts at 0 when the node starts,
-    /// so a node that has just (re)started withholds its vote for E ticks too: it may have acknowledged a master's
-    /// heartbeat just before it crashed, and forgetting that would break the lease argument.
+    /// Tick of the last AppendEntries accepted from a master of the current term. A node restarted as a station peer
+    /// starts with 0, so it withholds its vote for E ticks too: it may have acknowledged a master's heartbeat just
+    /// before it crashed, and forgetting that would break the lease argument. A node that was never a station peer
+    /// has acknowledged nobody, so it starts with "never".
     /// </summary>
-    private long _leaderContactAt;
+    private long _leaderContactAt = long.MinValue / 4;
 
     // Distinct voters of the current (pre-)election, indexed like PeerSet.Members: +1 granted, -1 refused, 0 unknown.
     private sbyte[] _votes = Array.Empty<sbyte>();
@@ -79,10 +80,11 @@ public sealed partial class HalonNode
             throw new HalonInvariantException($"{Id}: pre-candidate from {_state}");
         }
 
+        var silentTicks = _electionElapsedTicks;
         _leader = null;
         ResetElectionTimer();
         ResetVotes();
-        ChangeState(SupervisorState.PreCandidate, $"no master heard for {_electionTimeoutTicksRandomized} ticks; asking for pre-votes for term {_term + 1}");
+        ChangeState(SupervisorState.PreCandidate, $"no master heard for {silentTicks} ticks; asking for pre-votes for term {_term + 1}");
         if (RecordVote(Id, granted: true) == VoteResult.Won)
         {
             BecomeCandidate();

@@ -228,6 +228,7 @@ public sealed partial class HalonNode
         switch (_roleConfig.Role)
         {
             case NodeRole.Station:
+                _leaderContactAt = 0;
                 StartSupervisor("resumed from persisted state");
                 break;
             case NodeRole.Satellite:

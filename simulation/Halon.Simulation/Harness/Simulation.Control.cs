@@ -35,6 +35,9 @@ public sealed partial class Simulation
         return true;
     }
 
+    /// <summary>Messages sent so far.</summary>
+    public long MessagesSent => _sent;
+
     /// <summary>Whether a coordinator runs anywhere.</summary>
     public bool CoordinatorRunning => _nodes.Any(n => n.Node is { CoordinatorRunning: true });
 
