@@ -20,14 +20,14 @@ namespace Halon.Genders;
 /// node name and <c>%%</c> a single <c>%</c>; any other <c>%</c> stays.
 /// </para>
 /// <para>
-/// Where nodeattr 1.22 differs from the usual description of the format, this class follows nodeattr:
-/// an attribute given twice to a node is an error whether the two are on the same line or on different lines
-/// (<c>foo a</c> then <c>foo a=1</c>), and so is a node listed twice on one line that has attributes
-/// (<c>n1,n[1-2] a</c>); an empty attribute (<c>a,,b</c>, a trailing comma, <c>=x</c>) and an empty value (<c>a=</c>)
-/// are errors; an empty file is valid; attribute names may contain any character but white space, <c>,</c>,
-/// <c>=</c> and <c>#</c>; and nodeattr lists the nodes having an attribute sorted, not in file order, though the sort depends on the order
-/// the nodes were given the attribute (see
-/// <see cref="NodesWithAttribute"/>).
+/// Where nodeattr 1.22 differs from the usual description of the format, this class follows nodeattr. An attribute
+/// given twice to a node is an error whether the two are on one line or on different lines (<c>foo a</c>, later
+/// <c>foo a=1</c>), and so is a node listed twice on a line that has attributes (<c>n1,n[1-2] a</c>; without
+/// attributes it is fine). An empty attribute (<c>a,,b</c>, a leading or trailing comma, <c>=x</c>) and an empty value
+/// (<c>a=</c>) are errors. An empty file is valid. Names are case-sensitive, and attribute names may hold any
+/// character but white space, <c>,</c>, <c>=</c> and <c>#</c>; <c>%n</c> is not substituted in them. nodeattr lists
+/// the nodes having an attribute sorted rather than in file order, and the sort depends on the order in which the
+/// nodes were given the attribute (see <see cref="NodesWithAttribute"/>).
 /// </para>
 /// <para>
 /// Where this class is deliberately stricter or different: it stops at the first error; it rejects a byte order mark,

@@ -21,10 +21,11 @@ namespace Halon.Genders;
 /// items per bracket group (both libgenders' values), and <see cref="GendersLimits.ExpressionNodesMax"/> nodes in all.
 /// </para>
 /// <para>
-/// Stricter than libgenders' hostlist, which is checked against <c>nodeattr</c> 1.22: libgenders takes a token with
-/// an unmatched bracket (<c>n[1</c>, <c>n1]</c>, <c>n[1-3]x[</c>) as a literal node name, silently mangles a second
-/// bracket group (<c>n[1-2]s[1-2]</c> becomes nodes named <c>n[1-2]s1</c> and <c>n[1-2]s2</c>), accepts
-/// <c>n[1-]</c> as <c>n1</c> and reads <c>n[+1-3]</c> as <c>n01 n02 n03</c>, and keeps control characters in names.
+/// Stricter than libgenders' hostlist (checked against <c>nodeattr</c> 1.22), which takes a token with an unmatched
+/// bracket (<c>n[1</c>, <c>n1]</c>, <c>n[1-3]x[</c>) as a literal node name, mangles a second bracket
+/// group (<c>n[1-2]s[1-2]</c> becomes nodes named <c>n1s[1-2]</c> and <c>n2s[1-2]</c>, which <c>nodeattr -n</c> then
+/// fails to print), accepts <c>n[1-]</c> as <c>n1</c>, reads <c>n[+1-3]</c> as <c>n01 n02 n03</c>, keeps control
+/// characters in names, and garbles numbers above 2^64 - 1 (<c>n[99999999999999999999]</c> becomes <c>n18446744073709</c>).
 /// All of these are errors here. Bracket characters, spaces and control characters never appear in an expanded name.
 /// </para>
 /// </remarks>

@@ -107,6 +107,7 @@ internal static class GendersSamples
         ["open_ended_range"] = "n[1-] x\n",
         ["plus_sign"] = "n[+1-3] x\n",
         ["control_character"] = "foo\vbar x\n",
+        ["number_over_64_bits"] = "n[99999999999999999999] x\n",
         ["byte_order_mark"] = "\uFEFFfoo x\n",
     };
 }

@@ -2,14 +2,6 @@ using System.Diagnostics;
 
 namespace Halon.Genders.Tests;
 
-/// <summary>The exit code and output of one nodeattr run.</summary>
-internal sealed record NodeattrResult(int ExitCode, string Output, string Error)
-{
-    /// <summary>Standard output split into lines, without the empty string after the final newline.</summary>
-    public IReadOnlyList<string> OutputLines =>
-        Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-}
-
 /// <summary>
 /// Runs the real <c>nodeattr</c> from Debian's genders package, the reference these tests compare against.
 /// A missing binary fails the test rather than skipping it, so that CI cannot pass without the comparison.

@@ -139,6 +139,7 @@ public sealed partial class NodeattrComparisonTests : IDisposable
             // Nodes first appear in one order and get the attribute in another; nodeattr -n -A starts from the
             // first, nodeattr -n x from the second.
             var nodeOrder = names.OrderBy(_ => random.Next()).ToList();
+
             // Half the sets get the attribute in ascending number order, zero-padded names last, so that hostlist
             // builds runs such as n7-n10 that a padded n02 cannot join.
             var attributeOrder = index % 2 == 0
