@@ -129,11 +129,13 @@ internal static class DaemonCommandLine
         }
 
         byte[]? key = null;
+        string? keyFileWarning = null;
         if (keyFile is not null)
         {
             try
             {
                 key = ClusterKey.Load(keyFile);
+                keyFileWarning = KeyFileWarning(keyFile);
             }
             catch (ClusterKeyException e)
             {
@@ -154,9 +156,23 @@ internal static class DaemonCommandLine
             NodeId = nodeId,
             DataDir = dataDir,
             ClusterKey = key,
+            KeyFileWarning = keyFileWarning,
             Insecure = insecure,
             LogLevel = logLevel,
         };
+    }
+
+    private static string? KeyFileWarning(string keyFile)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        return (File.GetUnixFileMode(keyFile) & others) != 0
+            ? $"cluster key file {keyFile} is readable or writable by other users; chmod 600 it"
+            : null;
     }
 
     private static bool TryResolveAddress(string host, out IPAddress address, out string problem)

@@ -7,7 +7,7 @@ namespace Halon.Daemon;
 /// <summary>halond's log lines: who, which term, and why. Source-generated so that disabled levels cost nothing.</summary>
 internal static partial class DaemonLog
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: starting in listen mode (no role in {DataDir}); waiting for halonctl")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Starting in listen mode: {Node} has no role in {DataDir}; waiting for halonctl")]
     public static partial void ListenMode(ILogger logger, NodeId node, string dataDir);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: resuming as {Role} from {DataDir} (term {Term}, {Entries} log entries, commit {Commit})")]
@@ -18,6 +18,9 @@ internal static partial class DaemonLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: running WITHOUT a cluster key (--insecure): anyone who can reach {EndPoint} can command this node")]
     public static partial void Insecure(ILogger logger, NodeId node, string endPoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: {Warning}")]
+    public static partial void KeyFileWarning(ILogger logger, NodeId node, string warning);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: role {Role}: {Detail}")]
     public static partial void RoleAssigned(ILogger logger, NodeId node, NodeRole role, string detail);
@@ -60,6 +63,9 @@ internal static partial class DaemonLog
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{Node}: a protocol invariant broke; stopping (systemd restarts halond from its data dir)")]
     public static partial void InvariantBroken(ILogger logger, Exception exception, NodeId node);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "the node's loop failed unexpectedly; stopping (systemd restarts halond from its data dir)")]
+    public static partial void LoopFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "halond cannot start: {Reason}")]
     public static partial void StartFailed(ILogger logger, string reason);

@@ -30,6 +30,9 @@ internal sealed record DaemonSettings
     /// <summary>The cluster key, or null.</summary>
     public byte[]? ClusterKey { get; init; }
 
+    /// <summary>A warning about the key file to log at start (it is readable by others), or null.</summary>
+    public string? KeyFileWarning { get; init; }
+
     /// <summary>Whether --insecure was given (only meaningful without a key).</summary>
     public bool Insecure { get; init; }
 

@@ -87,6 +87,11 @@ internal sealed class HalonDaemon : IAsyncDisposable
         {
             DaemonLog.Insecure(_logger, NodeId, endPoint);
         }
+
+        if (_settings.KeyFileWarning is { } warning)
+        {
+            DaemonLog.KeyFileWarning(_logger, NodeId, warning);
+        }
     }
 
     /// <summary>Runs the loop until <paramref name="cancellationToken"/> fires. Throws <see cref="DaemonFatalException"/> when the node must stop.</summary>
@@ -149,6 +154,10 @@ internal sealed class HalonDaemon : IAsyncDisposable
         {
             return DataDirectory.Open(_settings.DataDir, _logger);
         }
+        catch (DataDirInUseException e)
+        {
+            throw new DaemonStartException(e.Message, e);
+        }
         catch (DataDirCorruptException e)
         {
             throw new DaemonStartException($"{e.Message}; refusing to start (restore the data dir, or move it aside to start this node afresh)", e);
@@ -167,7 +176,7 @@ internal sealed class HalonDaemon : IAsyncDisposable
         }
         catch (ArgumentException e)
         {
-            throw new DaemonStartException($"data dir {dataDir.Path} holds a state the protocol rejects: {e.Message}; refusing to start", e);
+            throw new DaemonStartException($"data dir {dataDir.Path} holds a state the protocol rejects: {e.Message}; refusing to start (if --advertise changed, the node's id changed with it: start it with its old address)", e);
         }
     }
 

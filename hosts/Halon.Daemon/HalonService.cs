@@ -54,6 +54,12 @@ internal sealed class HalonService : BackgroundService
         }
         catch (DaemonFatalException)
         {
+            _exit.Code = 1; // Logged where it happened.
+            _lifetime.StopApplication();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            DaemonLog.LoopFailed(_logger, e);
             _exit.Code = 1;
             _lifetime.StopApplication();
         }

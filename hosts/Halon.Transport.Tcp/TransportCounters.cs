@@ -3,7 +3,7 @@ namespace Halon.Transport.Tcp;
 /// <summary>Totals since the transport started.</summary>
 /// <param name="MessagesSent">Messages written to a peer connection.</param>
 /// <param name="MessagesReceived">Messages delivered to <see cref="TcpTransport.Events"/>.</param>
-/// <param name="MessagesDropped">Messages dropped before sending: a full queue (oldest first), or too many destinations.</param>
+/// <param name="MessagesDropped">Messages dropped unsent: a full queue (oldest first), a message queued longer than <see cref="TransportOptions.OutboundMessageAgeMax"/>, or too many destinations.</param>
 /// <param name="MessagesRejected">Received messages whose <c>From</c> differed from the connection's proven node id.</param>
 /// <param name="ConnectionsRejected">Inbound connections closed for a failed handshake, a bad frame or the connection limit.</param>
 /// <param name="DialFailures">Outbound connection attempts that failed.</param>

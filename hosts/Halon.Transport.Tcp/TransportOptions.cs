@@ -45,6 +45,12 @@ public sealed record TransportOptions
     /// <summary>Messages queued per destination; when full the oldest is dropped (and counted).</summary>
     public int OutboundQueueMessagesMax { get; init; } = 1024;
 
+    /// <summary>
+    /// A queued message not sent within this time is dropped (and counted): the protocol has retried or moved on by
+    /// then, and an unreachable destination's worker can go idle and retire.
+    /// </summary>
+    public TimeSpan OutboundMessageAgeMax { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Destinations with an outbound connection or queue at once; a message to one more is dropped.</summary>
     public int OutboundPeersMax { get; init; } = 16_384;
 
@@ -67,6 +73,7 @@ public sealed record TransportOptions
         Require(KeepaliveInterval > TimeSpan.Zero, $"{nameof(KeepaliveInterval)} must be positive");
         Require(IdleTimeout > KeepaliveInterval * 2, $"{nameof(IdleTimeout)} must exceed twice {nameof(KeepaliveInterval)}");
         Require(OutboundIdleCloseTimeout > TimeSpan.Zero, $"{nameof(OutboundIdleCloseTimeout)} must be positive");
+        Require(OutboundMessageAgeMax > TimeSpan.Zero, $"{nameof(OutboundMessageAgeMax)} must be positive");
         Require(ConnectTimeout > TimeSpan.Zero, $"{nameof(ConnectTimeout)} must be positive");
         Require(ReconnectDelayMin > TimeSpan.Zero, $"{nameof(ReconnectDelayMin)} must be positive");
         Require(ReconnectDelayMax >= ReconnectDelayMin, $"{nameof(ReconnectDelayMax)} must be at least {nameof(ReconnectDelayMin)}");

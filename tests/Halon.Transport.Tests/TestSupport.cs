@@ -117,6 +117,9 @@ internal sealed class DaemonHarness : IAsyncDisposable
 
     public NodeId Id => Settings.NodeId;
 
+    /// <summary>The daemon's loop; it faults with <see cref="DaemonFatalException"/> when the node must stop.</summary>
+    public Task Loop => _loop!;
+
     public static DaemonSettings Settings_(int port, string dataDir, byte[]? key = null, Func<TransportOptions, TransportOptions>? tune = null) => new()
     {
         Listen = new IPEndPoint(IPAddress.Loopback, port),
@@ -153,6 +156,9 @@ internal sealed class DaemonHarness : IAsyncDisposable
                 await _loop;
             }
             catch (OperationCanceledException)
+            {
+            }
+            catch (DaemonFatalException)
             {
             }
         }

@@ -161,7 +161,9 @@ public sealed partial class HalonNode
     {
         if (_state == SupervisorState.Master)
         {
-            throw new HalonInvariantException($"{Id}: two masters in term {_term}: this node and {append.From}");
+            // Raft's vote rules make this impossible between correct peers; the simulator's election-safety checker
+            // would report it there. From the network it is a forged or corrupted message, not a reason to stop.
+            return StepResult.Dropped($"AppendEntries of term {_term} from {append.From}, but this node is the master of term {_term}");
         }
 
         if (!EntriesAreWellFormed(append))

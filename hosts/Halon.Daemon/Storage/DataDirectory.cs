@@ -35,6 +35,9 @@ internal sealed class DataDirectory : IDisposable
     /// <summary>What the data dir held when it was opened.</summary>
     public PersistentState State { get; }
 
+    /// <summary>Tests only: called after each step of <see cref="Persist(Ready)"/>; throwing simulates a crash there.</summary>
+    internal Action<string>? AfterStep { get; set; }
+
     /// <summary>The directory.</summary>
     public string Path => _path;
 
@@ -46,7 +49,15 @@ internal sealed class DataDirectory : IDisposable
     public static DataDirectory Open(string path, ILogger logger)
     {
         path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(path);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         var lockFile = TakeLock(path);
         try
         {
@@ -89,16 +100,19 @@ internal sealed class DataDirectory : IDisposable
         if (hardState is { } hard)
         {
             WriteHardState(hard with { CommitIndex = Math.Min(hard.CommitIndex, logDurable) });
+            AfterStep?.Invoke("hardstate");
         }
 
         if (role is not null)
         {
             CheckedFile.Write(_path, RoleFileName, StorageFormat.RoleMagic, StorageCodec.Encode(role));
+            AfterStep?.Invoke("role");
         }
 
         if (entriesFromIndex != 0)
         {
             _log.Write(entriesFromIndex, entries);
+            AfterStep?.Invoke("log");
         }
 
         if (hardState is { } final)
@@ -135,7 +149,7 @@ internal sealed class DataDirectory : IDisposable
         }
         catch (IOException e)
         {
-            throw new IOException($"data dir {path} is in use by another halond ({lockPath} is locked; its pid is in that file)", e);
+            throw new DataDirInUseException($"data dir {path} is in use by another halond ({lockPath} is locked; its pid is in that file)", e);
         }
 
         stream.SetLength(0);

@@ -11,8 +11,9 @@ using Microsoft.Extensions.Logging;
 namespace Halon.Transport.Tcp.Connections;
 
 /// <summary>
-/// The outbound side towards one destination: a bounded queue (oldest dropped when full) and a worker that dials
-/// lazily, keeps the connection open with keepalives, and redials with jittered exponential back-off. After
+/// The outbound side towards one destination: a bounded queue (oldest dropped when full, and messages older than
+/// <see cref="TransportOptions.OutboundMessageAgeMax"/> dropped unsent) and a worker that dials lazily, keeps the
+/// connection open with keepalives, and redials with jittered exponential back-off. After
 /// <see cref="TransportOptions.OutboundIdleCloseTimeout"/> without a message it closes and retires itself.
 /// </summary>
 internal sealed class OutboundPeer
@@ -23,7 +24,7 @@ internal sealed class OutboundPeer
     private readonly TcpTransport _transport;
     private readonly TransportOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<byte[]> _queue;
+    private readonly Channel<(byte[] Payload, long QueuedAt)> _queue;
     private readonly object _gate = new();
 
     /// <summary>Set under <see cref="_gate"/> when the worker retires; no message is accepted afterwards.</summary>
@@ -37,7 +38,7 @@ internal sealed class OutboundPeer
         Destination = destination;
         _options = options;
         _logger = logger;
-        _queue = Channel.CreateBounded<byte[]>(
+        _queue = Channel.CreateBounded<(byte[] Payload, long QueuedAt)>(
             new BoundedChannelOptions(options.OutboundQueueMessagesMax) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             _ => transport.CountDropped());
     }
@@ -54,7 +55,7 @@ internal sealed class OutboundPeer
                 return false;
             }
 
-            _queue.Writer.TryWrite(payload); // DropOldest: always succeeds, dropping (and counting) the oldest when full.
+            _queue.Writer.TryWrite((payload, Environment.TickCount64)); // DropOldest: always succeeds, dropping (and counting) the oldest when full.
             return true;
         }
     }
@@ -74,7 +75,7 @@ internal sealed class OutboundPeer
                 continue;
             }
 
-            Socket? socket = null;
+            Socket socket;
             try
             {
                 socket = await DialAsync(shutdown).ConfigureAwait(false);
@@ -82,13 +83,24 @@ internal sealed class OutboundPeer
             catch (Exception e) when (!shutdown.IsCancellationRequested)
             {
                 ReportFailure(e);
+                DropStale();
                 await Task.Delay(Jitter(delay), shutdown).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectDelayMax.Ticks));
                 continue;
             }
 
-            delay = _options.ReconnectDelayMin;
+            var connectedAt = Environment.TickCount64;
             await CarryAsync(socket, shutdown).ConfigureAwait(false);
+            if (Environment.TickCount64 - connectedAt >= (long)_options.ReconnectDelayMax.TotalMilliseconds)
+            {
+                delay = _options.ReconnectDelayMin;
+            }
+            else if (!shutdown.IsCancellationRequested)
+            {
+                // A connection that dies at once (the peer closes it after the handshake) must not make a busy loop.
+                await Task.Delay(Jitter(delay), shutdown).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectDelayMax.Ticks));
+            }
         }
     }
 
@@ -137,15 +149,16 @@ internal sealed class OutboundPeer
         // The listener never writes after the handshake: any read completing means the connection is gone.
         var watch = WatchForCloseAsync(stream, connection);
         var batch = new ArrayBufferWriter<byte>(4096);
-        var lastMessageAt = DateTime.UtcNow;
+        var lastMessageAt = Environment.TickCount64;
         try
         {
             while (!connection.IsCancellationRequested)
             {
                 batch.ResetWrittenCount();
-                while (batch.WrittenCount < BatchBytesMax && _queue.Reader.TryRead(out var payload))
+                DropStale();
+                while (batch.WrittenCount < BatchBytesMax && _queue.Reader.TryRead(out var item))
                 {
-                    Frames.Append(batch, payload);
+                    Frames.Append(batch, item.Payload);
                 }
 
                 var messages = batch.WrittenCount > 0;
@@ -156,7 +169,7 @@ internal sealed class OutboundPeer
                         continue;
                     }
 
-                    if (DateTime.UtcNow - lastMessageAt >= _options.OutboundIdleCloseTimeout)
+                    if (Environment.TickCount64 - lastMessageAt >= (long)_options.OutboundIdleCloseTimeout.TotalMilliseconds)
                     {
                         TransportLog.OutboundIdle(_logger, Destination);
                         return;
@@ -166,7 +179,7 @@ internal sealed class OutboundPeer
                 }
                 else
                 {
-                    lastMessageAt = DateTime.UtcNow;
+                    lastMessageAt = Environment.TickCount64;
                 }
 
                 await stream.WriteAsync(batch.WrittenMemory, connection.Token).ConfigureAwait(false);
@@ -222,6 +235,16 @@ internal sealed class OutboundPeer
         catch (OperationCanceledException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Drops queued messages older than <see cref="TransportOptions.OutboundMessageAgeMax"/>: the protocol has moved on.</summary>
+    private void DropStale()
+    {
+        var oldest = Environment.TickCount64 - (long)_options.OutboundMessageAgeMax.TotalMilliseconds;
+        while (_queue.Reader.TryPeek(out var item) && item.QueuedAt < oldest && _queue.Reader.TryRead(out _))
+        {
+            _transport.CountDropped();
         }
     }
 

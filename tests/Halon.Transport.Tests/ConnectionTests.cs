@@ -1,0 +1,259 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Google.Protobuf;
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+using Halon.Transport.Tcp;
+using Halon.Transport.Tcp.Framing;
+using Halon.Transport.Tcp.Handshake;
+
+namespace Halon.Transport.Tests;
+
+/// <summary>
+/// Hostile and broken connections against a real node on 127.0.0.1. Each one must be closed and logged with the
+/// remote address, and the node must still answer a status request afterwards.
+/// </summary>
+public sealed class ConnectionTests : IAsyncLifetime
+{
+    private static readonly TimeSpan s_closedWithin = TimeSpan.FromSeconds(5);
+    private readonly string _dataDir = TestSupport.TempDir();
+    private DaemonHarness _node = null!;
+
+    public Task InitializeAsync()
+    {
+        var settings = DaemonHarness.Settings_(TestSupport.FreePort(), _dataDir, TestSupport.Key(), options => options with
+        {
+            HandshakeTimeout = TimeSpan.FromMilliseconds(500),
+            KeepaliveInterval = TimeSpan.FromMilliseconds(300),
+            IdleTimeout = TimeSpan.FromMilliseconds(1500),
+        });
+        _node = DaemonHarness.Start(settings);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _node.DisposeAsync();
+        TestSupport.DeleteDir(_dataDir);
+    }
+
+    [Fact]
+    public async Task Garbage_bytes_close_the_connection()
+    {
+        using var socket = await RawAsync();
+        await socket.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+        await AssertClosedAsync(socket);
+        await AssertRejectedAndStillServingAsync("wrong magic 0x47455420");
+    }
+
+    [Fact]
+    public async Task Wrong_magic_closes_the_connection()
+    {
+        using var socket = await RawAsync();
+        await socket.SendAsync(Frames.Preamble(magic: 0xDEADBEEF));
+        await AssertClosedAsync(socket);
+        await AssertRejectedAndStillServingAsync("wrong magic 0xdeadbeef");
+    }
+
+    [Fact]
+    public async Task Wrong_version_closes_the_connection_after_saying_which_version_the_node_speaks()
+    {
+        using var socket = await RawAsync();
+        await socket.SendAsync(Frames.Preamble(version: 2));
+        var answer = new byte[WireProtocol.PreambleBytes];
+        await socket.ReceiveAsync(answer);
+        Assert.Equal(WireProtocol.Version, BinaryPrimitives.ReadUInt32BigEndian(answer.AsSpan(4)));
+        await AssertClosedAsync(socket);
+        await AssertRejectedAndStillServingAsync("protocol version 2 is not supported");
+    }
+
+    [Fact]
+    public async Task An_oversized_length_prefix_closes_the_connection()
+    {
+        using var socket = await RawAsync();
+        var bytes = Frames.Preamble().Concat(new byte[] { 0x7F, 0xFF, 0xFF, 0xFF }).ToArray();
+        await socket.SendAsync(bytes);
+        await AssertClosedAsync(socket);
+        await AssertRejectedAndStillServingAsync("exceeds the limit of 1024 bytes");
+    }
+
+    [Fact]
+    public async Task A_garbage_handshake_frame_closes_the_connection()
+    {
+        using var socket = await RawAsync();
+        var garbage = new byte[] { 0, 0, 0, 5, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+        await socket.SendAsync(Frames.Preamble().Concat(garbage).ToArray());
+        await AssertClosedAsync(socket);
+        await AssertRejectedAndStillServingAsync("rejected connection from 127.0.0.1:");
+    }
+
+    [Fact]
+    public async Task A_wrong_cluster_key_is_refused_on_both_sides()
+    {
+        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(_node.Id, TestSupport.Key('x'), TimeSpan.FromSeconds(2)));
+        Assert.Equal($"{_node.Id}: authentication failed (wrong or missing cluster key)", e.Message);
+        await AssertRejectedAndStillServingAsync("the keys differ");
+    }
+
+    [Fact]
+    public async Task A_missing_cluster_key_is_refused()
+    {
+        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(_node.Id, null, TimeSpan.FromSeconds(2)));
+        Assert.Equal($"{_node.Id}: authentication failed (wrong or missing cluster key)", e.Message);
+        await AssertRejectedAndStillServingAsync("halonctl sent no cluster key proof");
+    }
+
+    [Fact]
+    public async Task Idle_half_open_connections_are_dropped_after_the_handshake_timeout()
+    {
+        var sockets = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                sockets.Add(await RawAsync());
+            }
+
+            Assert.True(_node.Daemon.Transport.InboundConnectionCount >= 50);
+            await Task.WhenAll(sockets.Select(AssertClosedAsync));
+            Assert.True(
+                await TestSupport.EventuallyAsync(() => Task.FromResult(_node.Daemon.Transport.InboundConnectionCount == 0), s_closedWithin),
+                $"{_node.Daemon.Transport.InboundConnectionCount} connections still open");
+            await AssertRejectedAndStillServingAsync("no complete handshake within 500ms");
+        }
+        finally
+        {
+            sockets.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task A_silent_authenticated_peer_is_dropped_after_the_idle_timeout()
+    {
+        using var socket = await RawAsync();
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        await HandshakeProtocol.DialAsync(stream, NodeId.Parse("127.0.0.1:1"), TestSupport.Key(), CancellationToken.None);
+        await AssertClosedAsync(socket);
+        await AssertRejectedAndStillServingAsync("sent nothing for 1.5s");
+    }
+
+    [Fact]
+    public async Task A_message_whose_from_differs_from_the_proven_id_is_dropped()
+    {
+        using var socket = await RawAsync();
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var proven = NodeId.Parse("127.0.0.1:1");
+        await HandshakeProtocol.DialAsync(stream, proven, TestSupport.Key(), CancellationToken.None);
+        var forged = new PeerProbe(NodeId.Parse("127.0.0.1:2"), _node.Id, "halon-0000000000000000", 1);
+        var frame = new byte[4 + MessageCodec.Encode(forged).Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)(frame.Length - 4));
+        MessageCodec.Encode(forged).CopyTo(frame, 4);
+        await stream.WriteAsync(frame);
+        Assert.True(await TestSupport.EventuallyAsync(() => Task.FromResult(_node.Daemon.Transport.Counters.MessagesRejected == 1), s_closedWithin));
+        Assert.True(await TestSupport.EventuallyAsync(() => Task.FromResult(_node.Logs.Contains("it claims to come from 127.0.0.1:2, but the connection proved 127.0.0.1:1")), s_closedWithin));
+        await _node.StatusAsync();
+    }
+
+    [Fact]
+    public async Task A_garbage_frame_on_an_authenticated_connection_closes_it()
+    {
+        using var socket = await RawAsync();
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        await HandshakeProtocol.DialAsync(stream, NodeId.Parse("127.0.0.1:1"), TestSupport.Key(), CancellationToken.None);
+        await stream.WriteAsync(new byte[] { 0, 0, 0, 3, 0xFF, 0xFF, 0xFF });
+        await AssertClosedAsync(socket);
+        await AssertRejectedAndStillServingAsync("bad frame");
+    }
+
+    [Fact]
+    public async Task Connection_refused_is_one_clear_line()
+    {
+        var target = NodeId.Parse($"127.0.0.1:{TestSupport.FreePort()}");
+        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(target, null, TimeSpan.FromSeconds(2)));
+        Assert.Equal($"{target}: connection refused", e.Message);
+    }
+
+    [Fact]
+    public async Task A_silent_listener_is_no_answer_within_the_timeout()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var target = NodeId.Parse($"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(target, null, TimeSpan.FromMilliseconds(500)));
+        Assert.Equal($"{target}: no answer within 500ms", e.Message);
+    }
+
+    [Fact]
+    public async Task A_node_of_another_version_is_named_by_its_version()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var target = NodeId.Parse($"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+        var server = Task.Run(async () =>
+        {
+            using var peer = await listener.AcceptSocketAsync();
+            await peer.SendAsync(Frames.Preamble(version: 2));
+            await Task.Delay(200);
+        });
+        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(target, null, TimeSpan.FromSeconds(2)));
+        Assert.Equal($"{target}: protocol version 2 is not supported (this halonctl speaks 1)", e.Message);
+        await server;
+    }
+
+    [Fact]
+    public async Task A_key_given_to_an_unkeyed_node_is_refused()
+    {
+        var dir = TestSupport.TempDir();
+        try
+        {
+            await using var open = DaemonHarness.Start(DaemonHarness.Settings_(TestSupport.FreePort(), dir));
+            var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(open.Id, TestSupport.Key(), TimeSpan.FromSeconds(2)));
+            Assert.Equal($"{open.Id}: authentication failed (the node runs without a cluster key, but one was given)", e.Message);
+            Assert.True(await TestSupport.EventuallyAsync(() => Task.FromResult(open.Logs.Contains("has a cluster key and this node has none")), s_closedWithin));
+            await open.StatusAsync();
+        }
+        finally
+        {
+            TestSupport.DeleteDir(dir);
+        }
+    }
+
+    private async Task<Socket> RawAsync()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, _node.Settings.Listen.Port);
+        return socket;
+    }
+
+    private static async Task AssertClosedAsync(Socket socket)
+    {
+        var buffer = new byte[256];
+        using var timeout = new CancellationTokenSource(s_closedWithin);
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
+            {
+                // Handshake answers may come first; wait for the close.
+            }
+        }
+        catch (SocketException)
+        {
+            // Reset by the node: closed as well.
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"the node did not close the connection within {s_closedWithin}");
+        }
+    }
+
+    private async Task AssertRejectedAndStillServingAsync(string logged)
+    {
+        Assert.True(
+            await TestSupport.EventuallyAsync(() => Task.FromResult(_node.Logs.Contains(logged)), s_closedWithin),
+            $"no log line contains '{logged}':\n{string.Join("\n", _node.Logs.Lines)}");
+        Assert.Contains(_node.Logs.Lines, line => line.Contains("rejected connection from 127.0.0.1:", StringComparison.Ordinal));
+        var status = await _node.StatusAsync();
+        Assert.Equal(_node.Id.Value, status.Node);
+    }
+}
