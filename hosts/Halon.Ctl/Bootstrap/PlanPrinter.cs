@@ -11,9 +11,10 @@ internal static class PlanPrinter
         var lines = new List<string>
         {
             $"# halonctl bootstrap {plan.KindText} --dry-run: the plan; no node was contacted.",
-            $"# station {plan.Peers.ClusterId}: {plan.Peers.Count} peers, quorum {plan.Peers.Majority} ({plan.Source})",
-            $"#   peers:     {string.Join(' ', plan.Peers.Members)}",
-            $"#   act on {plan.On.Count}: {string.Join(' ', plan.On)}",
+            $"# station {plan.Peers.ClusterId}: {plan.Peers.Count} peers, quorum {plan.Peers.Majority}",
+            $"#   peers:   {string.Join(' ', plan.Peers.Members)}",
+            $"#   act on:  {string.Join(' ', plan.On)} ({plan.On.Count} {(plan.Kind == BootstrapKind.Station ? "peer" : "satellite")}{(plan.On.Count == 1 ? string.Empty : "s")})",
+            $"#   source:  {plan.Source}",
         };
         foreach (var note in plan.Notes())
         {

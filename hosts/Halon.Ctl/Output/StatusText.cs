@@ -13,14 +13,22 @@ internal static class StatusText
         var fields = new TextTable("FIELD", "VALUE");
         fields.Add("node", status.Node);
         fields.Add("role", status.Role);
-        fields.Add("cluster", status.ClusterId ?? "-");
-        fields.Add("state", status.State);
-        fields.Add("term", status.Term.ToString(CultureInfo.InvariantCulture));
-        fields.Add("leader", status.Leader ?? "-");
-        fields.Add("coordinator", status.Coordinator is { } c ? $"{c.Node} (epoch {c.Epoch})" : "-");
         if (status.Role == "station")
         {
+            fields.Add("cluster", status.ClusterId ?? "-");
+            fields.Add("state", status.State);
+            fields.Add("term", status.Term.ToString(CultureInfo.InvariantCulture));
+            fields.Add("leader", status.Leader ?? "-");
+            fields.Add("coordinator", status.Coordinator is { } c ? $"{c.Node} (epoch {c.Epoch})" : "-");
             fields.Add("log", $"committed {status.CommitIndex} of {status.LastLogIndex} entries");
+        }
+        else if (status.Role == "none")
+        {
+            fields.Add("state", "listen mode: no role yet (give it one with halonctl bootstrap station or satellite)");
+        }
+        else
+        {
+            fields.Add("cluster", status.ClusterId ?? "-");
         }
 
         if (status.Announcer is { } announcer)

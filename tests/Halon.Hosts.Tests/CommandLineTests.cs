@@ -1,0 +1,181 @@
+using System.Text.Json;
+using Halon.Core.Identity;
+
+namespace Halon.Hosts.Tests;
+
+/// <summary>halonctl's exit codes, messages and dry-run plans; no station is needed for these.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly TestCluster _cluster = new();
+
+    public void Dispose() => _cluster.Dispose();
+
+    [Fact]
+    public async Task Status_of_a_dead_address_exits_1_with_one_clear_line()
+    {
+        var result = await Ctl.RunAsync("status", "--node", "127.0.0.1:1", "--json");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal(string.Empty, result.Output);
+        Assert.Equal("halonctl: 127.0.0.1:1: connection refused\n", result.Errors);
+    }
+
+    [Fact]
+    public async Task Bootstrap_of_dead_nodes_without_wait_exits_1_naming_each()
+    {
+        var result = await Ctl.RunAsync("bootstrap", "station", "--peers", "127.0.0.1:1,127.0.0.1:2,127.0.0.1:3");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        foreach (var port in new[] { 1, 2, 3 })
+        {
+            Assert.Contains($"127.0.0.1:{port}: connection refused", result.Errors, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("bootstrap station --bogus")]
+    [InlineData("bootstrap station")]
+    [InlineData("bootstrap station --peers a,b,c --genders /etc/genders")]
+    [InlineData("bootstrap station --peers a,b,c --attr station")]
+    [InlineData("bootstrap station --peers a,b,c --timeout soon")]
+    [InlineData("bootstrap station --peers a,b,c --timeout 0s")]
+    [InlineData("bootstrap station --peers a:99999")]
+    [InlineData("bootstrap station --peers n[1-8]")]
+    [InlineData("bootstrap station --peers n[3-1]")]
+    [InlineData("bootstrap station --peers a --port 0")]
+    [InlineData("bootstrap station --genders /nonexistent/genders")]
+    [InlineData("bootstrap station --peers a --cluster-key-file /nonexistent/key")]
+    [InlineData("bootstrap satellite --on a")]
+    [InlineData("bootstrap satellite --station a,b,c")]
+    [InlineData("status --node bad:port")]
+    [InlineData("status --node 127.0.0.1:9070 --timeout -1s")]
+    [InlineData("status extra")]
+    [InlineData("demo --peers 9")]
+    [InlineData("nonsense")]
+    public async Task A_usage_error_exits_2_and_points_to_help(string arguments)
+    {
+        var result = await Ctl.RunAsync(arguments.Split(' '));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal(string.Empty, result.Output);
+        Assert.Contains("--help", result.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dry_run_json_prints_the_plan_and_contacts_no_node()
+    {
+        var result = await Ctl.RunAsync("bootstrap", "station", "--peers", "ts[01-03],127.0.0.1:1", "--port", "7000", "--on", "ts02", "--dry-run", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Output);
+        var root = json.RootElement;
+        Assert.Equal(["127.0.0.1:1", "ts01:7000", "ts02:7000", "ts03:7000"], root.GetProperty("peers").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(["ts02:7000"], root.GetProperty("on").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(
+            ["halonctl bootstrap station --peers 127.0.0.1:1,ts01:7000,ts02:7000,ts03:7000 --on ts02:7000"],
+            root.GetProperty("commands").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(PeerSet.Parse("127.0.0.1:1,ts01:7000,ts02:7000,ts03:7000").ClusterId, root.GetProperty("cluster_id").GetString());
+    }
+
+    [Fact]
+    public async Task Dry_run_reads_the_peers_and_satellites_from_a_genders_file()
+    {
+        var genders = Path.Combine(_cluster.Root, "genders");
+        await File.WriteAllTextAsync(genders, """
+            # A small cluster: three station peers, one on another port, and four satellites.
+            ts[01-03]   station,rack=a
+            ts03        halon_port=9171
+            sat[1-4]    satellite,rack=%n-b
+            """);
+
+        var station = await Ctl.RunAsync("bootstrap", "station", "--genders", genders, "--dry-run", "--json");
+        var satellites = await Ctl.RunAsync("bootstrap", "satellite", "--station", "ts[01-03]", "--genders", genders, "--dry-run");
+
+        Assert.True(station.ExitCode == 0, station.ToString());
+        using var json = JsonDocument.Parse(station.Output);
+        Assert.Equal(["ts01:9070", "ts02:9070", "ts03:9171"], json.RootElement.GetProperty("peers").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(3, json.RootElement.GetProperty("on").GetArrayLength());
+        Assert.True(satellites.ExitCode == 0, satellites.ToString());
+        var commands = satellites.Output.Split('\n').Where(l => l.StartsWith("halonctl ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, commands.Count);
+        Assert.Equal("halonctl bootstrap satellite --station ts01:9070,ts02:9070,ts03:9070 --on sat1:9070", commands[0]);
+    }
+
+    [Fact]
+    public async Task A_bootstrap_with_the_cluster_key_works_and_one_without_it_fails_with_authentication_failed()
+    {
+        var keyFile = Path.Combine(_cluster.Root, "key");
+        await File.WriteAllBytesAsync(keyFile, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var peers = await _cluster.StartAsync(3, "--cluster-key-file", keyFile);
+
+        var without = await Ctl.RunAsync("bootstrap", "station", "--peers", TestCluster.List(peers));
+        var with = await Ctl.RunAsync("bootstrap", "station", "--peers", TestCluster.List(peers), "--cluster-key-file", keyFile, "--wait", "--timeout", "60s");
+
+        Assert.True(without.ExitCode == 1, without.ToString());
+        Assert.Contains("authentication failed", without.Errors, StringComparison.Ordinal);
+        Assert.True(with.ExitCode == 0, with.ToString());
+        Assert.Matches(@"master \S+, coordinator epoch \d+", with.Output);
+    }
+
+    [Fact]
+    public async Task A_peer_with_another_cluster_key_is_reported_as_authentication_failed()
+    {
+        var keyA = Path.Combine(_cluster.Root, "a.key");
+        var keyB = Path.Combine(_cluster.Root, "b.key");
+        await File.WriteAllBytesAsync(keyA, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await File.WriteAllBytesAsync(keyB, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var good = await _cluster.StartAsync(2, "--cluster-key-file", keyA);
+        var odd = (await _cluster.StartAsync(1, "--cluster-key-file", keyB))[0];
+        var peers = TestCluster.List([.. good, odd]);
+
+        var goodResult = await Ctl.RunAsync("bootstrap", "station", "--peers", peers, "--on", TestCluster.List(good), "--cluster-key-file", keyA, "--wait", "--timeout", "60s");
+        var oddResult = await Ctl.RunAsync("bootstrap", "station", "--peers", peers, "--on", odd.Listen.Value, "--cluster-key-file", keyB);
+
+        Assert.True(goodResult.ExitCode == 0, goodResult.ToString());
+        Assert.True(oddResult.ExitCode == 0, oddResult.ToString());
+        var key = await File.ReadAllBytesAsync(keyA);
+        var deadline = DateTime.UtcNow + TestCluster.WaitTimeout;
+        Halon.Core.Status.NodeStatus? status = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            status = (await _cluster.TryStatusAsync(good[0].Listen, key)).Status;
+            if (status?.Peers.FirstOrDefault(p => p.Node == odd.Listen.Value) is { Reachable: false, State: "authentication failed" })
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.Fail($"{good[0].Listen} never showed {odd.Listen} as 'authentication failed'; last: {(status is null ? "no status" : TestCluster.Describe(status))}\n{_cluster.Logs()}");
+    }
+
+    [Fact]
+    public async Task Demo_runs_a_failover_and_leaves_no_process_or_directory_behind()
+    {
+        var result = await Ctl.RunAsync("demo", "--peers", "3", "--satellites", "1");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("New coordinator", result.Output, StringComparison.Ordinal);
+        Assert.Contains("is back", result.Output, StringComparison.Ordinal);
+        var directory = System.Text.RegularExpressions.Regex.Match(result.Output, @"removed (\S+)\.").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(directory) || Directory.Exists(directory), $"temp dir '{directory}' is left behind");
+        var pids = System.Text.RegularExpressions.Regex.Matches(result.Output, @"^\s+127\.0\.0\.1:\d+\s+(?:station peer|satellite)\s+(\d+)", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+        Assert.Equal(4, pids.Count);
+        Assert.All(pids, pid => Assert.False(Directory.Exists($"/proc/{pid}") && !IsZombie(pid), $"halond pid {pid} is still running"));
+    }
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using Halon.Core.Identity;
+using Halon.Core.Status;
+using Halon.Ctl.Bootstrap;
+
+namespace Halon.Hosts.Tests;
+
+/// <summary>Table tests of the lines `halonctl bootstrap --wait` prints: they must say exactly what is missing.</summary>
+public sealed class ProgressTests
+{
+    private static readonly PeerSet s_peers = PeerSet.Parse("10.0.0.1:9070,10.0.0.2:9070,10.0.0.3:9070");
+
+    [Fact]
+    public void A_peer_waiting_for_quorum_names_each_missing_peer_and_why()
+    {
+        var waiting = Station("10.0.0.1:9070", "waiting-for-quorum", coordinator: null,
+            Peer("10.0.0.1:9070", true, "waiting-for-quorum"), Peer("10.0.0.2:9070", false, "connection refused"), Peer("10.0.0.3:9070", false, "no supervisor yet"));
+
+        var progress = StationProgress.Evaluate(s_peers, [View(waiting)]);
+
+        Assert.False(progress.Done);
+        Assert.Equal("quorum 1/3 (need 2): 10.0.0.2:9070 connection refused; 10.0.0.3:9070 no supervisor yet", progress.Line);
+    }
+
+    [Fact]
+    public void Tick_counts_are_left_out_so_that_an_unchanged_situation_prints_one_line()
+    {
+        var waiting = Station("10.0.0.1:9070", "waiting-for-quorum", coordinator: null,
+            Peer("10.0.0.1:9070", true, "waiting-for-quorum"), Peer("10.0.0.2:9070", false, "no reply for 37 ticks"), Peer("10.0.0.3:9070", false, "authentication failed"));
+
+        var progress = StationProgress.Evaluate(s_peers, [View(waiting)]);
+
+        Assert.Equal("quorum 1/3 (need 2): 10.0.0.2:9070 no reply; 10.0.0.3:9070 authentication failed", progress.Line);
+    }
+
+    [Fact]
+    public void Nodes_halonctl_cannot_reach_and_nodes_without_a_role_are_named()
+    {
+        var master = Station("10.0.0.1:9070", "master", new CoordinatorInfo("10.0.0.1:9070", 2));
+        var views = new[]
+        {
+            View(master),
+            new NodeView(NodeId.Parse("10.0.0.2:9070"), null, "10.0.0.2:9070: connection refused"),
+            View(master with { Node = "10.0.0.3:9070", Role = "none", ClusterId = null, State = "none", Coordinator = null }, "10.0.0.3:9070"),
+        };
+
+        var progress = StationProgress.Evaluate(s_peers, views);
+
+        Assert.False(progress.Done);
+        Assert.Equal("master 10.0.0.1:9070, coordinator epoch 2; 10.0.0.2:9070: connection refused; 10.0.0.3:9070 not bootstrapped yet", progress.Line);
+    }
+
+    [Fact]
+    public void Done_once_every_node_knows_the_same_coordinator()
+    {
+        var coordinator = new CoordinatorInfo("10.0.0.2:9070", 3);
+        var views = s_peers.Members.Select(m => View(Station(m.Value, m.Value == coordinator.Node ? "master" : "follower", coordinator))).ToList();
+
+        var progress = StationProgress.Evaluate(s_peers, views);
+
+        Assert.True(progress.Done);
+        Assert.Equal("master 10.0.0.2:9070, coordinator epoch 3", progress.Line);
+    }
+
+    [Fact]
+    public void Not_done_while_a_node_still_knows_an_older_coordinator()
+    {
+        var views = new[]
+        {
+            View(Station("10.0.0.1:9070", "master", new CoordinatorInfo("10.0.0.1:9070", 4))),
+            View(Station("10.0.0.2:9070", "follower", new CoordinatorInfo("10.0.0.1:9070", 4))),
+            View(Station("10.0.0.3:9070", "follower", new CoordinatorInfo("10.0.0.3:9070", 3))),
+        };
+
+        var progress = StationProgress.Evaluate(s_peers, views);
+
+        Assert.False(progress.Done);
+        Assert.Equal("master 10.0.0.1:9070, coordinator epoch 4; not yet known to 10.0.0.3:9070", progress.Line);
+    }
+
+    [Fact]
+    public void Satellites_name_those_still_announcing_and_what_the_station_is_doing()
+    {
+        var acknowledged = Satellite("10.0.1.1:9070", new AnnouncerStatus(s_peers.ToString(), 1, true, 2, "10.0.0.1:9070", 3));
+        var announcing = Satellite("10.0.1.2:9070", new AnnouncerStatus(s_peers.ToString(), 2, false, 0, null, 5));
+        var station = new[] { View(Station("10.0.0.1:9070", "master", new CoordinatorInfo("10.0.0.1:9070", 2))) };
+
+        var progress = SatelliteProgress.Evaluate(s_peers, [View(acknowledged), View(announcing)], station);
+        var done = SatelliteProgress.Evaluate(s_peers, [View(acknowledged)], station);
+
+        Assert.False(progress.Done);
+        Assert.Equal("acknowledged 1/2; 10.0.1.2:9070 announcing incarnation 2, not acknowledged yet; station: coordinator on 10.0.0.1:9070, epoch 2", progress.Line);
+        Assert.True(done.Done);
+        Assert.Equal("1/1 satellites acknowledged by the coordinator on 10.0.0.1:9070, epoch 2", done.Line);
+    }
+
+    private static NodeView View(NodeStatus status, string? target = null) => new(NodeId.Parse(target ?? status.Node), status, null);
+
+    private static PeerStatus Peer(string node, bool reachable, string state) => new(node, reachable, state, reachable ? 0 : -1);
+
+    private static NodeStatus Station(string node, string state, CoordinatorInfo? coordinator, params PeerStatus[] peers) =>
+        new(node, "station", s_peers.ClusterId, coordinator?.Epoch ?? 0, state, coordinator?.Node, coordinator, peers, [], null, 1, 1, 100);
+
+    private static NodeStatus Satellite(string node, AnnouncerStatus announcer) =>
+        new(node, "satellite", s_peers.ClusterId, 0, "none", null, null, [], [], announcer, 0, 0, 100);
+}

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Halon.Core.Identity;
+using Halon.Core.Status;
+using Halon.Ctl.Demo;
+using Halon.Transport.Tcp;
+
+namespace Halon.Hosts.Tests;
+
+/// <summary>
+/// Real halond processes on 127.0.0.1, each on a free port with a data dir under one temp directory. Dispose kills
+/// every process (SIGKILL) and deletes the directory. Waits poll status over the wire with generous bounds; a wait
+/// that runs out fails with the last status seen and the tail of every node's log.
+/// </summary>
+internal sealed class TestCluster : IDisposable
+{
+    /// <summary>Generous bound for anything that takes well under a second on loopback.</summary>
+    public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(20);
+    private readonly List<LocalDaemon> _nodes = [];
+
+    public TestCluster(byte[]? clusterKey = null)
+    {
+        Root = Directory.CreateTempSubdirectory("halon-hosts-tests-").FullName;
+        ClusterKey = clusterKey;
+        if (clusterKey is not null)
+        {
+            KeyFile = Path.Combine(Root, "cluster.key");
+            File.WriteAllBytes(KeyFile, clusterKey);
+        }
+    }
+
+    public string Root { get; }
+
+    /// <summary>The key every node of this cluster is started with, or null.</summary>
+    public byte[]? ClusterKey { get; }
+
+    /// <summary>The file holding <see cref="ClusterKey"/>, or null.</summary>
+    public string? KeyFile { get; }
+
+    public IReadOnlyList<LocalDaemon> Nodes => _nodes;
+
+    /// <summary>Starts <paramref name="count"/> nodes on free ports and waits until each listens.</summary>
+    public async Task<IReadOnlyList<LocalDaemon>> StartAsync(int count, params string[] extraArguments)
+    {
+        var started = FreePorts.Take(count)
+            .Select(port => Create(NodeId.Parse(string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{port}")), extraArguments))
+            .ToList();
+        foreach (var node in started)
+        {
+            node.Start();
+        }
+
+        await Task.WhenAll(started.Select(n => n.WaitListeningAsync(WaitTimeout, CancellationToken.None)));
+        return started;
+    }
+
+    /// <summary>Starts one node at <paramref name="listen"/> and waits until it listens.</summary>
+    public async Task<LocalDaemon> StartAtAsync(NodeId listen, params string[] extraArguments)
+    {
+        var node = Create(listen, extraArguments);
+        node.Start();
+        await node.WaitListeningAsync(WaitTimeout, CancellationToken.None);
+        return node;
+    }
+
+    private LocalDaemon Create(NodeId listen, string[] extraArguments)
+    {
+        var name = string.Create(CultureInfo.InvariantCulture, $"node{_nodes.Count + 1}-{listen.Port}");
+        var arguments = new List<string> { "--log-level", "Information" };
+        var key = ClusterKey;
+        var keyOption = Array.IndexOf(extraArguments, "--cluster-key-file");
+        if (keyOption >= 0)
+        {
+            key = Halon.Transport.Tcp.ClusterKey.Load(extraArguments[keyOption + 1]);
+        }
+        else if (KeyFile is not null)
+        {
+            arguments.AddRange(["--cluster-key-file", KeyFile]);
+        }
+
+        arguments.AddRange(extraArguments);
+        var node = new LocalDaemon(HalondLauncher.ForPath(Paths.HalondDll), listen, Path.Combine(Root, name), Path.Combine(Root, name + ".log"), arguments, key);
+        _nodes.Add(node);
+        return node;
+    }
+
+    /// <summary>The comma list of the given nodes' addresses.</summary>
+    public static string List(IEnumerable<LocalDaemon> nodes) => string.Join(',', nodes.Select(n => n.Listen.Value));
+
+    /// <summary>One status over the wire, or null with the reason in <paramref name="error"/>.</summary>
+    public async Task<(NodeStatus? Status, string? Error)> TryStatusAsync(NodeId node, byte[]? key = null)
+    {
+        try
+        {
+            await using var client = await ControlClient.ConnectAsync(node, key ?? ClusterKey, TimeSpan.FromSeconds(5));
+            return (await client.GetStatusAsync(), null);
+        }
+        catch (ControlException e)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    public async Task<NodeStatus> StatusAsync(LocalDaemon node)
+    {
+        var (status, error) = await TryStatusAsync(node.Listen);
+        return status ?? throw new InvalidOperationException($"no status from {node.Listen}: {error}\n{Logs()}");
+    }
+
+    /// <summary>Polls <paramref name="node"/> until <paramref name="condition"/> holds, and returns that status.</summary>
+    public async Task<NodeStatus> WaitForAsync(LocalDaemon node, Func<NodeStatus, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        string last = "nothing yet";
+        while (clock.Elapsed < (timeout ?? WaitTimeout))
+        {
+            var (status, error) = await TryStatusAsync(node.Listen);
+            if (status is not null && condition(status))
+            {
+                return status;
+            }
+
+            last = status is null ? error! : Describe(status);
+            await Task.Delay(s_pollInterval);
+        }
+
+        throw new TimeoutException($"{node.Listen}: {what} did not happen within {(timeout ?? WaitTimeout).TotalSeconds:0} s; last status: {last}\n{Logs()}");
+    }
+
+    /// <summary>Waits until every given node reports the same coordinator, with an epoch above <paramref name="epochAbove"/>.</summary>
+    public async Task<CoordinatorInfo> WaitForCoordinatorAsync(IReadOnlyList<LocalDaemon> nodes, long epochAbove = 0)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = new List<string>();
+        while (clock.Elapsed < WaitTimeout)
+        {
+            last.Clear();
+            var coordinators = new List<CoordinatorInfo?>();
+            foreach (var node in nodes)
+            {
+                var (status, error) = await TryStatusAsync(node.Listen);
+                coordinators.Add(status?.Coordinator);
+                last.Add(status is null ? error! : Describe(status));
+            }
+
+            if (coordinators.All(c => c is not null && c.Epoch > epochAbove) && coordinators.Distinct().Count() == 1)
+            {
+                return coordinators[0]!;
+            }
+
+            await Task.Delay(s_pollInterval);
+        }
+
+        throw new TimeoutException($"no common coordinator with epoch above {epochAbove} within {WaitTimeout.TotalSeconds:0} s:\n  {string.Join("\n  ", last)}\n{Logs()}");
+    }
+
+    /// <summary>The node running the coordinator.</summary>
+    public LocalDaemon NodeOf(CoordinatorInfo coordinator) => _nodes.Single(n => n.Listen.Value == coordinator.Node);
+
+    /// <summary>The tail of every node's log, for failure messages.</summary>
+    public string Logs(int lines = 15)
+    {
+        var text = new StringBuilder();
+        foreach (var node in _nodes)
+        {
+            text.Append("--- ").Append(node.Listen).Append(" (").Append(node.IsRunning ? "running" : $"exited {node.ExitCode}").Append("):\n").Append(node.LogTail(lines)).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    public static string Describe(NodeStatus status) =>
+        $"{status.Node} role {status.Role} state {status.State} term {status.Term} leader {status.Leader ?? "-"} " +
+        $"coordinator {(status.Coordinator is { } c ? $"{c.Node}@{c.Epoch}" : "-")} missing [{status.MissingSummary()}]" +
+        (status.Announcer is { } a ? $" announcer incarnation {a.Incarnation} acknowledged {a.Acknowledged}" : string.Empty);
+
+    public void Dispose()
+    {
+        foreach (var node in _nodes)
+        {
+            node.Dispose();
+        }
+
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open by a process that is being reaped; the temp dir is cleaned eventually.
+        }
+    }
+}
