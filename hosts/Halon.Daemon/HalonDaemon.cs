@@ -57,6 +57,7 @@ internal sealed class HalonDaemon : IAsyncDisposable
     /// </summary>
     public void Start()
     {
+        WarmUp.Run();
         _dataDir = OpenDataDir();
         _node = CreateNode(_dataDir);
         var state = _dataDir.State;
