@@ -8,5 +8,6 @@ internal static partial class ExtraCommands
     public static IEnumerable<Command> Create()
     {
         yield return ScriptCommand.Create();
+        yield return CoyoteCommand.Create();
     }
 }

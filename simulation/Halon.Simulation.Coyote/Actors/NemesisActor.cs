@@ -1,0 +1,204 @@
+using Halon.Simulation.Coyote.Events;
+using Halon.Simulation.Coyote.Monitors;
+using Halon.Simulation.Coyote.Testing;
+using Microsoft.Coyote.Actors;
+
+namespace Halon.Simulation.Coyote.Actors;
+
+/// <summary>
+/// The nemesis. During the fault phase it spends its whole, bounded budget on faults of Coyote's choosing, at rounds of
+/// Coyote's choosing: partitions (random halves, an isolated node, the isolated master, a one-way cut), clearing the
+/// partition, a crash (restarted a few rounds later from the disk), a crash between persist and send, a pause (resumed
+/// a few rounds later), and a crash of the coordinator process. Node faults strike the master or any node. It also
+/// hands the network its message-fault budget. At the heal round it heals everything for good: the partition clears,
+/// the network stops losing messages, crashed nodes restart and paused ones resume; it tells the Liveness monitor,
+/// which turns hot until the cluster converges.
+/// </summary>
+internal sealed class NemesisActor : Actor
+{
+    private const int FaultKinds = 9;
+
+    private readonly List<(int Round, NodeCommand Command)> _scheduled = new();
+    private CoyoteClusterOptions _options = new();
+    private ActorId? _network;
+
+    /// <summary>How many faults fall in each round of the fault phase (index 0 unused); they add up to the budget.</summary>
+    private int[] _faultsInRound = Array.Empty<int>();
+
+    /// <inheritdoc />
+    protected override async Task OnInitializeAsync(Event initialEvent)
+    {
+        var setup = (NemesisSetup)initialEvent;
+        _options = setup.Options;
+        _network = setup.Network;
+        while (await ReceiveEventAsync(typeof(NemesisTurn), typeof(Stop)) is NemesisTurn turn)
+        {
+            OnTurn(turn);
+        }
+    }
+
+    private void OnTurn(NemesisTurn turn)
+    {
+        var round = turn.Round;
+        var inputs = new List<NodeCommand>();
+        bool[]? blocked = null;
+        if (round == 1)
+        {
+            PlanFaults();
+        }
+
+        if (round <= _options.FaultRounds)
+        {
+            TakeScheduled(round, inputs);
+            for (var i = 0; i < _faultsInRound[round]; i++)
+            {
+                blocked = Inject(round, turn.Master, inputs) ?? blocked;
+            }
+        }
+        else if (round == _options.HealRound)
+        {
+            _scheduled.Clear();
+            for (var node = 0; node < _options.Nodes; node++)
+            {
+                inputs.Add(new NodeCommand(node, NodeInputKind.Heal));
+            }
+
+            Monitor<Liveness>(new Healed(round));
+        }
+
+        inputs.AddRange(turn.Commands);
+        SendEvent(_network!, new StartRound(round, turn.Clocks, turn.Ticked, inputs)
+        {
+            Blocked = blocked,
+            Heal = round == _options.HealRound,
+            MessageFaultBudget = round == 1 ? _options.MessageFaultBudget : null,
+        });
+    }
+
+    private void TakeScheduled(int round, List<NodeCommand> inputs)
+    {
+        for (var i = 0; i < _scheduled.Count; i++)
+        {
+            if (_scheduled[i].Round == round)
+            {
+                inputs.Add(_scheduled[i].Command);
+            }
+        }
+
+        _scheduled.RemoveAll(s => s.Round <= round);
+    }
+
+    /// <summary>
+    /// Injects one fault. Half the node faults, and one of the partitions, aim at the master (as the network last saw
+    /// it), because a fault anywhere else rarely forces a failover. Returns the new partition when the fault is one.
+    /// </summary>
+    private bool[]? Inject(int round, int master, List<NodeCommand> inputs)
+    {
+        var nodes = _options.Nodes;
+        switch (RandomInteger(FaultKinds))
+        {
+            case 0:
+                CoverageCounter.Partitioned();
+                return Cut(RandomSides(), bothWays: true);
+            case 1:
+                CoverageCounter.Partitioned();
+                return Cut(Alone(RandomInteger(nodes)), bothWays: true);
+            case 2:
+                CoverageCounter.Partitioned();
+                return Cut(Alone(master >= 0 ? master : RandomInteger(nodes)), bothWays: true);
+            case 3:
+                CoverageCounter.Partitioned();
+                return Cut(RandomSides(), bothWays: false);
+            case 4:
+                return new bool[nodes * nodes];
+            case 5:
+                CoverageCounter.Crashed();
+                NodeFault(round, Victim(master), inputs, NodeInputKind.Crash, NodeInputKind.Restart, _options.RestartDelayRoundsMax);
+                return null;
+            case 6:
+                CoverageCounter.Crashed();
+                NodeFault(round, Victim(master), inputs, NodeInputKind.ArmPersistCrash, NodeInputKind.Restart, _options.RestartDelayRoundsMax);
+                return null;
+            case 7:
+                CoverageCounter.Paused();
+                NodeFault(round, Victim(master), inputs, NodeInputKind.Pause, NodeInputKind.Resume, _options.PauseRoundsMax);
+                return null;
+            default:
+                CoverageCounter.CoordinatorCrashed();
+                for (var peer = 0; peer < _options.Peers; peer++)
+                {
+                    inputs.Add(new NodeCommand(peer, NodeInputKind.CrashCoordinator));
+                }
+
+                return null;
+        }
+    }
+
+    /// <summary>The master or, by Coyote's choice, any node.</summary>
+    private int Victim(int master) => master >= 0 && RandomBoolean() ? master : RandomInteger(_options.Nodes);
+
+    /// <summary>Strikes <paramref name="victim"/> now, and undoes it within <paramref name="roundsMax"/> rounds.</summary>
+    private void NodeFault(int round, int victim, List<NodeCommand> inputs, NodeInputKind fault, NodeInputKind undo, int roundsMax)
+    {
+        inputs.Add(new NodeCommand(victim, fault));
+        Schedule(round + 1 + RandomInteger(roundsMax), victim, undo);
+    }
+
+    private bool[] Alone(int node)
+    {
+        var sides = new bool[_options.Nodes];
+        sides[node] = true;
+        return sides;
+    }
+
+    private bool[] RandomSides()
+    {
+        var sides = new bool[_options.Nodes];
+        for (var i = 0; i < sides.Length; i++)
+        {
+            sides[i] = RandomBoolean();
+        }
+
+        return sides;
+    }
+
+    /// <summary>Blocks messages from side A (true) to side B, and back too when <paramref name="bothWays"/>.</summary>
+    private static bool[] Cut(bool[] sides, bool bothWays)
+    {
+        var nodes = sides.Length;
+        var blocked = new bool[nodes * nodes];
+        for (var from = 0; from < nodes; from++)
+        {
+            for (var to = 0; to < nodes; to++)
+            {
+                if (sides[from] != sides[to] && (bothWays || sides[from]))
+                {
+                    blocked[(from * nodes) + to] = true;
+                }
+            }
+        }
+
+        return blocked;
+    }
+
+    private void Schedule(int round, int node, NodeInputKind kind)
+    {
+        if (round <= _options.FaultRounds)
+        {
+            _scheduled.Add((round, new NodeCommand(node, kind)));
+        }
+    }
+
+    /// <summary>
+    /// Chooses the round of every fault up front, so that the whole budget is spent whatever the strategy makes of
+    /// its choices (Q-learning, for one, rarely picks a one-in-n value round after round).
+    /// </summary>
+    private void PlanFaults()
+    {
+        _faultsInRound = new int[_options.FaultRounds + 1];
+        for (var i = 0; i < _options.FaultBudget; i++)
+        {
+            _faultsInRound[1 + RandomInteger(_options.FaultRounds)]++;
+        }
+    }
+}

@@ -1,0 +1,360 @@
+using Halon.Core;
+using Halon.Core.Effects;
+using Halon.Core.Identity;
+using Halon.Core.Messages;
+using Halon.Core.Persistence;
+using Halon.Core.Protocol;
+using Halon.Simulation.Coyote.Events;
+using Halon.Simulation.Coyote.Monitors;
+using Halon.Simulation.Coyote.Testing;
+using Microsoft.Coyote.Actors;
+
+namespace Halon.Simulation.Coyote.Actors;
+
+/// <summary>
+/// One node: the pure core (<see cref="HalonNode"/>) driven the way the daemon drives it, and nothing else. Before
+/// every input it issues the ticks its clock has reached; after every core input it takes the Ready batch, persists it
+/// (to a disk that survives crashes), tells the monitors, then sends its messages, then calls Advance. It adds no
+/// protocol logic. Its faults are the nemesis' to choose: crash, restart from disk, pause, and a crash between
+/// persist and send. Every input is answered with one <see cref="NodeDone"/> carrying what the node sent.
+/// </summary>
+/// <remarks>
+/// The protected hooks exist for the tests' deliberately broken doubles; a correct host overrides none of them.
+/// </remarks>
+public class NodeActor : Actor
+{
+    private readonly CoyoteDisk _disk = new();
+    private readonly List<NodeInput> _backlog = new();
+    private NodeSetup? _setup;
+    private HalonNode? _core;
+    private ControlledRandom? _random;
+    private List<Message> _outgoing = new();
+
+    /// <summary>The node's clock as of its latest input, in ticks since the iteration began.</summary>
+    private long _clock;
+
+    /// <summary>The clock when the running core started; the core counts its ticks from there.</summary>
+    private long _clockAtStart;
+
+    /// <summary>While paused, inputs other than ticks wait in <see cref="_backlog"/>, in order.</summary>
+    private bool _paused;
+
+    private bool _persistCrashArmed;
+
+    /// <summary>The node's index, peers first.</summary>
+    protected int NodeIndex => Setup.Index;
+
+    /// <summary>The node's id.</summary>
+    protected NodeId NodeId => Setup.Id;
+
+    /// <summary>Whether halonctl makes this node a station peer.</summary>
+    protected bool IsPeer => Setup.IsPeer;
+
+    private NodeSetup Setup => _setup ?? throw new InvalidOperationException("the node actor has not been set up");
+
+    /// <inheritdoc />
+    protected override async Task OnInitializeAsync(Event initialEvent)
+    {
+        _setup = (NodeSetup)initialEvent;
+        _random = new ControlledRandom(this);
+        _core = new HalonNode(Setup.Id, Setup.Protocol, _random, Setup.Facts, PersistentState.Empty);
+        while (await ReceiveEventAsync(typeof(NodeInput), typeof(Stop)) is NodeInput input)
+        {
+            OnInput(input);
+        }
+    }
+
+    /// <summary>Test-double hook: whether to issue the next due tick to <paramref name="core"/>. A correct host always does.</summary>
+    protected virtual bool DeliversTick(HalonNode core) => true;
+
+    /// <summary>Test-double hook: whether to step <paramref name="message"/> into <paramref name="core"/>. A correct host always does.</summary>
+    protected virtual bool Accepts(HalonNode core, Message message) => true;
+
+    /// <summary>
+    /// Test-double hook, called after <paramref name="ready"/> is persisted and before it is sent: <paramref name="batch"/>
+    /// holds its messages and may be changed. <paramref name="input"/> is the message that produced it, if any.
+    /// A correct host changes nothing.
+    /// </summary>
+    protected virtual void OnSending(HalonNode core, in Ready ready, Message? input, List<Message> batch)
+    {
+    }
+
+    private void OnInput(NodeInput input)
+    {
+        _outgoing = new List<Message>();
+        Handle(input);
+        SendEvent(Setup.Network, new NodeDone(Setup.Index, _outgoing));
+    }
+
+    private void Handle(NodeInput input)
+    {
+        switch (input.Kind)
+        {
+            case NodeInputKind.Crash:
+                Crash();
+                break;
+            case NodeInputKind.Restart:
+                Restart(input.Clock);
+                break;
+            case NodeInputKind.Pause:
+                _paused = _core is not null;
+                break;
+            case NodeInputKind.Resume:
+                Resume(input.Clock);
+                break;
+            case NodeInputKind.ArmPersistCrash:
+                _persistCrashArmed = _core is not null;
+                break;
+            case NodeInputKind.Heal:
+                _persistCrashArmed = false;
+                Restart(input.Clock);
+                Resume(input.Clock);
+                break;
+            case NodeInputKind.Tick:
+                if (_core is not null && !_paused)
+                {
+                    CatchUp(input.Clock);
+                    EndOfInput();
+                }
+
+                break;
+            case NodeInputKind.Deliver:
+            case NodeInputKind.Bootstrap:
+            case NodeInputKind.CrashCoordinator:
+            default:
+                if (_core is null)
+                {
+                    break; // Lost with the process.
+                }
+
+                if (_paused)
+                {
+                    _backlog.Add(input);
+                    break;
+                }
+
+                CatchUp(input.Clock);
+                Apply(input);
+                EndOfInput();
+                break;
+        }
+    }
+
+    /// <summary>Issues every tick the clock has reached, each followed by its own Ready, as the daemon does.</summary>
+    private void CatchUp(long clock)
+    {
+        _clock = Math.Max(_clock, clock);
+        while (_core is { } core && core.Now < _clock - _clockAtStart && DeliversTick(core))
+        {
+            Guard(core.Tick);
+            Drain(null);
+        }
+    }
+
+    private void Apply(NodeInput input)
+    {
+        var core = _core;
+        if (core is null)
+        {
+            return;
+        }
+
+        switch (input.Kind)
+        {
+            case NodeInputKind.Deliver:
+                foreach (var message in input.Messages)
+                {
+                    if (_core is not { } stepped)
+                    {
+                        break; // Crashed between persist and send: the rest is lost with the process.
+                    }
+
+                    if (Accepts(stepped, message))
+                    {
+                        Guard(() => stepped.Step(message));
+                        Drain(message);
+                    }
+                }
+
+                break;
+            case NodeInputKind.Bootstrap:
+                Guard(() => _ = Setup.IsPeer ? core.BecomeStationPeer(Setup.Station) : core.BecomeSatellite(Setup.Station));
+                Drain(null);
+                break;
+            case NodeInputKind.CrashCoordinator:
+                Guard(core.CrashCoordinator);
+                Drain(null);
+                break;
+            default:
+                throw new InvalidOperationException($"input {input.Kind} is not for the core");
+        }
+    }
+
+    /// <summary>Persist, tell the monitors, send, Advance: the order the daemon keeps, with a crash that may strike after persisting.</summary>
+    private void Drain(Message? input)
+    {
+        var core = _core;
+        if (core is null || !core.HasReady)
+        {
+            return;
+        }
+
+        var ready = core.GetReady();
+        if (ready.MustPersist)
+        {
+            _disk.Apply(ready);
+            if (_persistCrashArmed)
+            {
+                CoverageCounter.CrashedAfterPersist();
+                Crash();
+                return;
+            }
+        }
+
+        if (ready.Effects.Count > 0)
+        {
+            Report(core, ready.Effects, endOfInput: false);
+        }
+
+        var batch = new List<Message>(ready.Messages);
+        OnSending(core, ready, input, batch);
+        _outgoing.AddRange(batch);
+        core.Advance();
+    }
+
+    private void EndOfInput()
+    {
+        if (_core is { } core && (core.State == SupervisorState.Master || core.CoordinatorRunning))
+        {
+            Report(core, Array.Empty<Effect>(), endOfInput: true);
+        }
+    }
+
+    private void Crash()
+    {
+        if (_core is null)
+        {
+            return;
+        }
+
+        _core = null;
+        _paused = false;
+        _persistCrashArmed = false;
+        _backlog.Clear();
+        Tell(new NodeReport { Node = Setup.Index, Id = Setup.Id, Clock = _clock, Up = false, EndOfInput = true });
+    }
+
+    private void Restart(long clock)
+    {
+        if (_core is not null)
+        {
+            return;
+        }
+
+        _clock = Math.Max(_clock, clock);
+        _clockAtStart = _clock;
+        try
+        {
+            _core = new HalonNode(Setup.Id, Setup.Protocol, _random!, Setup.Facts, _disk.Read());
+        }
+        catch (ArgumentException exception)
+        {
+            Assert(false, "{0}", $"[CoreAssertion] {Setup.Id} cannot restart from its persisted state: {exception.Message}");
+            return;
+        }
+
+        Drain(null);
+        EndOfInput();
+    }
+
+    private void Resume(long clock)
+    {
+        if (_core is null || !_paused)
+        {
+            return;
+        }
+
+        _paused = false;
+        var backlog = _backlog.ToArray();
+        _backlog.Clear();
+        CatchUp(clock);
+        foreach (var input in backlog)
+        {
+            if (_core is null)
+            {
+                break; // Crashed between persist and send: the rest is lost with the process.
+            }
+
+            Apply(input);
+        }
+
+        EndOfInput();
+    }
+
+    private void Report(HalonNode core, IReadOnlyList<Effect> effects, bool endOfInput)
+    {
+        Dictionary<NodeId, long>? state = null;
+        foreach (var effect in effects)
+        {
+            switch (effect)
+            {
+                case CoordinatorStarted:
+                    state = core.Satellites.ToDictionary(s => s.Key, s => s.Value.Incarnation);
+                    CoverageCounter.CoordinatorStarted();
+                    break;
+                case BecameMaster master:
+                    CoverageCounter.Elected(master.Term);
+                    break;
+                case AnnouncementAcknowledged:
+                    CoverageCounter.SatelliteAcknowledged();
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        Tell(new NodeReport
+        {
+            Node = Setup.Index,
+            Id = Setup.Id,
+            Clock = _clock,
+            Up = true,
+            State = core.State,
+            Term = core.Term,
+            CoordinatorRunning = core.CoordinatorRunning,
+            CoordinatorEpoch = core.CoordinatorEpoch,
+            LeaseEnd = core.State == SupervisorState.Master ? core.LeaseEndTick + _clockAtStart : 0,
+            Effects = effects.ToArray(),
+            CoordinatorState = state,
+            SatelliteAcknowledged = core.AnnouncementAcknowledged,
+            Incarnation = core.Incarnation,
+            EndOfInput = endOfInput,
+        });
+    }
+
+    private void Tell(NodeReport report)
+    {
+        Monitor<ElectionSafety>(report);
+        Monitor<CoordinatorExclusivity>(report);
+        Monitor<AckDurability>(report);
+        Monitor<Liveness>(report);
+    }
+
+    private void Guard(Action input)
+    {
+        try
+        {
+            input();
+        }
+        catch (HalonInvariantException exception)
+        {
+            Assert(false, "{0}", $"[CoreAssertion] {Setup.Id}: {exception.Message}");
+        }
+    }
+
+    /// <summary>The core's chance (election and back-off jitter) as Coyote's controlled choices, so traces replay it.</summary>
+    private sealed class ControlledRandom(NodeActor owner) : IRandomSource
+    {
+        public int Next(int maxExclusive) => maxExclusive <= 1 ? 0 : owner.RandomInteger(maxExclusive);
+    }
+}

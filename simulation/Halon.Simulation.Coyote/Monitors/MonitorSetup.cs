@@ -1,0 +1,14 @@
+using Halon.Core.Identity;
+using Monitor = Microsoft.Coyote.Specifications.Monitor;
+
+namespace Halon.Simulation.Coyote.Monitors;
+
+/// <summary>Tells a monitor the cluster it watches, before the first round.</summary>
+public sealed class MonitorSetup(IReadOnlyList<NodeId> ids, int peers) : Monitor.Event
+{
+    /// <summary>Node ids by index, peers first.</summary>
+    public IReadOnlyList<NodeId> Ids { get; } = ids;
+
+    /// <summary>How many of the nodes are station peers; the rest are satellites.</summary>
+    public int Peers { get; } = peers;
+}

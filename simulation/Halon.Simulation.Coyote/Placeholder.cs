@@ -1,5 +1,0 @@
-namespace Halon.Simulation.Coyote;
-
-internal static class Placeholder
-{
-}
