@@ -159,10 +159,18 @@ public sealed class InvariantMonitor
         }
     }
 
-    /// <summary>Invariant 4 at restart: the persisted committed prefix of <paramref name="node"/> is intact.</summary>
+    /// <summary>
+    /// Invariant 4 at restart: the persisted committed prefix of <paramref name="node"/> is intact. A commit that was
+    /// persisted by a batch whose node crashed before its effects were seen is recorded here.
+    /// </summary>
     public void ObserveRestored(NodeId node, IReadOnlyList<LogEntry> log, long commitIndex)
     {
         ArgumentNullException.ThrowIfNull(log);
+        if (commitIndex > _committed.Count)
+        {
+            ObserveCommit(node, log, _committed.Count, commitIndex);
+        }
+
         var checkUpTo = Math.Min(commitIndex, _committed.Count);
         for (var index = 1; index <= checkUpTo; index++)
         {

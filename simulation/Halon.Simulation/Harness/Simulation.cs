@@ -473,10 +473,8 @@ public sealed partial class Simulation
         }
 
         _crashes++;
-        if (node.Node.CoordinatorRunning)
-        {
-            _monitor.ObserveCoordinatorStopped(node.Id);
-        }
+        // Always: the batch that crashed may have stopped the coordinator in memory, and its effects were never seen.
+        _monitor.ObserveCoordinatorStopped(node.Id);
 
         node.Node = null;
         node.Generation++;
