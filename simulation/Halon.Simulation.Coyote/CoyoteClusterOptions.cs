@@ -50,7 +50,7 @@ public sealed record CoyoteClusterOptions
     /// Rounds after the heal within which a coordinator must run and every satellite must be acknowledged; the
     /// iteration ends after them, and the Liveness monitor must be cold by then.
     /// </summary>
-    public int LivenessRounds { get; init; } = 40;
+    public int LivenessRounds { get; init; } = 60;
 
     /// <summary>
     /// Node and network faults (partitions, crashes, pauses, coordinator crashes) the nemesis injects in the fault

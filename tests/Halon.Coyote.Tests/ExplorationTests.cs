@@ -15,9 +15,9 @@ public sealed class ExplorationTests(ITestOutputHelper output)
 
     // Coyote seeds iteration i of a run with seed s much as iteration i + 1 of seed s − 1, so the seeds are far apart.
     [Theory]
-    [InlineData(CoyoteStrategy.Random, 1_000_000u, 500u)]
-    [InlineData(CoyoteStrategy.Pct, 2_000_000u, 500u)]
-    [InlineData(CoyoteStrategy.Probabilistic, 3_000_000u, 500u)]
+    [InlineData(CoyoteStrategy.Random, 1_000_000u, 400u)]
+    [InlineData(CoyoteStrategy.Pct, 2_000_000u, 400u)]
+    [InlineData(CoyoteStrategy.Probabilistic, 3_000_000u, 400u)]
     [InlineData(CoyoteStrategy.QLearning, 4_000_000u, 100u)]
     public void Correct_host_passes_every_monitor(CoyoteStrategy strategy, uint seed, uint iterations)
     {
