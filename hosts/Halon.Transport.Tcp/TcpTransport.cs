@@ -370,8 +370,9 @@ public sealed class TcpTransport : IAsyncDisposable
                 continue;
             }
 
-            await _events.Writer.WriteAsync(new MessageReceived(message), shutdown).ConfigureAwait(false);
+            // Counted before it is handed over, so whoever reads the message also sees it counted.
             Interlocked.Increment(ref _messagesReceived);
+            await _events.Writer.WriteAsync(new MessageReceived(message), shutdown).ConfigureAwait(false);
         }
     }
 

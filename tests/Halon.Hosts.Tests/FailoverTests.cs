@@ -20,11 +20,10 @@ public sealed class FailoverTests : IDisposable
         master.Kill();
 
         var survivors = peers.Where(p => p != master).ToList();
-        var after = await _cluster.WaitForCoordinatorAsync(survivors, epochAbove: before.Epoch);
-        Assert.NotEqual(before.Node, after.Node);
-        var newMaster = await _cluster.StatusAsync(_cluster.NodeOf(after));
-        Assert.Equal("master", newMaster.State);
-        var dead = Assert.Single(newMaster.Peers, p => p.Node == before.Node);
+        var after = await _cluster.WaitForSteadyStationAsync(survivors, epochAbove: before.Epoch);
+        Assert.NotEqual(before.Node, after.Coordinator.Node);
+        Assert.Equal("master", after.Master.State);
+        var dead = Assert.Single(after.Master.Peers, p => p.Node == before.Node);
         Assert.False(dead.Reachable);
     }
 
@@ -40,11 +39,13 @@ public sealed class FailoverTests : IDisposable
 
         master.Start();
 
+        // Normally it follows the new master. On a loaded machine a later election may move the master again (even to
+        // this node); what matters is that it is back in the station under a coordinator no older than the new one.
         var rejoined = await _cluster.WaitForAsync(
             master,
-            s => s.Role == "station" && s.State == "follower" && s.Coordinator == after,
-            $"rejoining as a follower of {after.Node}");
-        Assert.Equal(after.Node, rejoined.Leader);
+            s => s.Role == "station" && s.State is "follower" or "master" && s.Coordinator is { } c && c.Epoch >= after.Epoch,
+            $"rejoining the station under a coordinator of epoch {after.Epoch} or later");
+        Assert.Equal(rejoined.Coordinator!.Node, rejoined.Leader);
         Assert.Contains(master.LogLines, l => l.Contains("resuming as Station", StringComparison.Ordinal));
     }
 

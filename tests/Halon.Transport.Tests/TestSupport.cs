@@ -79,6 +79,9 @@ internal sealed class CapturingLoggerFactory : ILoggerFactory
 
     public bool Contains(string text) => Lines.Any(line => line.Contains(text, StringComparison.Ordinal));
 
+    /// <summary>The last <paramref name="count"/> lines, for failure messages.</summary>
+    public string Tail(int count) => string.Join('\n', Lines.TakeLast(count));
+
     private sealed class Logger(CapturingLoggerFactory owner) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
