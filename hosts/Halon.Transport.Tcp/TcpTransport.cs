@@ -305,6 +305,12 @@ public sealed class TcpTransport : IAsyncDisposable
             TransportLog.Accepted(_logger, dialler?.Value ?? "halonctl", remote);
             return (true, dialler);
         }
+        catch (HandshakeException e) when (e.Failure == HandshakeFailure.ClosedSilently)
+        {
+            // Load balancers and monitoring open the port and close it again; that is no attack and no misconfiguration.
+            Interlocked.Increment(ref _connectionsRejected);
+            TransportLog.InboundClosed(_logger, remote, e.Message);
+        }
         catch (HandshakeException e)
         {
             Reject(remote, e.Message);

@@ -5,7 +5,7 @@ namespace Halon.Transport.Tcp;
 /// <param name="MessagesReceived">Messages delivered to <see cref="TcpTransport.Events"/>.</param>
 /// <param name="MessagesDropped">Messages dropped unsent: a full queue (oldest first), a message queued longer than <see cref="TransportOptions.OutboundMessageAgeMax"/>, or too many destinations.</param>
 /// <param name="MessagesRejected">Received messages whose <c>From</c> differed from the connection's proven node id.</param>
-/// <param name="ConnectionsRejected">Inbound connections closed for a failed handshake, a bad frame or the connection limit.</param>
+/// <param name="ConnectionsRejected">Inbound connections closed for a failed handshake (a bare port check included), a bad frame or the connection limit.</param>
 /// <param name="DialFailures">Outbound connection attempts that failed.</param>
 public readonly record struct TransportCounters(
     long MessagesSent,

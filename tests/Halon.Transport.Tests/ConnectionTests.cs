@@ -48,6 +48,21 @@ public sealed class ConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bare_port_check_is_counted_but_not_logged_as_a_warning()
+    {
+        var before = _node.Daemon.Transport.Counters.ConnectionsRejected;
+        using (var socket = await RawAsync())
+        {
+            socket.Shutdown(SocketShutdown.Send);
+            await AssertClosedAsync(socket);
+        }
+
+        Assert.True(await TestSupport.EventuallyAsync(() => Task.FromResult(_node.Daemon.Transport.Counters.ConnectionsRejected == before + 1), s_closedWithin));
+        Assert.DoesNotContain(_node.Logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal));
+        Assert.Equal(_node.Id.Value, (await _node.StatusAsync()).Node);
+    }
+
+    [Fact]
     public async Task Wrong_magic_closes_the_connection()
     {
         using var socket = await RawAsync();

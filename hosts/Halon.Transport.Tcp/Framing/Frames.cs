@@ -40,10 +40,23 @@ internal static class Frames
         stream.WriteAsync(Frame(message), cancellationToken);
 
     /// <summary>Reads the other side's preamble: (magic, version). Throws <see cref="EndOfStreamException"/> when cut short.</summary>
-    public static async ValueTask<(uint Magic, uint Version)> ReadPreambleAsync(Stream stream, CancellationToken cancellationToken)
+    public static async ValueTask<(uint Magic, uint Version)> ReadPreambleAsync(Stream stream, CancellationToken cancellationToken) =>
+        await TryReadPreambleAsync(stream, cancellationToken).ConfigureAwait(false) ?? throw new EndOfStreamException();
+
+    /// <summary>
+    /// Reads the preamble, or returns null when the stream ends before its first byte (a bare TCP port check). A stream
+    /// that ends part-way through throws <see cref="EndOfStreamException"/>.
+    /// </summary>
+    public static async ValueTask<(uint Magic, uint Version)?> TryReadPreambleAsync(Stream stream, CancellationToken cancellationToken)
     {
         var preamble = new byte[WireProtocol.PreambleBytes];
-        await stream.ReadExactlyAsync(preamble, cancellationToken).ConfigureAwait(false);
+        var read = await stream.ReadAtLeastAsync(preamble, 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        if (read == 0)
+        {
+            return null;
+        }
+
+        await stream.ReadExactlyAsync(preamble.AsMemory(read), cancellationToken).ConfigureAwait(false);
         return (BinaryPrimitives.ReadUInt32BigEndian(preamble), BinaryPrimitives.ReadUInt32BigEndian(preamble.AsSpan(4)));
     }
 }

@@ -17,4 +17,7 @@ internal enum HandshakeFailure
 
     /// <summary>The listener refused the connection for another reason.</summary>
     Rejected,
+
+    /// <summary>The other side closed the connection without sending a byte: a port check, not a Halon client.</summary>
+    ClosedSilently,
 }

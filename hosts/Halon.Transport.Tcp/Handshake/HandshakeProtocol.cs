@@ -78,7 +78,8 @@ internal static class HandshakeProtocol
     /// </summary>
     public static async Task<NodeId?> AcceptAsync(Stream stream, NodeId self, byte[]? key, CancellationToken cancellationToken)
     {
-        var (magic, version) = await Frames.ReadPreambleAsync(stream, cancellationToken).ConfigureAwait(false);
+        var (magic, version) = await Frames.TryReadPreambleAsync(stream, cancellationToken).ConfigureAwait(false)
+            ?? throw new HandshakeException(HandshakeFailure.ClosedSilently, "closed without sending anything (a port check?)");
         if (magic != WireProtocol.Magic)
         {
             throw new HandshakeException(HandshakeFailure.WrongMagic, $"wrong magic 0x{magic:x8}; not a Halon node or halonctl");
