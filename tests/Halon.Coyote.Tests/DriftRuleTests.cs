@@ -51,12 +51,12 @@ public sealed class DriftRuleTests
     private static int[] SlowestTicks(int gap)
     {
         var ticks = new int[Rounds];
-        var lastSkip = -1;
+        var lastSkippedRound = -1;
         for (var round = 1; round <= Rounds; round++)
         {
-            if (DriftRule.MaySkip(round, lastSkip, gap))
+            if (DriftRule.MaySkip(round, lastSkippedRound, gap))
             {
-                lastSkip = round;
+                lastSkippedRound = round;
             }
             else
             {
