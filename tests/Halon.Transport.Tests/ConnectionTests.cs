@@ -16,7 +16,7 @@ namespace Halon.Transport.Tests;
 /// </summary>
 public sealed class ConnectionTests : IAsyncLifetime
 {
-    private static readonly TimeSpan s_closedWithin = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_closedWithin = TimeSpan.FromSeconds(10);
     private readonly string _dataDir = TestSupport.TempDir();
     private DaemonHarness _node = null!;
 
@@ -24,7 +24,8 @@ public sealed class ConnectionTests : IAsyncLifetime
     {
         var settings = DaemonHarness.Settings_(TestSupport.FreePort(), _dataDir, TestSupport.Key(), options => options with
         {
-            HandshakeTimeout = TimeSpan.FromMilliseconds(500),
+            // The default 2 s handshake timeout stays: a shorter one would also cut off this test's own clients on a
+            // loaded machine.
             KeepaliveInterval = TimeSpan.FromMilliseconds(300),
             IdleTimeout = TimeSpan.FromMilliseconds(1500),
         });
@@ -59,7 +60,7 @@ public sealed class ConnectionTests : IAsyncLifetime
 
         Assert.True(await TestSupport.EventuallyAsync(() => Task.FromResult(_node.Daemon.Transport.Counters.ConnectionsRejected == before + 1), s_closedWithin));
         Assert.DoesNotContain(_node.Logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal));
-        Assert.Equal(_node.Id.Value, (await _node.StatusAsync()).Node);
+        await AssertStillServingAsync();
     }
 
     [Fact]
@@ -135,7 +136,7 @@ public sealed class ConnectionTests : IAsyncLifetime
             Assert.True(
                 await TestSupport.EventuallyAsync(() => Task.FromResult(_node.Daemon.Transport.InboundConnectionCount == 0), s_closedWithin),
                 $"{_node.Daemon.Transport.InboundConnectionCount} connections still open");
-            await AssertRejectedAndStillServingAsync("no complete handshake within 500ms");
+            await AssertRejectedAndStillServingAsync("no complete handshake within 2s");
         }
         finally
         {
@@ -167,7 +168,7 @@ public sealed class ConnectionTests : IAsyncLifetime
         await stream.WriteAsync(frame);
         Assert.True(await TestSupport.EventuallyAsync(() => Task.FromResult(_node.Daemon.Transport.Counters.MessagesRejected == 1), s_closedWithin));
         Assert.True(await TestSupport.EventuallyAsync(() => Task.FromResult(_node.Logs.Contains("it claims to come from 127.0.0.1:2, but the connection proved 127.0.0.1:1")), s_closedWithin));
-        await _node.StatusAsync();
+        await AssertStillServingAsync();
     }
 
     [Fact]
@@ -268,7 +269,14 @@ public sealed class ConnectionTests : IAsyncLifetime
             await TestSupport.EventuallyAsync(() => Task.FromResult(_node.Logs.Contains(logged)), s_closedWithin),
             $"no log line contains '{logged}':\n{string.Join("\n", _node.Logs.Lines)}");
         Assert.Contains(_node.Logs.Lines, line => line.Contains("rejected connection from 127.0.0.1:", StringComparison.Ordinal));
-        var status = await _node.StatusAsync();
-        Assert.Equal(_node.Id.Value, status.Node);
+        await AssertStillServingAsync();
+    }
+
+    /// <summary>The node answers a status request (retried within the bound: one slow handshake on a loaded machine is no failure).</summary>
+    private async Task AssertStillServingAsync()
+    {
+        Assert.True(
+            await TestSupport.EventuallyAsync(async () => (await _node.StatusAsync()).Node == _node.Id.Value, s_closedWithin),
+            $"the node did not answer a status request within {s_closedWithin}");
     }
 }
