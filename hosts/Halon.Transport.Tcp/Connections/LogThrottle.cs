@@ -20,6 +20,10 @@ public sealed class LogThrottle
     private readonly long _windowTimestampTicks;
     private int _carried;
 
+    // No remembered key's window ends before this timestamp, so a full table is not scanned again until then: under a
+    // flood from many hosts each new line costs O(1), not a pass over every key.
+    private long _noExpiryBefore = long.MinValue;
+
     /// <summary>Creates a throttle letting one line per key through every <paramref name="window"/>.</summary>
     public LogThrottle(TimeSpan window, TimeProvider? time = null)
     {
@@ -61,7 +65,13 @@ public sealed class LogThrottle
     /// <summary>Forgets every key whose window has passed, carrying its count over; false if none could go.</summary>
     private bool ForgetExpired(long now)
     {
+        if (now < _noExpiryBefore)
+        {
+            return false;
+        }
+
         var expired = new List<string>();
+        var oldestKept = long.MaxValue;
         foreach (var (key, entry) in _keys)
         {
             if (now - entry.LastTimestamp >= _windowTimestampTicks)
@@ -69,7 +79,14 @@ public sealed class LogThrottle
                 expired.Add(key);
                 _carried = Saturating(_carried, entry.Suppressed);
             }
+            else
+            {
+                oldestKept = Math.Min(oldestKept, entry.LastTimestamp);
+            }
         }
+
+        // Timestamps of remembered keys only grow, so the oldest kept one bounds when the next expiry can come.
+        _noExpiryBefore = oldestKept == long.MaxValue ? long.MinValue : oldestKept + _windowTimestampTicks;
 
         foreach (var key in expired)
         {
