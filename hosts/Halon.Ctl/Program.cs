@@ -15,6 +15,8 @@ internal static class Program
         root.Subcommands.Add(BootstrapCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(CertsCommand.Create());
+        root.Subcommands.Add(KeyCommand.Create());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -10,13 +10,14 @@ namespace Halon.Daemon;
 
 /// <summary>
 /// halond's command line (the v1 contract):
-/// <c>halond [--listen HOST:PORT] [--advertise HOST:PORT] [--data-dir DIR] [--cluster-key-file FILE | --insecure] [--log-level LEVEL]</c>.
-/// Every usage error exits with code 2 and a one-line message.
+/// <c>halond [--listen HOST:PORT] [--advertise HOST:PORT] [--data-dir DIR] [--cluster-key-file FILE | --insecure] [--log-level LEVEL]</c>,
+/// extended with <c>--cluster-key-file-next FILE</c> (a key roll) and <c>--tls-cert FILE --tls-key FILE --tls-ca FILE</c>
+/// (mutual TLS, instead of a cluster key). Every usage error exits with code 2 and a one-line message.
 /// </summary>
 internal static class DaemonCommandLine
 {
     /// <summary>The environment variable read when --cluster-key-file is absent.</summary>
-    public const string ClusterKeyFileVariable = "HALON_CLUSTER_KEY_FILE";
+    public const string ClusterKeyFileVariable = SecurityFlags.ClusterKeyFileVariable;
 
     /// <summary>Exit code of a usage error.</summary>
     public const int UsageExitCode = 2;
@@ -25,14 +26,18 @@ internal static class DaemonCommandLine
     private static readonly Option<string?> s_advertise = new("--advertise") { Description = "Address other nodes reach this one at, HOST:PORT; it is the node's id. Default: --listen, or <hostname>:<port> when --listen is a wildcard." };
     private static readonly Option<string> s_dataDir = new("--data-dir") { Description = "Directory of the node's durable state.", DefaultValueFactory = _ => DaemonSettings.DefaultDataDir };
     private static readonly Option<string?> s_clusterKeyFile = new("--cluster-key-file") { Description = $"File holding the shared cluster key (default: ${ClusterKeyFileVariable})." };
-    private static readonly Option<bool> s_insecure = new("--insecure") { Description = "Run without a cluster key on a non-loopback address (logs a warning)." };
+    private static readonly Option<string?> s_clusterKeyFileNext = new("--cluster-key-file-next") { Description = $"During a key roll: the new cluster key, accepted and preferred alongside --cluster-key-file (default: ${SecurityFlags.ClusterKeyFileNextVariable})." };
+    private static readonly Option<string?> s_tlsCert = new("--tls-cert") { Description = $"Use mutual TLS instead of a cluster key: this node's certificate, PEM (default: ${SecurityFlags.TlsCertificateVariable})." };
+    private static readonly Option<string?> s_tlsKey = new("--tls-key") { Description = $"The private key of --tls-cert, PEM (default: ${SecurityFlags.TlsKeyVariable})." };
+    private static readonly Option<string?> s_tlsCa = new("--tls-ca") { Description = $"The CA certificates to trust, PEM; both CAs during a CA roll (default: ${SecurityFlags.TlsAuthoritiesVariable})." };
+    private static readonly Option<bool> s_insecure = new("--insecure") { Description = "Run without a cluster key or TLS on a non-loopback address: no authentication, no encryption (logs a warning)." };
     private static readonly Option<string> s_logLevel = new("--log-level") { Description = "Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => "Information" };
 
     /// <summary>The root command, with every option.</summary>
     public static RootCommand Build() =>
         new("halond: starts a Halon node and does nothing else; halonctl tells it what to be.")
         {
-            s_listen, s_advertise, s_dataDir, s_clusterKeyFile, s_insecure, s_logLevel,
+            s_listen, s_advertise, s_dataDir, s_clusterKeyFile, s_clusterKeyFileNext, s_tlsCert, s_tlsKey, s_tlsCa, s_insecure, s_logLevel,
         };
 
     /// <summary>
@@ -66,8 +71,13 @@ internal static class DaemonCommandLine
             result.GetValue(s_listen)!,
             result.GetValue(s_advertise),
             result.GetValue(s_dataDir)!,
-            result.GetValue(s_clusterKeyFile),
-            result.GetValue(s_insecure),
+            new SecurityFlags(
+                result.GetValue(s_clusterKeyFile),
+                result.GetValue(s_clusterKeyFileNext),
+                result.GetValue(s_tlsCert),
+                result.GetValue(s_tlsKey),
+                result.GetValue(s_tlsCa),
+                result.GetValue(s_insecure)),
             result.GetValue(s_logLevel)!,
             environment,
             out var problem);
@@ -81,7 +91,7 @@ internal static class DaemonCommandLine
     }
 
     /// <summary>Checks and resolves the option values; null with <paramref name="problem"/> on a usage error.</summary>
-    internal static DaemonSettings? Resolve(string listen, string? advertise, string dataDir, string? keyFile, bool insecure, string logLevelText, Func<string, string?> environment, out string problem)
+    internal static DaemonSettings? Resolve(string listen, string? advertise, string dataDir, SecurityFlags securityFlags, string logLevelText, Func<string, string?> environment, out string problem)
     {
         problem = string.Empty;
         if (!Enum.TryParse<LogLevel>(logLevelText, ignoreCase: true, out var logLevel) || !Enum.IsDefined(logLevel) || int.TryParse(logLevelText, out _))
@@ -118,35 +128,28 @@ internal static class DaemonCommandLine
             return null;
         }
 
-        var keyFromEnvironment = keyFile is null;
-        keyFile ??= environment(ClusterKeyFileVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
-        if (keyFile is not null && insecure)
+        TransportSecurity security;
+        IReadOnlyList<string> warnings;
+        try
         {
-            problem = keyFromEnvironment
-                ? $"--insecure contradicts {ClusterKeyFileVariable}={keyFile}; unset one of them"
-                : "--cluster-key-file and --insecure exclude each other; give one";
+            // A node both listens and dials: its certificate must be good for both.
+            (security, warnings) = securityFlags.Load(environment, [TlsUsage.Server, TlsUsage.Client]);
+        }
+        catch (SecurityFlagsException e)
+        {
+            problem = e.Message;
             return null;
         }
 
-        byte[]? key = null;
-        string? keyFileWarning = null;
-        if (keyFile is not null)
+        if (security.Tls is { } tls && !tls.NamesNode(nodeId))
         {
-            try
-            {
-                key = ClusterKey.Load(keyFile);
-                keyFileWarning = KeyFileWarning(keyFile);
-            }
-            catch (ClusterKeyException e)
-            {
-                problem = e.Message;
-                return null;
-            }
+            problem = $"the certificate {tls.Describe()} does not name this node's id {nodeId}; give this node's certificate, or the --advertise address it names";
+            return null;
         }
 
-        if (key is null && !insecure && !IPAddress.IsLoopback(address))
+        if (security.Mode == SecurityMode.Insecure && !securityFlags.Insecure && !IPAddress.IsLoopback(address))
         {
-            problem = $"refusing to listen on {listenId} (not a loopback address) without a cluster key: give --cluster-key-file FILE or set {ClusterKeyFileVariable} (create a key with: openssl rand -hex 32 > FILE), or give --insecure to run unauthenticated";
+            problem = $"refusing to listen on {listenId} (not a loopback address) without a cluster key: give --cluster-key-file FILE or set {ClusterKeyFileVariable} (create a key with: halonctl key generate FILE), or the --tls-cert, --tls-key and --tls-ca of this node, or give --insecure to run unauthenticated";
             return null;
         }
 
@@ -155,24 +158,11 @@ internal static class DaemonCommandLine
             Listen = new IPEndPoint(address, listenId.Port),
             NodeId = nodeId,
             DataDir = dataDir,
-            ClusterKey = key,
-            KeyFileWarning = keyFileWarning,
-            Insecure = insecure,
+            Security = security,
+            SecurityWarnings = warnings,
+            Insecure = securityFlags.Insecure,
             LogLevel = logLevel,
         };
-    }
-
-    private static string? KeyFileWarning(string keyFile)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return null;
-        }
-
-        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
-        return (File.GetUnixFileMode(keyFile) & others) != 0
-            ? $"cluster key file {keyFile} is readable or writable by other users; chmod 600 it"
-            : null;
     }
 
     private static bool TryResolveAddress(string host, out IPAddress address, out string problem)

@@ -27,13 +27,13 @@ internal sealed record DaemonSettings
     /// <summary>The data dir.</summary>
     public required string DataDir { get; init; }
 
-    /// <summary>The cluster key, or null.</summary>
-    public byte[]? ClusterKey { get; init; }
+    /// <summary>How connections are protected: cluster key(s), mutual TLS, or nothing.</summary>
+    public TransportSecurity Security { get; init; } = TransportSecurity.Insecure;
 
-    /// <summary>A warning about the key file to log at start (it is readable by others), or null.</summary>
-    public string? KeyFileWarning { get; init; }
+    /// <summary>Warnings about the key or certificate files to log at start (readable by others, a next key equal to the current one).</summary>
+    public IReadOnlyList<string> SecurityWarnings { get; init; } = [];
 
-    /// <summary>Whether --insecure was given (only meaningful without a key).</summary>
+    /// <summary>Whether --insecure was given (only meaningful without a key or TLS).</summary>
     public bool Insecure { get; init; }
 
     /// <summary>The minimum level logged.</summary>
@@ -47,5 +47,5 @@ internal sealed record DaemonSettings
 
     /// <summary>The transport settings these daemon settings imply.</summary>
     public TransportOptions TransportOptions() =>
-        TuneTransport(new TransportOptions { NodeId = NodeId, ListenEndPoint = Listen, ClusterKey = ClusterKey });
+        TuneTransport(new TransportOptions { NodeId = NodeId, ListenEndPoint = Listen, Security = Security });
 }

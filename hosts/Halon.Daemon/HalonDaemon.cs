@@ -83,13 +83,14 @@ internal sealed class HalonDaemon : IAsyncDisposable
         _transport = transport;
         _clock = new TickClock(_time, DaemonSettings.TickInterval);
         var endPoint = transport.LocalEndPoint.ToString();
-        DaemonLog.Listening(_logger, NodeId, endPoint, _settings.ClusterKey is null ? "no cluster key" : "cluster key required");
-        if (_settings.ClusterKey is null && _settings.Insecure)
+        var security = _settings.Security.Describe();
+        DaemonLog.Listening(_logger, NodeId, endPoint, security);
+        if (_settings.Security.Mode == SecurityMode.Insecure && _settings.Insecure)
         {
             DaemonLog.Insecure(_logger, NodeId, endPoint);
         }
 
-        if (_settings.KeyFileWarning is { } warning)
+        foreach (var warning in _settings.SecurityWarnings)
         {
             DaemonLog.KeyFileWarning(_logger, NodeId, warning);
         }

@@ -10,6 +10,7 @@ using Halon.Transport.Tcp.Codec;
 using Halon.Transport.Tcp.Connections;
 using Halon.Transport.Tcp.Framing;
 using Halon.Transport.Tcp.Handshake;
+using Halon.Transport.Tcp.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Halon.Transport.Tcp;
@@ -17,9 +18,11 @@ namespace Halon.Transport.Tcp;
 /// <summary>
 /// A node's TCP transport. It listens for peers and halonctl on one port; every inbound connection must complete
 /// the handshake, and its messages must come from the node id it proved. Outbound, each message goes on the
-/// sender's own connection to the message's <c>To</c>. Received messages, control requests and dial failures come
-/// out of <see cref="Events"/> for the node's single loop. Any exception on a connection closes that connection
-/// only.
+/// sender's own connection to the message's <c>To</c>. In cluster-key mode every frame after the handshake is sealed
+/// and opened (see <see cref="Framing.FrameSealer"/>); in TLS mode frames travel inside TLS; nothing that fails to
+/// authenticate is acted on, and the connection that carried it is closed with a (throttled) log line. Received
+/// messages, control requests and dial failures come out of <see cref="Events"/> for the node's single loop. Any
+/// exception on a connection closes that connection only.
 /// </summary>
 public sealed class TcpTransport : IAsyncDisposable
 {
@@ -30,6 +33,7 @@ public sealed class TcpTransport : IAsyncDisposable
     private readonly ConcurrentDictionary<NodeId, OutboundPeer> _outbound = new();
     private readonly ConcurrentDictionary<Task, bool> _tasks = new();
     private readonly ConcurrentDictionary<Socket, bool> _inbound = new();
+    private readonly ConnectionRegistry _connections = new();
     private Socket? _listener;
     private long _messagesSent;
     private long _messagesReceived;
@@ -37,6 +41,7 @@ public sealed class TcpTransport : IAsyncDisposable
     private long _messagesRejected;
     private long _connectionsRejected;
     private long _dialFailures;
+    private long _framesRejected;
     private int _disposed;
 
     /// <summary>Creates a transport; nothing listens until <see cref="Start"/>.</summary>
@@ -70,9 +75,19 @@ public sealed class TcpTransport : IAsyncDisposable
         Interlocked.Read(ref _messagesDropped),
         Interlocked.Read(ref _messagesRejected),
         Interlocked.Read(ref _connectionsRejected),
-        Interlocked.Read(ref _dialFailures));
+        Interlocked.Read(ref _dialFailures),
+        Interlocked.Read(ref _framesRejected));
 
     internal LogThrottle Throttle { get; } = new(TimeSpan.FromSeconds(10));
+
+    internal ConnectionRegistry Connections => _connections;
+
+    /// <summary>The transport's part of the node's status: its security, and its connections after their handshake.</summary>
+    public TransportStatus GetStatus()
+    {
+        var (listed, total, byKey) = _connections.Snapshot(WireProtocol.ConnectionsListedMax);
+        return new TransportStatus(SecurityStatus.Of(_options.Security), listed, total, byKey);
+    }
 
     /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> when the address cannot be bound.</summary>
     public void Start()
@@ -183,6 +198,8 @@ public sealed class TcpTransport : IAsyncDisposable
 
     internal void CountDialFailure() => Interlocked.Increment(ref _dialFailures);
 
+    internal void CountFrameRejected() => Interlocked.Increment(ref _framesRejected);
+
     internal void Report(TransportEvent transportEvent) => _events.Writer.TryWrite(transportEvent);
 
     internal void Retire(OutboundPeer peer) => _outbound.TryRemove(new KeyValuePair<NodeId, OutboundPeer>(peer.Destination, peer));
@@ -256,19 +273,15 @@ public sealed class TcpTransport : IAsyncDisposable
             await using (stream.ConfigureAwait(false))
             {
                 var handshake = await HandshakeAsync(stream, remote, shutdown).ConfigureAwait(false);
-                if (!handshake.Completed)
+                if (handshake is null)
                 {
                     return;
                 }
 
-                using var reader = new FrameReader(stream);
-                if (handshake.Dialler is { } dialler)
+                await using (handshake.ConfigureAwait(false))
                 {
-                    await ServePeerAsync(reader, dialler, remote, shutdown).ConfigureAwait(false);
-                }
-                else
-                {
-                    await ServeControlAsync(stream, reader, remote, shutdown).ConfigureAwait(false);
+                    using var registration = _connections.Add(handshake, remote, "inbound");
+                    await ServeEstablishedAsync(handshake, remote, shutdown).ConfigureAwait(false);
                 }
             }
         }
@@ -295,15 +308,51 @@ public sealed class TcpTransport : IAsyncDisposable
         }
     }
 
-    private async Task<(bool Completed, NodeId? Dialler)> HandshakeAsync(NetworkStream stream, string remote, CancellationToken shutdown)
+    /// <summary>Serves an authenticated connection; a frame that fails authentication ends it with a log line naming the peer.</summary>
+    private async Task ServeEstablishedAsync(HandshakeResult handshake, string remote, CancellationToken shutdown)
+    {
+        var who = handshake.Remote is { } peer ? "peer " + peer.Value : "halonctl";
+        using var reader = new FrameReader(handshake.Stream, handshake.Opener);
+        try
+        {
+            if (handshake.Remote is { } dialler)
+            {
+                await ServePeerAsync(reader, dialler, remote, shutdown).ConfigureAwait(false);
+            }
+            else
+            {
+                await ServeControlAsync(handshake, reader, remote, shutdown).ConfigureAwait(false);
+            }
+        }
+        catch (FrameAuthenticationException e)
+        {
+            CountFrameRejected();
+            Reject(remote, $"{who}: {e.Message}; closed the connection");
+        }
+        catch (IOException e) when (handshake.Mode == SecurityMode.Tls && TlsRecordFailed(e) && !shutdown.IsCancellationRequested)
+        {
+            CountFrameRejected();
+            Reject(remote, $"{who}: a TLS record failed authentication ({e.GetBaseException().Message}); closed the connection");
+        }
+    }
+
+    /// <summary>Whether a TLS stream failed because a record did not authenticate, rather than because the peer went away.</summary>
+    internal static bool TlsRecordFailed(IOException e) =>
+        e.GetBaseException() is System.Security.Authentication.AuthenticationException
+        || e.GetBaseException().Message.Contains("decrypt", StringComparison.OrdinalIgnoreCase)
+        || e.GetBaseException().Message.Contains("bad record mac", StringComparison.OrdinalIgnoreCase);
+
+    private async Task<HandshakeResult?> HandshakeAsync(NetworkStream stream, string remote, CancellationToken shutdown)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         deadline.CancelAfter(_options.HandshakeTimeout);
         try
         {
-            var dialler = await HandshakeProtocol.AcceptAsync(stream, _options.NodeId, _options.ClusterKey, deadline.Token).ConfigureAwait(false);
-            TransportLog.Accepted(_logger, dialler?.Value ?? "halonctl", remote);
-            return (true, dialler);
+            var handshake = await HandshakeProtocol.AcceptAsync(stream, _options.NodeId, _options.Security, _options.SealedBytesPerKeyMax, deadline.Token).ConfigureAwait(false);
+            var who = handshake.Remote?.Value ?? "halonctl";
+            var mode = handshake.Mode.Name();
+            TransportLog.Accepted(_logger, who, remote, mode, handshake.KeyId ?? "-");
+            return handshake;
         }
         catch (HandshakeException e) when (e.Failure == HandshakeFailure.ClosedSilently)
         {
@@ -328,7 +377,7 @@ public sealed class TcpTransport : IAsyncDisposable
             Reject(remote, "closed before completing the handshake");
         }
 
-        return (false, null);
+        return null;
     }
 
     private async Task ServePeerAsync(FrameReader reader, NodeId dialler, string remote, CancellationToken shutdown)
@@ -382,7 +431,7 @@ public sealed class TcpTransport : IAsyncDisposable
         }
     }
 
-    private async Task ServeControlAsync(NetworkStream stream, FrameReader reader, string remote, CancellationToken shutdown)
+    private async Task ServeControlAsync(HandshakeResult handshake, FrameReader reader, string remote, CancellationToken shutdown)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         while (true)
@@ -425,13 +474,20 @@ public sealed class TcpTransport : IAsyncDisposable
             var responses = answer switch
             {
                 CommandResult result => [ControlCodec.ToResponse(requestId, result)],
-                NodeStatus status => ControlCodec.ToStatusResponses(requestId, status),
+                NodeStatus status => ControlCodec.ToStatusResponses(requestId, status, GetStatus()),
                 ControlRequested.ControlFailure failure => [ControlCodec.ToError(requestId, failure.Message)],
                 _ => new List<Wire.ControlResponse> { ControlCodec.ToError(requestId, "the node gave no answer") },
             };
             foreach (var response in responses)
             {
-                await stream.WriteAsync(Frames.Frame(response), shutdown).ConfigureAwait(false);
+                await handshake.Stream.WriteAsync(handshake.Sealer.Frame(response), shutdown).ConfigureAwait(false);
+            }
+
+            if (handshake.Sealer.Exhausted)
+            {
+                // The session key has carried its budget: halonctl reconnects, with new keys, for its next request.
+                TransportLog.InboundClosed(_logger, remote, "the control connection's session key carried its data budget");
+                return;
             }
         }
     }

@@ -7,10 +7,12 @@ namespace Halon.Transport.Tcp;
 /// <param name="MessagesRejected">Received messages whose <c>From</c> differed from the connection's proven node id.</param>
 /// <param name="ConnectionsRejected">Inbound connections closed for a failed handshake (a bare port check included), a bad frame or the connection limit.</param>
 /// <param name="DialFailures">Outbound connection attempts that failed.</param>
+/// <param name="FramesRejected">Frames after a handshake that failed authentication (sealed frames, or TLS records), each of which closed its connection.</param>
 public readonly record struct TransportCounters(
     long MessagesSent,
     long MessagesReceived,
     long MessagesDropped,
     long MessagesRejected,
     long ConnectionsRejected,
-    long DialFailures);
+    long DialFailures,
+    long FramesRejected);

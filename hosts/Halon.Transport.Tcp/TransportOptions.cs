@@ -15,8 +15,15 @@ public sealed record TransportOptions
     /// <summary>Where to listen.</summary>
     public required IPEndPoint ListenEndPoint { get; init; }
 
-    /// <summary>The cluster key, or null to run without one (<c>--insecure</c> or loopback only).</summary>
-    public byte[]? ClusterKey { get; init; }
+    /// <summary>How connections are protected: the cluster key(s), mutual TLS, or nothing (<c>--insecure</c> or loopback only).</summary>
+    public TransportSecurity Security { get; init; } = TransportSecurity.Insecure;
+
+    /// <summary>
+    /// Bytes one session key seals in one direction before the connection must be made again with new keys (the
+    /// sender reconnects; a receiver refuses more). 64 GiB keeps AES-GCM's margins far beyond reach, as TLS 1.3 does by
+    /// rekeying; at a station's normal rate a connection reaches it only after months.
+    /// </summary>
+    public long SealedBytesPerKeyMax { get; init; } = 64L * 1024 * 1024 * 1024;
 
     /// <summary>A connection that has not completed the handshake within this time is closed.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(2);
@@ -68,7 +75,8 @@ public sealed record TransportOptions
     {
         ArgumentNullException.ThrowIfNull(NodeId);
         ArgumentNullException.ThrowIfNull(ListenEndPoint);
-        Require(ClusterKey is null || ClusterKey.Length >= Tcp.ClusterKey.KeyBytesMin, $"{nameof(ClusterKey)} must have at least {Tcp.ClusterKey.KeyBytesMin} bytes");
+        ArgumentNullException.ThrowIfNull(Security);
+        Require(SealedBytesPerKeyMax >= 1024, $"{nameof(SealedBytesPerKeyMax)} must be at least 1024");
         Require(HandshakeTimeout > TimeSpan.Zero, $"{nameof(HandshakeTimeout)} must be positive");
         Require(KeepaliveInterval > TimeSpan.Zero, $"{nameof(KeepaliveInterval)} must be positive");
         Require(IdleTimeout > KeepaliveInterval * 2, $"{nameof(IdleTimeout)} must exceed twice {nameof(KeepaliveInterval)}");

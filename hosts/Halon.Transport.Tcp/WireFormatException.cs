@@ -4,7 +4,7 @@ namespace Halon.Transport.Tcp;
 /// A frame that is not a valid message of the wire protocol: truncated, garbage, out of range or too large. The only
 /// exception the decoders throw; the connection that carried the frame is closed.
 /// </summary>
-public sealed class WireFormatException : Exception
+public class WireFormatException : Exception
 {
     public WireFormatException(string message)
         : base(message)

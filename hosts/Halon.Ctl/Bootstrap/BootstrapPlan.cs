@@ -11,8 +11,8 @@ namespace Halon.Ctl.Bootstrap;
 /// <param name="Peers">The station's peer set (for a satellite, the station it announces to).</param>
 /// <param name="On">The nodes to contact, in order, without duplicates.</param>
 /// <param name="Source">Where the node lists came from, for the plan's header.</param>
-/// <param name="ClusterKeyFile">The key file given on the command line, repeated in the per-node commands.</param>
-internal sealed record BootstrapPlan(BootstrapKind Kind, PeerSet Peers, IReadOnlyList<NodeId> On, string Source, string? ClusterKeyFile)
+/// <param name="SecurityArguments">The key or TLS options given on the command line, repeated in the per-node commands.</param>
+internal sealed record BootstrapPlan(BootstrapKind Kind, PeerSet Peers, IReadOnlyList<NodeId> On, string Source, IReadOnlyList<string> SecurityArguments)
 {
     /// <summary>The subcommand's name: <c>station</c> or <c>satellite</c>.</summary>
     public string KindText => Kind == BootstrapKind.Station ? "station" : "satellite";
@@ -27,9 +27,9 @@ internal sealed record BootstrapPlan(BootstrapKind Kind, PeerSet Peers, IReadOnl
             var command = new StringBuilder("halonctl bootstrap ")
                 .Append(KindText).Append(' ').Append(peersFlag).Append(' ').Append(ShellQuote(Peers.ToString()))
                 .Append(" --on ").Append(ShellQuote(node.Value));
-            if (ClusterKeyFile is not null)
+            foreach (var argument in SecurityArguments)
             {
-                command.Append(" --cluster-key-file ").Append(ShellQuote(ClusterKeyFile));
+                command.Append(' ').Append(ShellQuote(argument));
             }
 
             commands.Add(command.ToString());

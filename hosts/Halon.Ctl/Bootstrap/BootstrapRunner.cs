@@ -42,9 +42,9 @@ internal sealed class BootstrapRunner
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var requestTimeout = _options.Timeout < s_requestTimeoutMax ? _options.Timeout : s_requestTimeoutMax;
-        var sessions = _plan.On.Select(n => new NodeSession(n, _options.ClusterKey, requestTimeout)).ToArray();
+        var sessions = _plan.On.Select(n => new NodeSession(n, _options.Security, requestTimeout)).ToArray();
         var stationSessions = _plan.Kind == BootstrapKind.Satellite && _options.Wait
-            ? _plan.Peers.Members.Select(n => new NodeSession(n, _options.ClusterKey, requestTimeout)).ToArray()
+            ? _plan.Peers.Members.Select(n => new NodeSession(n, _options.Security, requestTimeout)).ToArray()
             : [];
         try
         {

@@ -16,16 +16,16 @@ internal sealed class NodeSession : IAsyncDisposable
     /// <summary>Longest pause between dial attempts.</summary>
     public static readonly TimeSpan RetryDelayMax = TimeSpan.FromMilliseconds(500);
 
-    private readonly byte[]? _clusterKey;
+    private readonly TransportSecurity _security;
     private readonly TimeSpan _requestTimeout;
     private ControlClient? _client;
     private TimeSpan _retryDelay = s_retryDelayMin;
     private long _retryAtTimestamp;
 
-    public NodeSession(NodeId target, byte[]? clusterKey, TimeSpan requestTimeout)
+    public NodeSession(NodeId target, TransportSecurity security, TimeSpan requestTimeout)
     {
         Target = target;
-        _clusterKey = clusterKey;
+        _security = security;
         _requestTimeout = requestTimeout;
     }
 
@@ -49,7 +49,7 @@ internal sealed class NodeSession : IAsyncDisposable
 
             try
             {
-                _client = await ControlClient.ConnectAsync(Target, _clusterKey, _requestTimeout, cancellationToken).ConfigureAwait(false);
+                _client = await ControlClient.ConnectAsync(Target, _security, _requestTimeout, cancellationToken).ConfigureAwait(false);
             }
             catch (ControlException e)
             {

@@ -51,7 +51,7 @@ internal static class BootstrapCommand
             };
             var peerSet = MakePeerSet(peerList);
             var on = parse.GetValue(shared.On) is { } onText ? NodeList.Parse(onText, port, "--on") : peerSet.Members;
-            return shared.RunAsync(parse, new BootstrapPlan(BootstrapKind.Station, peerSet, on, source, parse.GetValue(shared.ClusterKeyFile)), cancellationToken);
+            return shared.RunAsync(parse, new BootstrapPlan(BootstrapKind.Station, peerSet, on, source, shared.Security.Arguments(parse)), cancellationToken);
         }));
         return command;
     }
@@ -88,7 +88,7 @@ internal static class BootstrapCommand
                 (null, { } file) => FromGenders(file, parse.GetValue(attr) ?? "satellite", port),
                 (null, null) => throw new UsageException("name the satellites with --on NODES or --genders FILE"),
             };
-            return shared.RunAsync(parse, new BootstrapPlan(BootstrapKind.Satellite, stationSet, on, source, parse.GetValue(shared.ClusterKeyFile)), cancellationToken);
+            return shared.RunAsync(parse, new BootstrapPlan(BootstrapKind.Satellite, stationSet, on, source, shared.Security.Arguments(parse)), cancellationToken);
         }));
         return command;
     }
@@ -146,7 +146,7 @@ internal static class BootstrapCommand
 
         public Option<bool> Json { get; } = CommonOptions.Json("Print one JSON object instead of text.");
 
-        public Option<string?> ClusterKeyFile { get; } = CommonOptions.ClusterKeyFile();
+        public SecurityOptions Security { get; } = new();
 
         public void AddTo(Command command)
         {
@@ -156,7 +156,7 @@ internal static class BootstrapCommand
             command.Options.Add(Timeout);
             command.Options.Add(DryRun);
             command.Options.Add(Json);
-            command.Options.Add(ClusterKeyFile);
+            Security.AddTo(command);
         }
 
         public async Task<int> RunAsync(ParseResult parse, BootstrapPlan plan, CancellationToken cancellationToken)
@@ -169,8 +169,8 @@ internal static class BootstrapCommand
                 return 0;
             }
 
-            var key = CommonOptions.LoadClusterKey(parse.GetValue(ClusterKeyFile));
-            var runner = new BootstrapRunner(plan, new BootstrapOptions(parse.GetValue(Wait), timeout, json, key), Console.Out, Console.Error);
+            var security = Security.Load(parse);
+            var runner = new BootstrapRunner(plan, new BootstrapOptions(parse.GetValue(Wait), timeout, json, security), Console.Out, Console.Error);
             return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
         }
     }

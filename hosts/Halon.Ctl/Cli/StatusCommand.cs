@@ -13,22 +13,24 @@ internal static class StatusCommand
         var node = new Option<string>("--node") { Description = "The node to ask.", DefaultValueFactory = _ => "127.0.0.1:9070", HelpName = "HOST:PORT" };
         var json = CommonOptions.Json("Print one JSON object (snake_case fields).");
         var timeout = CommonOptions.Timeout("5s", "Give up after this long");
-        var keyFile = CommonOptions.ClusterKeyFile();
-        var command = new Command("status", "Show a node's role, supervisor state, master, coordinator, peers and satellites.");
+        var security = new SecurityOptions();
+        var command = new Command("status", "Show a node's role, supervisor state, master, coordinator, peers, satellites, and its connections with the key each uses.");
         command.Options.Add(node);
         command.Options.Add(json);
         command.Options.Add(timeout);
-        command.Options.Add(keyFile);
+        security.AddTo(command);
         command.SetAction(Guarded.Action("status", async (parse, cancellationToken) =>
         {
             var target = NodeList.ParseOne(parse.GetValue(node)!, NodeList.DefaultPort, "--node");
             var limit = CommonOptions.ParseTimeout(parse.GetValue(timeout)!);
-            var key = CommonOptions.LoadClusterKey(parse.GetValue(keyFile));
+            var credentials = security.Load(parse);
             try
             {
-                await using var client = await ControlClient.ConnectAsync(target, key, limit, cancellationToken).ConfigureAwait(false);
-                var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
-                await Console.Out.WriteLineAsync(parse.GetValue(json) ? StatusJson.Write(status) : StatusText.Write(status)).ConfigureAwait(false);
+                await using var client = await ControlClient.ConnectAsync(target, credentials, limit, cancellationToken).ConfigureAwait(false);
+                var report = await client.GetStatusReportAsync(cancellationToken).ConfigureAwait(false);
+                await Console.Out.WriteLineAsync(parse.GetValue(json)
+                    ? StatusJson.Write(report.Node, report.Transport)
+                    : StatusText.Write(report.Node) + "\n\n" + TransportText.Write(report.Transport)).ConfigureAwait(false);
                 return 0;
             }
             catch (ControlException e)

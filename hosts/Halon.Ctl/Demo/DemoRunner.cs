@@ -4,6 +4,7 @@ using Halon.Core.Identity;
 using Halon.Core.Status;
 using Halon.Ctl.Bootstrap;
 using Halon.Ctl.Output;
+using Halon.Transport.Tcp;
 
 namespace Halon.Ctl.Demo;
 
@@ -146,8 +147,8 @@ internal sealed class DemoRunner
         Say("   elect a master (Raft, with pre-vote and a leader lease), and the master starts the Recovery Coordinator (RC),");
         Say("   whose epoch is the master's term: every message of the RC carries it, so a stale RC is fenced off.");
         var clock = Stopwatch.StartNew();
-        var plan = new BootstrapPlan(BootstrapKind.Station, station, station.Members, "demo", null);
-        var runner = new BootstrapRunner(plan, new BootstrapOptions(true, s_stepTimeout, false, null), _nested, _nested);
+        var plan = new BootstrapPlan(BootstrapKind.Station, station, station.Members, "demo", []);
+        var runner = new BootstrapRunner(plan, new BootstrapOptions(true, s_stepTimeout, false, TransportSecurity.Insecure), _nested, _nested);
         if (await runner.RunAsync(cancellationToken).ConfigureAwait(false) != 0)
         {
             throw new DemoFailedException("the station did not start a coordinator");
@@ -175,8 +176,8 @@ internal sealed class DemoRunner
         Say("   Each satellite sends \"node up\" to the station, with back-off, until the RC acknowledges it. The RC first");
         Say("   commits the acknowledgement to the station's replicated log, so no later RC can forget it.");
         var clock = Stopwatch.StartNew();
-        var plan = new BootstrapPlan(BootstrapKind.Satellite, station, on, "demo", null);
-        var runner = new BootstrapRunner(plan, new BootstrapOptions(true, s_stepTimeout, false, null), _nested, _nested);
+        var plan = new BootstrapPlan(BootstrapKind.Satellite, station, on, "demo", []);
+        var runner = new BootstrapRunner(plan, new BootstrapOptions(true, s_stepTimeout, false, TransportSecurity.Insecure), _nested, _nested);
         if (await runner.RunAsync(cancellationToken).ConfigureAwait(false) != 0)
         {
             throw new DemoFailedException("the satellites were not acknowledged");
@@ -208,7 +209,7 @@ internal sealed class DemoRunner
     {
         var target = NodeId.Parse(node);
         Say($"{title} (halonctl status --node {node}):");
-        await using var session = new NodeSession(target, null, TimeSpan.FromSeconds(2));
+        await using var session = new NodeSession(target, TransportSecurity.Insecure, TimeSpan.FromSeconds(2));
         var (ok, status) = await session.TryCallAsync((client, token) => client.GetStatusAsync(token), cancellationToken).ConfigureAwait(false);
         if (!ok || status is null)
         {
@@ -228,7 +229,7 @@ internal sealed class DemoRunner
         Say("   The other peers stop hearing its heartbeats (every 10 ms). Its lease lapses; after an election timeout");
         Say("   of 150-290 ms without a heartbeat, a follower asks for pre-votes, then votes, and the winner starts a new RC");
         Say("   with a higher epoch. Watching the survivors every 5 ms:");
-        var sessions = survivors.Select(s => new NodeSession(s.Listen, null, TimeSpan.FromSeconds(1))).ToList();
+        var sessions = survivors.Select(s => new NodeSession(s.Listen, TransportSecurity.Insecure, TimeSpan.FromSeconds(1))).ToList();
         try
         {
             var clock = Stopwatch.StartNew();
@@ -291,7 +292,7 @@ internal sealed class DemoRunner
         Say("   it no command. It reads its role and peer set from disk and rejoins the station as a follower by itself.");
         var clock = Stopwatch.StartNew();
         old.Start();
-        await using var session = new NodeSession(old.Listen, null, TimeSpan.FromSeconds(1));
+        await using var session = new NodeSession(old.Listen, TransportSecurity.Insecure, TimeSpan.FromSeconds(1));
         NodeStatus? last = null;
         while (clock.Elapsed < s_stepTimeout)
         {
@@ -317,7 +318,7 @@ internal sealed class DemoRunner
     {
         foreach (var peer in peers)
         {
-            await using var session = new NodeSession(peer, null, TimeSpan.FromSeconds(2));
+            await using var session = new NodeSession(peer, TransportSecurity.Insecure, TimeSpan.FromSeconds(2));
             var (ok, status) = await session.TryCallAsync((client, token) => client.GetStatusAsync(token), cancellationToken).ConfigureAwait(false);
             if (ok && status?.Coordinator is { } coordinator)
             {

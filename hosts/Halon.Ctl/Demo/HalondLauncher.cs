@@ -116,8 +116,11 @@ internal sealed record HalondLauncher(string FileName, IReadOnlyList<string> Lea
             info.ArgumentList.Add(argument);
         }
 
-        // The daemon must not inherit a key meant for some other cluster: the demo runs on loopback without one.
-        info.Environment.Remove("HALON_CLUSTER_KEY_FILE");
+        // The daemon must not inherit a key or certificate meant for some other cluster: the demo runs on loopback without one.
+        foreach (var variable in Halon.Transport.Tcp.SecurityFlags.Variables)
+        {
+            info.Environment.Remove(variable);
+        }
         return info;
     }
 }

@@ -17,15 +17,15 @@ internal sealed class LocalDaemon : IDisposable
 
     private readonly HalondLauncher _launcher;
     private readonly IReadOnlyList<string> _extraArguments;
-    private readonly byte[]? _clusterKey;
+    private readonly TransportSecurity _security;
     private readonly object _logLock = new();
     private readonly List<string> _logLines = [];
     private StreamWriter? _logFile;
     private Process? _process;
 
-    public LocalDaemon(HalondLauncher launcher, NodeId listen, string dataDir, string logPath, IReadOnlyList<string>? extraArguments = null, byte[]? clusterKey = null)
+    public LocalDaemon(HalondLauncher launcher, NodeId listen, string dataDir, string logPath, IReadOnlyList<string>? extraArguments = null, TransportSecurity? security = null)
     {
-        _clusterKey = clusterKey;
+        _security = security ?? TransportSecurity.Insecure;
         _launcher = launcher;
         Listen = listen;
         DataDir = dataDir;
@@ -116,7 +116,7 @@ internal sealed class LocalDaemon : IDisposable
 
             try
             {
-                await using var client = await ControlClient.ConnectAsync(Listen, _clusterKey, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                await using var client = await ControlClient.ConnectAsync(Listen, _security, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
                 await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }

@@ -1,14 +1,15 @@
 using System.Text.Json;
 using Halon.Core.Status;
+using Halon.Transport.Tcp;
 
 namespace Halon.Ctl.Output;
 
 /// <summary><c>halonctl status --json</c>: one object with the fields of DESIGN.md, snake_case.</summary>
 internal static class StatusJson
 {
-    public static string Write(NodeStatus status) => JsonText.Write(json => WriteObject(json, status));
+    public static string Write(NodeStatus status, TransportStatus? transport = null) => JsonText.Write(json => WriteObject(json, status, transport));
 
-    public static void WriteObject(Utf8JsonWriter json, NodeStatus status)
+    public static void WriteObject(Utf8JsonWriter json, NodeStatus status, TransportStatus? transport = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(status);
@@ -74,6 +75,11 @@ internal static class StatusJson
         json.WriteNumber("commit_index", status.CommitIndex);
         json.WriteNumber("last_log_index", status.LastLogIndex);
         json.WriteNumber("ticks", status.Ticks);
+        if (transport is not null)
+        {
+            TransportJson.WriteFields(json, transport);
+        }
+
         json.WriteEndObject();
     }
 }

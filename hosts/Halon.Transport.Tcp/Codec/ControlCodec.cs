@@ -64,8 +64,11 @@ internal static class ControlCodec
         Error = new W.ControlError { Message = message },
     };
 
-    /// <summary>The frames of one status answer: satellite chunks, the last one carrying the header.</summary>
-    public static List<W.ControlResponse> ToStatusResponses(ulong requestId, NodeStatus status)
+    /// <summary>
+    /// The frames of one status answer: satellite chunks, the last one carrying the header, with the transport's own
+    /// part (<paramref name="transport"/>) added to it.
+    /// </summary>
+    public static List<W.ControlResponse> ToStatusResponses(ulong requestId, NodeStatus status, TransportStatus? transport = null)
     {
         var responses = new List<W.ControlResponse>();
         var satellites = status.Satellites;
@@ -84,6 +87,10 @@ internal static class ControlCodec
             if (offset >= satellites.Count)
             {
                 chunk.Header = ToHeader(status);
+                if (transport is not null)
+                {
+                    AddTransport(chunk.Header, transport);
+                }
             }
 
             responses.Add(new W.ControlResponse { RequestId = requestId, StatusChunk = chunk });
@@ -167,6 +174,77 @@ internal static class ControlCodec
             WireCheck.NonNegative(header.CommitIndex, "status.commit_index"),
             WireCheck.NonNegative(header.LastLogIndex, "status.last_log_index"),
             WireCheck.NonNegative(header.Ticks, "status.ticks"));
+    }
+
+    /// <summary>The transport's part of a status header; null when the header has none.</summary>
+    public static TransportStatus? TransportFromWire(W.StatusHeader header)
+    {
+        if (header.Security is not { } security)
+        {
+            return null;
+        }
+
+        WireCheck.Count(security.Keys.Count, WireProtocol.KeyUsesMax, "security.keys");
+        WireCheck.Count(header.Connections.Count, WireProtocol.ConnectionsListedMax, "status.connections");
+        WireCheck.Count(header.ConnectionsByKey.Count, WireProtocol.KeyUsesMax, "status.connections_by_key");
+        var keys = security.Keys
+            .Select(k => new KeyStatus(WireCheck.Text(k.Id, WireProtocol.ClusterIdLengthMax, "key.id"), WireCheck.Text(k.Use, WireProtocol.ClusterIdLengthMax, "key.use")))
+            .ToArray();
+        var securityStatus = new SecurityStatus(
+            WireCheck.Text(security.Mode, WireProtocol.ClusterIdLengthMax, "security.mode"),
+            keys,
+            security.Certificate.Length == 0 ? null : WireCheck.Text(security.Certificate, WireProtocol.TextLengthMax, "security.certificate"),
+            security.CertificateNotAfter == 0 ? null : ToTime(security.CertificateNotAfter, "security.certificate_not_after"));
+        var connections = header.Connections
+            .Select(c => new ConnectionStatus(
+                WireCheck.Text(c.Peer, NodeId.LengthMax, "connection.peer"),
+                WireCheck.Text(c.Remote, NodeId.LengthMax, "connection.remote"),
+                WireCheck.Text(c.Direction, WireProtocol.ClusterIdLengthMax, "connection.direction"),
+                WireCheck.Text(c.Mode, WireProtocol.ClusterIdLengthMax, "connection.mode"),
+                c.KeyId.Length == 0 ? null : WireCheck.Text(c.KeyId, WireProtocol.ClusterIdLengthMax, "connection.key_id"),
+                WireCheck.NonNegative(c.AgeSeconds, "connection.age_seconds")))
+            .ToArray();
+        var byKey = header.ConnectionsByKey
+            .Select(k => new KeyUse(
+                WireCheck.Text(k.Mode, WireProtocol.ClusterIdLengthMax, "key_use.mode"),
+                k.KeyId.Length == 0 ? null : WireCheck.Text(k.KeyId, WireProtocol.ClusterIdLengthMax, "key_use.key_id"),
+                (int)WireCheck.NonNegative(k.Connections, "key_use.connections")))
+            .ToArray();
+        return new TransportStatus(securityStatus, connections, (int)WireCheck.NonNegative(header.ConnectionsTotal, "status.connections_total"), byKey);
+    }
+
+    private static DateTimeOffset ToTime(long unixSeconds, string field)
+    {
+        try
+        {
+            return DateTimeOffset.FromUnixTimeSeconds(unixSeconds);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            throw new WireFormatException($"{field} ({unixSeconds}) is not a time");
+        }
+    }
+
+    private static void AddTransport(W.StatusHeader header, TransportStatus transport)
+    {
+        header.Security = new W.SecurityInfo
+        {
+            Mode = transport.Security.Mode,
+            Certificate = transport.Security.Certificate ?? string.Empty,
+            CertificateNotAfter = transport.Security.CertificateNotAfter?.ToUnixTimeSeconds() ?? 0,
+        };
+        header.Security.Keys.AddRange(transport.Security.Keys.Select(k => new W.KeyInfo { Id = k.Id, Use = k.Use }));
+        header.Connections.AddRange(transport.Connections.Select(c => new W.ConnectionInfo
+        {
+            Peer = c.Peer,
+            Remote = c.Remote,
+            Direction = c.Direction,
+            Mode = c.Mode,
+            KeyId = c.KeyId ?? string.Empty,
+            AgeSeconds = c.AgeSeconds,
+        }));
+        header.ConnectionsTotal = transport.ConnectionsTotal;
+        header.ConnectionsByKey.AddRange(transport.ConnectionsByKey.Select(k => new W.KeyUse { Mode = k.Mode, KeyId = k.KeyId ?? string.Empty, Connections = k.Connections }));
     }
 
     private static W.StatusHeader ToHeader(NodeStatus status)

@@ -14,7 +14,8 @@ namespace Halon.Transport.Tcp.Connections;
 /// The outbound side towards one destination: a bounded queue (oldest dropped when full, and messages older than
 /// <see cref="TransportOptions.OutboundMessageAgeMax"/> dropped unsent) and a worker that dials lazily, keeps the
 /// connection open with keepalives, and redials with jittered exponential back-off. After
-/// <see cref="TransportOptions.OutboundIdleCloseTimeout"/> without a message it closes and retires itself.
+/// <see cref="TransportOptions.OutboundIdleCloseTimeout"/> without a message it closes and retires itself. It also
+/// redials, with new session keys, when the current keys have carried their data budget.
 /// </summary>
 internal sealed class OutboundPeer
 {
@@ -75,10 +76,10 @@ internal sealed class OutboundPeer
                 continue;
             }
 
-            Socket socket;
+            Connection connection;
             try
             {
-                socket = await DialAsync(shutdown).ConfigureAwait(false);
+                connection = await DialAsync(shutdown).ConfigureAwait(false);
             }
             catch (Exception e) when (!shutdown.IsCancellationRequested)
             {
@@ -90,7 +91,12 @@ internal sealed class OutboundPeer
             }
 
             var connectedAt = Environment.TickCount64;
-            await CarryAsync(socket, shutdown).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                using var registration = _transport.Connections.Add(connection.Handshake, connection.Remote, "outbound");
+                await CarryAsync(connection, shutdown).ConfigureAwait(false);
+            }
+
             if (Environment.TickCount64 - connectedAt >= (long)_options.ReconnectDelayMax.TotalMilliseconds)
             {
                 delay = _options.ReconnectDelayMin;
@@ -104,67 +110,80 @@ internal sealed class OutboundPeer
         }
     }
 
-    private async Task<Socket> DialAsync(CancellationToken shutdown)
+    private async Task<Connection> DialAsync(CancellationToken shutdown)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         deadline.CancelAfter(_options.ConnectTimeout + _options.HandshakeTimeout);
         var socket = await Dialer.ConnectAsync(Destination, deadline.Token).ConfigureAwait(false);
+        var stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
-            var stream = new NetworkStream(socket, ownsSocket: false);
-            await using (stream.ConfigureAwait(false))
+            var handshake = await HandshakeProtocol.DialAsync(stream, Destination, _options.NodeId, _options.Security, _options.SealedBytesPerKeyMax, deadline.Token).ConfigureAwait(false);
+            var remote = socket.RemoteEndPoint is System.Net.IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped
+                ? new System.Net.IPEndPoint(mapped.Address.MapToIPv4(), mapped.Port).ToString()
+                : socket.RemoteEndPoint?.ToString() ?? Destination.Value;
+            var connection = new Connection(stream, handshake, remote);
+            if (!handshake.Remote!.Equals(Destination))
             {
-                var answeredAs = await HandshakeProtocol.DialAsync(stream, _options.NodeId, _options.ClusterKey, deadline.Token).ConfigureAwait(false);
-                if (!answeredAs.Equals(Destination))
-                {
-                    throw new HandshakeException(HandshakeFailure.Rejected, $"{Destination} answers as {answeredAs}; check its --advertise");
-                }
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw new HandshakeException(HandshakeFailure.Rejected, $"{Destination} answers as {handshake.Remote}; check its --advertise");
             }
 
+            var keyId = handshake.KeyId ?? "-";
+            var mode = handshake.Mode.Name();
             if (_failuresInARow > 0)
             {
-                TransportLog.Reconnected(_logger, Destination, _failuresInARow);
+                TransportLog.Reconnected(_logger, Destination, _failuresInARow, mode, keyId);
             }
             else
             {
-                TransportLog.Connected(_logger, Destination);
+                TransportLog.ConnectedWith(_logger, Destination, mode, keyId);
             }
 
             _failuresInARow = 0;
-            return socket;
+            return connection;
         }
         catch
         {
-            socket.Dispose();
+            await stream.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    /// <summary>Writes queued messages on <paramref name="socket"/> until it fails, the peer closes it, or it idles out.</summary>
-    private async Task CarryAsync(Socket socket, CancellationToken shutdown)
+    /// <summary>
+    /// Writes queued messages on <paramref name="connection"/> until it fails, the peer closes it, it idles out, or its
+    /// session keys have carried their data budget.
+    /// </summary>
+    private async Task CarryAsync(Connection connection, CancellationToken shutdown)
     {
-        using var connection = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        var stream = new NetworkStream(socket, ownsSocket: true);
-        await using var _ = stream.ConfigureAwait(false);
-        // The listener never writes after the handshake: any read completing means the connection is gone.
-        var watch = WatchForCloseAsync(stream, connection);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        var handshake = connection.Handshake;
+        var sealer = handshake.Sealer;
+        var watch = WatchAsync(handshake, cancel);
         var batch = new ArrayBufferWriter<byte>(4096);
         var lastMessageAt = Environment.TickCount64;
         try
         {
-            while (!connection.IsCancellationRequested)
+            while (!cancel.IsCancellationRequested)
             {
-                batch.ResetWrittenCount();
-                DropStale();
-                while (batch.WrittenCount < BatchBytesMax && _queue.Reader.TryRead(out var item))
+                if (sealer.Exhausted)
                 {
-                    Frames.Append(batch, item.Payload);
+                    TransportLog.OutboundClosing(_logger, Destination, "its session keys carried their data budget; reconnecting with new keys");
+                    return;
                 }
 
-                var messages = batch.WrittenCount > 0;
-                if (!messages)
+                batch.ResetWrittenCount();
+                DropStale();
+                var messages = 0;
+                while (batch.WrittenCount < BatchBytesMax && !sealer.Exhausted && _queue.Reader.TryRead(out var item))
                 {
-                    if (await WaitForMessageAsync(_options.KeepaliveInterval, connection.Token).ConfigureAwait(false))
+                    sealer.Append(batch, item.Payload);
+                    messages++;
+                }
+
+                if (messages == 0)
+                {
+                    if (await WaitForMessageAsync(_options.KeepaliveInterval, cancel.Token).ConfigureAwait(false))
                     {
                         continue;
                     }
@@ -175,18 +194,15 @@ internal sealed class OutboundPeer
                         return;
                     }
 
-                    Frames.Append(batch, MessageCodec.KeepalivePayload);
+                    sealer.Append(batch, MessageCodec.KeepalivePayload);
                 }
                 else
                 {
                     lastMessageAt = Environment.TickCount64;
                 }
 
-                await stream.WriteAsync(batch.WrittenMemory, connection.Token).ConfigureAwait(false);
-                if (messages)
-                {
-                    _transport.CountSent(CountFrames(batch.WrittenSpan));
-                }
+                await handshake.Stream.WriteAsync(batch.WrittenMemory, cancel.Token).ConfigureAwait(false);
+                _transport.CountSent(messages);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -198,20 +214,43 @@ internal sealed class OutboundPeer
         }
         finally
         {
-            await connection.CancelAsync().ConfigureAwait(false);
-            socket.Dispose();
+            await cancel.CancelAsync().ConfigureAwait(false);
+            connection.Socket.Dispose();
             await watch.ConfigureAwait(false);
         }
     }
 
-    private static async Task WatchForCloseAsync(NetworkStream stream, CancellationTokenSource connection)
+    /// <summary>
+    /// Reads what the listener sends: nothing, on a healthy peer connection, so anything that completes a read ends the
+    /// connection. A frame that fails authentication (a frame of ours reflected back, or a forgery) is logged as such.
+    /// </summary>
+    private async Task WatchAsync(HandshakeResult handshake, CancellationTokenSource connection)
     {
-        var one = new byte[1];
+        using var reader = new FrameReader(handshake.Stream, handshake.Opener);
         try
         {
-            await stream.ReadAsync(one, connection.Token).ConfigureAwait(false);
+            if (await reader.TryReadAsync(WireProtocol.FrameBytesMax, connection.Token).ConfigureAwait(false))
+            {
+                TransportLog.OutboundClosing(_logger, Destination, "the listener sent a frame, which listeners never do on a peer connection");
+            }
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (WireFormatException e) when (!connection.IsCancellationRequested)
+        {
+            _transport.CountFrameRejected();
+            if (_transport.Throttle.ShouldLog("frame " + Destination.Value, out var suppressed))
+            {
+                TransportLog.OutboundFrameRejected(_logger, Destination, e.Message, TransportLog.Suppressed(suppressed));
+            }
+        }
+        catch (IOException e) when (!connection.IsCancellationRequested && handshake.Mode == SecurityMode.Tls && TcpTransport.TlsRecordFailed(e))
+        {
+            _transport.CountFrameRejected();
+            if (_transport.Throttle.ShouldLog("frame " + Destination.Value, out var suppressed))
+            {
+                TransportLog.OutboundFrameRejected(_logger, Destination, $"a TLS record failed authentication ({e.GetBaseException().Message})", TransportLog.Suppressed(suppressed));
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException or WireFormatException)
         {
         }
 
@@ -270,7 +309,7 @@ internal sealed class OutboundPeer
         _transport.CountDialFailure();
         var (problem, detail) = e switch
         {
-            HandshakeException { Failure: HandshakeFailure.AuthenticationFailed } h => (PeerProblem.AuthenticationFailed, h.Message),
+            HandshakeException { Failure: HandshakeFailure.AuthenticationFailed or HandshakeFailure.ModeMismatch } h => (PeerProblem.AuthenticationFailed, h.Message),
             HandshakeException h => (PeerProblem.ConnectionRefused, h.Message),
             SocketException s => (PeerProblem.ConnectionRefused, Dialer.Describe(s)),
             OperationCanceledException => (PeerProblem.ConnectionRefused, $"no answer within {Dialer.Format(_options.ConnectTimeout + _options.HandshakeTimeout)}"),
@@ -288,16 +327,19 @@ internal sealed class OutboundPeer
     private static TimeSpan Jitter(TimeSpan delay) =>
         TimeSpan.FromTicks((delay.Ticks / 2) + Random.Shared.NextInt64((delay.Ticks / 2) + 1));
 
-    private static int CountFrames(ReadOnlySpan<byte> frames)
+    /// <summary>An established outbound connection: its socket's stream, the handshake's result, and the remote address.</summary>
+    private sealed class Connection(NetworkStream stream, HandshakeResult handshake, string remote) : IAsyncDisposable
     {
-        var count = 0;
-        while (frames.Length >= WireProtocol.FrameHeaderBytes)
-        {
-            var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(frames);
-            frames = frames[(WireProtocol.FrameHeaderBytes + length)..];
-            count++;
-        }
+        public Socket Socket => stream.Socket;
 
-        return count;
+        public HandshakeResult Handshake => handshake;
+
+        public string Remote => remote;
+
+        public async ValueTask DisposeAsync()
+        {
+            await handshake.DisposeAsync().ConfigureAwait(false);
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

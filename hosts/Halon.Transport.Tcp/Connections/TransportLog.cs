@@ -18,11 +18,8 @@ internal static partial class TransportLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "cannot reach {Peer}: {Detail} (attempt {Attempt}){Suppressed}")]
     public static partial void DialFailed(ILogger logger, NodeId peer, string detail, int attempt, string suppressed);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "connected to {Peer} after {Failures} failed attempts")]
-    public static partial void Reconnected(ILogger logger, NodeId peer, int failures);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "connected to {Peer}")]
-    public static partial void Connected(ILogger logger, NodeId peer);
+    [LoggerMessage(Level = LogLevel.Information, Message = "connected to {Peer} after {Failures} failed attempts ({Mode}, key {KeyId})")]
+    public static partial void Reconnected(ILogger logger, NodeId peer, int failures, string mode, string keyId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "closing the idle connection to {Peer}")]
     public static partial void OutboundIdle(ILogger logger, NodeId peer);
@@ -48,8 +45,17 @@ internal static partial class TransportLog
     [LoggerMessage(Level = LogLevel.Error, Message = "connection from {Remote} failed unexpectedly; closed it")]
     public static partial void InboundFailed(ILogger logger, Exception exception, string remote);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "accepted {Who} from {Remote}")]
-    public static partial void Accepted(ILogger logger, string who, string remote);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "accepted {Who} from {Remote} ({Mode}, key {KeyId})")]
+    public static partial void Accepted(ILogger logger, string who, string remote, string mode, string keyId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "connected to {Peer} ({Mode}, key {KeyId})")]
+    public static partial void ConnectedWith(ILogger logger, NodeId peer, string mode, string keyId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "closed the connection to {Peer}: {Reason}; redialling{Suppressed}")]
+    public static partial void OutboundFrameRejected(ILogger logger, NodeId peer, string reason, string suppressed);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "closing the connection to {Peer}: {Reason}")]
+    public static partial void OutboundClosing(ILogger logger, NodeId peer, string reason);
 
     /// <summary>The tail of a throttled line: empty, or how many similar lines were held back.</summary>
     public static string Suppressed(int count) => count == 0 ? string.Empty : $" ({count} similar lines suppressed)";

@@ -1,6 +1,8 @@
+using System.Security.Cryptography;
+
 namespace Halon.Transport.Tcp;
 
-/// <summary>Loads the shared cluster key that every connection must prove knowledge of.</summary>
+/// <summary>Loads the shared cluster key that every connection must prove knowledge of, and names it by its id.</summary>
 public static class ClusterKey
 {
     /// <summary>Fewest key bytes accepted: 128 bits.</summary>
@@ -8,6 +10,21 @@ public static class ClusterKey
 
     /// <summary>Most key bytes accepted; a larger file is most likely the wrong file.</summary>
     public const int KeyBytesMax = 4096;
+
+    /// <summary>
+    /// The key's id: 16 hex digits of HKDF-SHA256 over the key with its own label. It names the key in status, logs and
+    /// the handshake, and says nothing useful about the key itself (it is a one-way function of it, like every other
+    /// derivation from the key); the key never appears anywhere.
+    /// </summary>
+    public static string Id(ReadOnlySpan<byte> key) => Convert.ToHexStringLower(IdBytes(key));
+
+    /// <summary>The id as it travels in the handshake: <see cref="WireProtocol.KeyIdBytes"/> bytes.</summary>
+    internal static byte[] IdBytes(ReadOnlySpan<byte> key)
+    {
+        var id = new byte[WireProtocol.KeyIdBytes];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, key, id, salt: "halon key id"u8, info: "halon-v2 key id"u8);
+        return id;
+    }
 
     /// <summary>
     /// Reads the key file. Trailing newlines are trimmed, so <c>openssl rand -hex 32 &gt; FILE</c> makes a good key.

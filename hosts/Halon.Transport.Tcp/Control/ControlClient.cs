@@ -13,14 +13,18 @@ using W = Halon.Transport.Tcp.Wire;
 namespace Halon.Transport.Tcp;
 
 /// <summary>
-/// A control connection to one <c>halond</c>, as <c>halonctl</c> uses it: connect (handshake with the cluster key),
-/// then any number of requests, one at a time. Every failure is a <see cref="ControlException"/> whose message is one
-/// line starting with the node's address.
+/// A control connection to one <c>halond</c>, as <c>halonctl</c> uses it: connect (handshake with the cluster key or
+/// TLS certificate), then any number of requests, one at a time. In cluster-key mode requests and answers are sealed
+/// like every other frame, and an answer that fails authentication ends the connection. Every failure is a
+/// <see cref="ControlException"/> whose message is one line starting with the node's address.
 /// </summary>
 public sealed class ControlClient : IAsyncDisposable
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    /// <summary>The session keys' data budget of a control connection: its requests and answers stay far below it.</summary>
+    private const long SealedBytesPerKeyMax = 64L * 1024 * 1024 * 1024;
+
+    private readonly NetworkStream _socketStream;
+    private readonly HandshakeResult _handshake;
     private readonly FrameReader _reader;
     private readonly NodeId _target;
     private readonly TimeSpan _timeout;
@@ -29,25 +33,40 @@ public sealed class ControlClient : IAsyncDisposable
     private bool _broken;
     private bool _disposed;
 
-    private ControlClient(Socket socket, NodeId target, TimeSpan timeout)
+    private ControlClient(NetworkStream socketStream, HandshakeResult handshake, NodeId target, TimeSpan timeout)
     {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = new FrameReader(_stream);
+        _socketStream = socketStream;
+        _handshake = handshake;
+        _reader = new FrameReader(handshake.Stream, handshake.Opener);
         _target = target;
         _timeout = timeout;
     }
 
     /// <summary>The node id the other side proved in the handshake (its advertised address).</summary>
-    public NodeId? RemoteNode { get; private set; }
+    public NodeId? RemoteNode => _handshake.Remote;
+
+    /// <summary>How this connection is protected.</summary>
+    public SecurityMode Mode => _handshake.Mode;
+
+    /// <summary>The id of the cluster key this connection uses (in TLS mode, of the node's CA), or null.</summary>
+    public string? KeyId => _handshake.KeyId;
 
     /// <summary>
     /// Connects to <paramref name="target"/> and runs the handshake within <paramref name="timeout"/>, which also
     /// bounds each later request. Pass the cluster key when the node has one.
     /// </summary>
-    public static async Task<ControlClient> ConnectAsync(NodeId target, byte[]? clusterKey, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static Task<ControlClient> ConnectAsync(NodeId target, byte[]? clusterKey, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        ConnectAsync(target, TransportSecurity.WithKey(clusterKey), timeout, cancellationToken);
+
+    /// <summary>
+    /// Connects to <paramref name="target"/> and runs the handshake within <paramref name="timeout"/>, which also
+    /// bounds each later request. <paramref name="security"/> must be the node's mode: its cluster key(s), TLS
+    /// credentials of its CA, or none.
+    /// </summary>
+    public static async Task<ControlClient> ConnectAsync(NodeId target, TransportSecurity security, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(security);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -61,15 +80,15 @@ public sealed class ControlClient : IAsyncDisposable
             throw failure;
         }
 
-        var client = new ControlClient(socket, target, timeout);
+        var stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
-            client.RemoteNode = await HandshakeProtocol.DialAsync(client._stream, null, clusterKey, deadline.Token).ConfigureAwait(false);
-            return client;
+            var handshake = await HandshakeProtocol.DialAsync(stream, target, null, security, SealedBytesPerKeyMax, deadline.Token).ConfigureAwait(false);
+            return new ControlClient(stream, handshake, target, timeout);
         }
         catch (Exception e)
         {
-            await client.DisposeAsync().ConfigureAwait(false);
+            await stream.DisposeAsync().ConfigureAwait(false);
             if (Failure(target, timeout, e, cancellationToken) is { } failure)
             {
                 throw failure;
@@ -96,7 +115,11 @@ public sealed class ControlClient : IAsyncDisposable
     }
 
     /// <summary>The node's status.</summary>
-    public async Task<NodeStatus> GetStatusAsync(CancellationToken cancellationToken = default)
+    public async Task<NodeStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
+        (await GetStatusReportAsync(cancellationToken).ConfigureAwait(false)).Node;
+
+    /// <summary>The node's status with its transport's part: its security and its connections.</summary>
+    public async Task<StatusReport> GetStatusReportAsync(CancellationToken cancellationToken = default)
     {
         var responses = await CallAsync(GetStatusCommand.Instance, cancellationToken).ConfigureAwait(false);
         var satellites = new List<SatelliteStatus>();
@@ -110,7 +133,10 @@ public sealed class ControlClient : IAsyncDisposable
                 }
             }
 
-            return ControlCodec.FromWire(responses[^1].StatusChunk.Header, satellites);
+            var header = responses[^1].StatusChunk.Header;
+            var transport = ControlCodec.TransportFromWire(header)
+                ?? throw new WireFormatException("the status carries no transport part (security and connections)");
+            return new StatusReport(ControlCodec.FromWire(header, satellites), transport);
         }
         catch (WireFormatException e)
         {
@@ -127,7 +153,8 @@ public sealed class ControlClient : IAsyncDisposable
 
         _disposed = true;
         _reader.Dispose();
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        await _handshake.DisposeAsync().ConfigureAwait(false);
+        await _socketStream.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
     }
 
@@ -142,12 +169,18 @@ public sealed class ControlClient : IAsyncDisposable
                 throw new ControlException($"{_target}: the connection failed earlier; connect again");
             }
 
+            if (_handshake.Sealer.Exhausted)
+            {
+                _broken = true;
+                throw new ControlException($"{_target}: the connection's session key carried its data budget; connect again");
+            }
+
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(_timeout);
             var requestId = ++_nextRequestId;
             try
             {
-                await _stream.WriteAsync(Frames.Frame(ControlCodec.ToRequest(requestId, command)), deadline.Token).ConfigureAwait(false);
+                await _handshake.Stream.WriteAsync(_handshake.Sealer.Frame(ControlCodec.ToRequest(requestId, command)), deadline.Token).ConfigureAwait(false);
                 return await ReadResponsesAsync(requestId, deadline.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not ControlException)
@@ -231,10 +264,10 @@ public sealed class ControlClient : IAsyncDisposable
             OperationCanceledException => $"no answer within {Dialer.Format(timeout)}",
             SocketException socket => Dialer.Describe(socket),
             IOException { InnerException: SocketException socket } => Dialer.Describe(socket),
-            HandshakeException { Failure: HandshakeFailure.WrongVersion } h => $"protocol version {h.RemoteVersion} is not supported (this halonctl speaks {WireProtocol.Version})",
-            HandshakeException { Failure: HandshakeFailure.AuthenticationFailed } h when h.Message.Contains("without a cluster key", StringComparison.Ordinal) =>
-                "authentication failed (the node runs without a cluster key, but one was given)",
-            HandshakeException { Failure: HandshakeFailure.AuthenticationFailed } => "authentication failed (wrong or missing cluster key)",
+            HandshakeException { Failure: HandshakeFailure.WrongVersion } h => $"protocol version {h.RemoteVersion} is not supported (this halonctl speaks {WireProtocol.Version}); use the same release of halonctl and halond",
+            HandshakeException { Failure: HandshakeFailure.ModeMismatch } h => "authentication failed " + ModeMismatch(h.RemoteMode, h.LocalMode),
+            HandshakeException { Failure: HandshakeFailure.AuthenticationFailed } h => $"authentication failed ({h.Message})",
+            FrameAuthenticationException f => $"an answer failed authentication and the connection was closed: {f.Message}",
             HandshakeException { Failure: HandshakeFailure.WrongMagic } => "not a halond (it did not answer with the Halon magic number)",
             HandshakeException h => $"handshake failed: {h.Message}",
             WireFormatException w => $"the node sent an invalid frame: {w.Message}",
@@ -244,4 +277,15 @@ public sealed class ControlClient : IAsyncDisposable
         };
         return what is null ? null : new ControlException($"{target}: {what}", e);
     }
+
+    /// <summary>What to do when halonctl's mode is not the node's, in an operator's words.</summary>
+    private static string ModeMismatch(SecurityMode? node, SecurityMode? self) => (node, self) switch
+    {
+        (SecurityMode.Insecure, SecurityMode.ClusterKey) => "(the node runs without a cluster key, but one was given)",
+        (SecurityMode.ClusterKey, SecurityMode.Insecure) => "(the node requires a cluster key: give --cluster-key-file or set HALON_CLUSTER_KEY_FILE)",
+        (SecurityMode.Tls, _) => "(the node uses TLS: give --tls-cert, --tls-key and --tls-ca)",
+        (SecurityMode.ClusterKey, SecurityMode.Tls) => "(the node uses a cluster key, not TLS: give --cluster-key-file instead of the --tls options)",
+        (SecurityMode.Insecure, SecurityMode.Tls) => "(the node runs without TLS or a cluster key, but TLS was asked for)",
+        _ => $"(the node's mode is {node?.Name()}, this halonctl's {self?.Name()})",
+    };
 }

@@ -4,16 +4,33 @@ using Google.Protobuf;
 
 namespace Halon.Transport.Tcp.Framing;
 
-/// <summary>Writing frames and the preamble.</summary>
+/// <summary>Writing frames and the opening.</summary>
 internal static class Frames
 {
-    /// <summary>The preamble this build sends: magic and version.</summary>
+    /// <summary>A preamble: magic and version (tests write other values to check refusals).</summary>
     public static byte[] Preamble(uint magic = WireProtocol.Magic, uint version = WireProtocol.Version)
     {
         var preamble = new byte[WireProtocol.PreambleBytes];
         BinaryPrimitives.WriteUInt32BigEndian(preamble, magic);
         BinaryPrimitives.WriteUInt32BigEndian(preamble.AsSpan(4), version);
         return preamble;
+    }
+
+    /// <summary>The opening this build sends: the preamble, then the security mode.</summary>
+    public static byte[] Opening(SecurityMode mode)
+    {
+        var opening = new byte[WireProtocol.OpeningBytes];
+        Preamble().CopyTo(opening, 0);
+        opening[WireProtocol.PreambleBytes] = (byte)mode;
+        return opening;
+    }
+
+    /// <summary>Reads the one byte that ends an opening: the other side's security mode (any value; the caller judges it).</summary>
+    public static async ValueTask<byte> ReadModeAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var mode = new byte[1];
+        await stream.ReadExactlyAsync(mode, cancellationToken).ConfigureAwait(false);
+        return mode[0];
     }
 
     /// <summary>One frame: the big-endian length, then the message.</summary>

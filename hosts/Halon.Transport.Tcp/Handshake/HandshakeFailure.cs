@@ -12,7 +12,10 @@ internal enum HandshakeFailure
     /// <summary>A handshake frame was not valid.</summary>
     Malformed,
 
-    /// <summary>The cluster-key proof was missing or wrong, in either direction.</summary>
+    /// <summary>The two sides use different security modes (cluster key, TLS, none).</summary>
+    ModeMismatch,
+
+    /// <summary>The cluster-key proof or the certificate was missing or wrong, in either direction.</summary>
     AuthenticationFailed,
 
     /// <summary>The listener refused the connection for another reason.</summary>
