@@ -32,7 +32,10 @@ internal static class Ctl
             info.ArgumentList.Add(argument);
         }
 
-        info.Environment.Remove("HALON_CLUSTER_KEY_FILE");
+        foreach (var variable in Halon.Transport.Tcp.SecurityFlags.Variables)
+        {
+            info.Environment.Remove(variable);
+        }
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;

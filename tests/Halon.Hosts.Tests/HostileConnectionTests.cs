@@ -38,7 +38,7 @@ public sealed class HostileConnectionTests : IClassFixture<KeyedNodeFixture>
     {
         using var connection = await RawConnection.OpenAsync("127.0.0.22", _fixture.Node.Listen);
 
-        await connection.SendAsync(RawConnection.Preamble(), RawConnection.LengthPrefix(40), RandomNumberGenerator.GetBytes(40));
+        await connection.SendAsync(RawConnection.Opening(), RawConnection.LengthPrefix(40), RandomNumberGenerator.GetBytes(40));
 
         await connection.ReadUntilClosedAsync(s_closeTimeout);
         await _fixture.RejectionLoggedAsync("127.0.0.22");
@@ -50,7 +50,7 @@ public sealed class HostileConnectionTests : IClassFixture<KeyedNodeFixture>
     {
         using var connection = await RawConnection.OpenAsync("127.0.0.23", _fixture.Node.Listen);
 
-        await connection.SendAsync(RawConnection.Preamble(), RawConnection.LengthPrefix(0xFFFF_FFF0));
+        await connection.SendAsync(RawConnection.Opening(), RawConnection.LengthPrefix(0xFFFF_FFF0));
 
         await connection.ReadUntilClosedAsync(s_closeTimeout);
         var line = await _fixture.RejectionLoggedAsync("127.0.0.23");
@@ -68,7 +68,7 @@ public sealed class HostileConnectionTests : IClassFixture<KeyedNodeFixture>
         var answer = await connection.ReadUntilClosedAsync(s_closeTimeout);
         Assert.True(answer.Length >= 8, $"{answer.Length} bytes");
         Assert.Equal(RawConnection.Magic, BinaryPrimitives.ReadUInt32BigEndian(answer));
-        Assert.Equal(1u, BinaryPrimitives.ReadUInt32BigEndian(answer.AsSpan(4)));
+        Assert.Equal(RawConnection.Version, BinaryPrimitives.ReadUInt32BigEndian(answer.AsSpan(4)));
         var line = await _fixture.RejectionLoggedAsync("127.0.0.24");
         Assert.Contains("99", line, StringComparison.Ordinal);
         await _fixture.AssertStillServingAsync();
@@ -93,7 +93,7 @@ public sealed class HostileConnectionTests : IClassFixture<KeyedNodeFixture>
         Assert.True(missing.ExitCode == 1, missing.ToString());
         Assert.Contains("authentication failed", missing.Errors, StringComparison.Ordinal);
         var line = await _fixture.RejectionLoggedAsync("127.0.0.1");
-        Assert.Contains("no cluster key proof", line, StringComparison.Ordinal);
+        Assert.Contains("halonctl has no cluster key, and this node requires one", line, StringComparison.Ordinal);
         Assert.True(fromEnvironment.ExitCode == 0, fromEnvironment.ToString());
         await _fixture.AssertStillServingAsync();
     }

@@ -29,13 +29,19 @@ internal sealed class RawConnection : IDisposable
         return new RawConnection(socket);
     }
 
-    public static byte[] Preamble(uint magic = Magic, uint version = 1)
+    /// <summary>The protocol version of this build.</summary>
+    public const uint Version = 2;
+
+    public static byte[] Preamble(uint magic = Magic, uint version = Version)
     {
         var bytes = new byte[8];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, magic);
         BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), version);
         return bytes;
     }
+
+    /// <summary>The preamble and a security mode byte (1: cluster key), as a dialler of this version opens.</summary>
+    public static byte[] Opening(byte mode = 1) => [.. Preamble(), mode];
 
     public static byte[] LengthPrefix(uint length)
     {

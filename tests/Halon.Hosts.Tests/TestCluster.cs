@@ -40,6 +40,12 @@ internal sealed class TestCluster : IDisposable
     /// <summary>The file holding <see cref="ClusterKey"/>, or null.</summary>
     public string? KeyFile { get; }
 
+    /// <summary>How the tests' own clients reach the nodes: the cluster key, or nothing.</summary>
+    public TransportSecurity Security => TransportSecurity.WithKey(ClusterKey);
+
+    /// <summary>Overrides <see cref="Security"/> for the tests' clients (TLS credentials, two keys during a roll); null to use it.</summary>
+    public TransportSecurity? ClientSecurity { get; set; }
+
     public IReadOnlyList<LocalDaemon> Nodes => _nodes;
 
     /// <summary>Starts <paramref name="count"/> nodes on free ports and waits until each listens.</summary>
@@ -70,19 +76,19 @@ internal sealed class TestCluster : IDisposable
     {
         var name = string.Create(CultureInfo.InvariantCulture, $"node{_nodes.Count + 1}-{listen.Port}");
         var arguments = new List<string> { "--log-level", "Information" };
-        var key = ClusterKey;
+        var security = Security;
         var keyOption = Array.IndexOf(extraArguments, "--cluster-key-file");
         if (keyOption >= 0)
         {
-            key = Halon.Transport.Tcp.ClusterKey.Load(extraArguments[keyOption + 1]);
+            security = TransportSecurity.WithKey(Halon.Transport.Tcp.ClusterKey.Load(extraArguments[keyOption + 1]));
         }
-        else if (KeyFile is not null)
+        else if (KeyFile is not null && !extraArguments.Contains("--tls-cert"))
         {
             arguments.AddRange(["--cluster-key-file", KeyFile]);
         }
 
         arguments.AddRange(extraArguments);
-        var node = new LocalDaemon(HalondLauncher.ForPath(Paths.HalondDll), listen, Path.Combine(Root, name), Path.Combine(Root, name + ".log"), arguments, key);
+        var node = new LocalDaemon(HalondLauncher.ForPath(Paths.HalondDll), listen, Path.Combine(Root, name), Path.Combine(Root, name + ".log"), arguments, ClientSecurity ?? security);
         _nodes.Add(node);
         return node;
     }
@@ -93,10 +99,18 @@ internal sealed class TestCluster : IDisposable
     /// <summary>One status over the wire, or null with the reason in <paramref name="error"/>.</summary>
     public async Task<(NodeStatus? Status, string? Error)> TryStatusAsync(NodeId node, byte[]? key = null)
     {
+        var (report, error) = await TryReportAsync(node, key);
+        return (report?.Node, error);
+    }
+
+    /// <summary>One status with the transport's part (security, connections), or null with the reason in <paramref name="error"/>.</summary>
+    public async Task<(StatusReport? Report, string? Error)> TryReportAsync(NodeId node, byte[]? key = null)
+    {
         try
         {
-            await using var client = await ControlClient.ConnectAsync(node, key ?? ClusterKey, TimeSpan.FromSeconds(5));
-            return (await client.GetStatusAsync(), null);
+            var security = key is not null ? TransportSecurity.WithKey(key) : ClientSecurity ?? Security;
+            await using var client = await ControlClient.ConnectAsync(node, security, TimeSpan.FromSeconds(5));
+            return (await client.GetStatusReportAsync(), null);
         }
         catch (ControlException e)
         {

@@ -73,22 +73,31 @@ public sealed class ConnectionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Wrong_version_closes_the_connection_after_saying_which_version_the_node_speaks()
+    public async Task An_old_version_closes_the_connection_after_saying_which_version_the_node_speaks()
     {
         using var socket = await RawAsync();
-        await socket.SendAsync(Frames.Preamble(version: 2));
+        await socket.SendAsync(Frames.Preamble(version: 1));
         var answer = new byte[WireProtocol.PreambleBytes];
         await socket.ReceiveAsync(answer);
         Assert.Equal(WireProtocol.Version, BinaryPrimitives.ReadUInt32BigEndian(answer.AsSpan(4)));
         await AssertClosedAsync(socket);
-        await AssertRejectedAndStillServingAsync("protocol version 2 is not supported");
+        await AssertRejectedAndStillServingAsync("protocol version 1 is not supported (this node speaks 2); upgrade that node or halonctl");
+    }
+
+    [Fact]
+    public async Task An_unknown_security_mode_closes_the_connection()
+    {
+        using var socket = await RawAsync();
+        await socket.SendAsync(Frames.Preamble().Append((byte)9).ToArray());
+        await AssertClosedAsync(socket);
+        await AssertRejectedAndStillServingAsync("unknown security mode 9");
     }
 
     [Fact]
     public async Task An_oversized_length_prefix_closes_the_connection()
     {
         using var socket = await RawAsync();
-        var bytes = Frames.Preamble().Concat(new byte[] { 0x7F, 0xFF, 0xFF, 0xFF }).ToArray();
+        var bytes = Frames.Opening(SecurityMode.ClusterKey).Concat(new byte[] { 0x7F, 0xFF, 0xFF, 0xFF }).ToArray();
         await socket.SendAsync(bytes);
         await AssertClosedAsync(socket);
         await AssertRejectedAndStillServingAsync("exceeds the limit of 1024 bytes");
@@ -99,7 +108,7 @@ public sealed class ConnectionTests : IAsyncLifetime
     {
         using var socket = await RawAsync();
         var garbage = new byte[] { 0, 0, 0, 5, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
-        await socket.SendAsync(Frames.Preamble().Concat(garbage).ToArray());
+        await socket.SendAsync(Frames.Opening(SecurityMode.ClusterKey).Concat(garbage).ToArray());
         await AssertClosedAsync(socket);
         await AssertRejectedAndStillServingAsync("rejected connection from 127.0.0.1:");
     }
@@ -107,17 +116,19 @@ public sealed class ConnectionTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_cluster_key_is_refused_on_both_sides()
     {
-        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(_node.Id, TestSupport.Key('x'), TimeSpan.FromSeconds(2)));
-        Assert.Equal($"{_node.Id}: authentication failed (wrong or missing cluster key)", e.Message);
-        await AssertRejectedAndStillServingAsync("the keys differ");
+        var wrong = TestSupport.Key('x');
+        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(_node.Id, wrong, TimeSpan.FromSeconds(2)));
+        var held = ClusterKey.Id(TestSupport.Key());
+        Assert.Equal($"{_node.Id}: authentication failed (wrong cluster key: this side offers key {ClusterKey.Id(wrong)}, the node holds key {held})", e.Message);
+        await AssertRejectedAndStillServingAsync($"halonctl offers cluster key {ClusterKey.Id(wrong)}, and this node holds key {held}: the keys differ");
     }
 
     [Fact]
     public async Task A_missing_cluster_key_is_refused()
     {
-        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(_node.Id, null, TimeSpan.FromSeconds(2)));
-        Assert.Equal($"{_node.Id}: authentication failed (wrong or missing cluster key)", e.Message);
-        await AssertRejectedAndStillServingAsync("halonctl sent no cluster key proof");
+        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(_node.Id, TransportSecurity.Insecure, TimeSpan.FromSeconds(2)));
+        Assert.Equal($"{_node.Id}: authentication failed (the node requires a cluster key: give --cluster-key-file or set HALON_CLUSTER_KEY_FILE)", e.Message);
+        await AssertRejectedAndStillServingAsync("halonctl has no cluster key, and this node requires one");
     }
 
     [Fact]
@@ -149,7 +160,7 @@ public sealed class ConnectionTests : IAsyncLifetime
     {
         using var socket = await RawAsync();
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        await HandshakeProtocol.DialAsync(stream, NodeId.Parse("127.0.0.1:1"), TestSupport.Key(), CancellationToken.None);
+        await using var handshake = await DialAsync(stream, NodeId.Parse("127.0.0.1:1"));
         await AssertClosedAsync(socket);
         await AssertRejectedAndStillServingAsync("sent nothing for 1.5s");
     }
@@ -160,12 +171,11 @@ public sealed class ConnectionTests : IAsyncLifetime
         using var socket = await RawAsync();
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         var proven = NodeId.Parse("127.0.0.1:1");
-        await HandshakeProtocol.DialAsync(stream, proven, TestSupport.Key(), CancellationToken.None);
+        await using var handshake = await DialAsync(stream, proven);
         var forged = new PeerProbe(NodeId.Parse("127.0.0.1:2"), _node.Id, "halon-0000000000000000", 1);
-        var frame = new byte[4 + MessageCodec.Encode(forged).Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)(frame.Length - 4));
-        MessageCodec.Encode(forged).CopyTo(frame, 4);
-        await stream.WriteAsync(frame);
+        var frame = new System.Buffers.ArrayBufferWriter<byte>();
+        handshake.Sealer.Append(frame, MessageCodec.Encode(forged));
+        await stream.WriteAsync(frame.WrittenMemory);
         Assert.True(await TestSupport.EventuallyAsync(() => Task.FromResult(_node.Daemon.Transport.Counters.MessagesRejected == 1), s_closedWithin));
         Assert.True(await TestSupport.EventuallyAsync(() => Task.FromResult(_node.Logs.Contains("it claims to come from 127.0.0.1:2, but the connection proved 127.0.0.1:1")), s_closedWithin));
         await AssertStillServingAsync();
@@ -176,17 +186,82 @@ public sealed class ConnectionTests : IAsyncLifetime
     {
         using var socket = await RawAsync();
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        await HandshakeProtocol.DialAsync(stream, NodeId.Parse("127.0.0.1:1"), TestSupport.Key(), CancellationToken.None);
+        await using var handshake = await DialAsync(stream, NodeId.Parse("127.0.0.1:1"));
         await stream.WriteAsync(new byte[] { 0, 0, 0, 3, 0xFF, 0xFF, 0xFF });
         await AssertClosedAsync(socket);
-        await AssertRejectedAndStillServingAsync("bad frame");
+        await AssertRejectedAndStillServingAsync("peer 127.0.0.1:1: frame 0 has 3 bytes, fewer than a sealed frame's tag; closed the connection");
+    }
+
+    [Fact]
+    public async Task A_well_formed_plaintext_message_after_the_handshake_is_not_acted_on()
+    {
+        // What an attacker on the path could write without the key: a valid frame of the wire protocol, unsealed.
+        using var socket = await RawAsync();
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var proven = NodeId.Parse("127.0.0.1:1");
+        await using var handshake = await DialAsync(stream, proven);
+        var forged = new PeerProbe(proven, _node.Id, "halon-0000000000000000", 1_000_000);
+        await stream.WriteAsync(Frame(MessageCodec.Encode(forged)));
+        await AssertClosedAsync(socket);
+        await AssertRejectedAndStillServingAsync("peer 127.0.0.1:1: frame 0 failed authentication");
+        Assert.Equal(0, _node.Daemon.Transport.Counters.MessagesReceived);
+        Assert.Equal(1, _node.Daemon.Transport.Counters.FramesRejected);
+    }
+
+    [Fact]
+    public async Task A_sealed_frame_with_one_flipped_bit_is_not_acted_on()
+    {
+        using var socket = await RawAsync();
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var proven = NodeId.Parse("127.0.0.1:1");
+        await using var handshake = await DialAsync(stream, proven);
+        var probe = new PeerProbe(proven, _node.Id, "halon-0000000000000000", 1);
+        var frame = new System.Buffers.ArrayBufferWriter<byte>();
+        handshake.Sealer.Append(frame, MessageCodec.Encode(probe));
+        var bytes = frame.WrittenSpan.ToArray();
+        bytes[^20] ^= 0x10;
+        await stream.WriteAsync(bytes);
+        await AssertClosedAsync(socket);
+        await AssertRejectedAndStillServingAsync("peer 127.0.0.1:1: frame 0 failed authentication");
+        Assert.Equal(0, _node.Daemon.Transport.Counters.MessagesReceived);
+    }
+
+    [Fact]
+    public async Task A_replayed_sealed_frame_is_not_acted_on_twice()
+    {
+        using var socket = await RawAsync();
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var proven = NodeId.Parse("127.0.0.1:1");
+        await using var handshake = await DialAsync(stream, proven);
+        var probe = new PeerProbe(proven, _node.Id, "halon-0000000000000000", 1);
+        var frame = new System.Buffers.ArrayBufferWriter<byte>();
+        handshake.Sealer.Append(frame, MessageCodec.Encode(probe));
+        await stream.WriteAsync(frame.WrittenMemory);
+        await stream.WriteAsync(frame.WrittenMemory);
+        await AssertClosedAsync(socket);
+        await AssertRejectedAndStillServingAsync("peer 127.0.0.1:1: frame 1 failed authentication");
+        Assert.Equal(1, _node.Daemon.Transport.Counters.MessagesReceived);
+    }
+
+    [Fact]
+    public async Task A_halonctl_request_reflected_back_to_halonctl_fails_there()
+    {
+        // A control connection carries frames both ways: halonctl must not take its own request, sent back, as an answer.
+        using var socket = await RawAsync();
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        await using var handshake = await HandshakeProtocol.DialAsync(stream, _node.Id, null, TransportSecurity.WithKey(TestSupport.Key()), long.MaxValue, CancellationToken.None);
+        var request = handshake.Sealer.Frame(Halon.Transport.Tcp.Codec.ControlCodec.ToRequest(1, GetStatusCommand.Instance));
+        using var reader = new FrameReader(new MemoryStream(request), handshake.Opener);
+        var e = await Assert.ThrowsAsync<FrameAuthenticationException>(async () => await reader.TryReadAsync(WireProtocol.FrameBytesMax, CancellationToken.None));
+        Assert.Equal(0ul, e.FrameNumber);
+        await AssertStillServingAsync();
     }
 
     [Fact]
     public async Task Connection_refused_is_one_clear_line()
     {
         var target = NodeId.Parse($"127.0.0.1:{TestSupport.FreePort()}");
-        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(target, null, TimeSpan.FromSeconds(2)));
+        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(target, TransportSecurity.Insecure, TimeSpan.FromSeconds(2)));
         Assert.Equal($"{target}: connection refused", e.Message);
     }
 
@@ -196,7 +271,7 @@ public sealed class ConnectionTests : IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var target = NodeId.Parse($"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
-        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(target, null, TimeSpan.FromMilliseconds(500)));
+        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(target, TransportSecurity.Insecure, TimeSpan.FromMilliseconds(500)));
         Assert.Equal($"{target}: no answer within 500ms", e.Message);
     }
 
@@ -209,11 +284,11 @@ public sealed class ConnectionTests : IAsyncLifetime
         var server = Task.Run(async () =>
         {
             using var peer = await listener.AcceptSocketAsync();
-            await peer.SendAsync(Frames.Preamble(version: 2));
+            await peer.SendAsync(Frames.Preamble(version: 1));
             await Task.Delay(200);
         });
-        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(target, null, TimeSpan.FromSeconds(2)));
-        Assert.Equal($"{target}: protocol version 2 is not supported (this halonctl speaks 1)", e.Message);
+        var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(target, TransportSecurity.Insecure, TimeSpan.FromSeconds(2)));
+        Assert.Equal($"{target}: protocol version 1 is not supported (this halonctl speaks 2); use the same release of halonctl and halond", e.Message);
         await server;
     }
 
@@ -233,6 +308,17 @@ public sealed class ConnectionTests : IAsyncLifetime
         {
             TestSupport.DeleteDir(dir);
         }
+    }
+
+    private Task<HandshakeResult> DialAsync(NetworkStream stream, NodeId self) =>
+        HandshakeProtocol.DialAsync(stream, _node.Id, self, TransportSecurity.WithKey(TestSupport.Key()), long.MaxValue, CancellationToken.None);
+
+    private static byte[] Frame(byte[] payload)
+    {
+        var frame = new byte[4 + payload.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)payload.Length);
+        payload.CopyTo(frame, 4);
+        return frame;
     }
 
     private async Task<Socket> RawAsync()

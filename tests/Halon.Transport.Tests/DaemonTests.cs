@@ -25,7 +25,7 @@ public sealed class DaemonTests : IDisposable
         builder.Services.AddHostedService<HalonService>();
         using var host = builder.Build();
         await host.StartAsync(); // Returns once the node listens: the moment systemd hears READY=1.
-        await using (var client = await ControlClient.ConnectAsync(settings.NodeId, null, TimeSpan.FromSeconds(5)))
+        await using (var client = await ControlClient.ConnectAsync(settings.NodeId, TransportSecurity.Insecure, TimeSpan.FromSeconds(5)))
         {
             var status = await client.GetStatusAsync();
             Assert.Equal("none", status.Role);

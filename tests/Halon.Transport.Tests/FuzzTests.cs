@@ -105,6 +105,75 @@ public sealed class FuzzTests
         }
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Sealed_frames_survive_random_bytes_truncations_and_bit_flips_and_never_open_when_altered()
+    {
+        var cases = await Task.Run(() =>
+        {
+            var random = new Random(Seed + 3);
+            var key = new byte[32];
+            random.NextBytes(key);
+            var count = 0;
+            for (var i = 0; i < 4000; i++)
+            {
+                var bytes = new byte[random.Next(0, 200)];
+                random.NextBytes(bytes);
+                ExpectRefused(key, bytes, $"seed {Seed + 3}, random sealed frame {i}");
+                count++;
+            }
+
+            foreach (var message in Samples.All)
+            {
+                var payload = MessageCodec.Encode(message);
+                var frame = SealingTests.Seal(key, [payload]);
+                var body = frame[4..];
+
+                // Every mutation of a sealed frame (truncated, bits flipped, bytes overwritten) is refused; none opens.
+                count += Mutate(body, random, mutated =>
+                {
+                    if (!mutated.AsSpan().SequenceEqual(body))
+                    {
+                        ExpectRefused(key, mutated, $"seed {Seed + 3}, sealed {message.GetType().Name}");
+                    }
+                });
+            }
+
+            return count;
+        });
+
+        Assert.True(cases > 10_000, $"only {cases} cases ran");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_sealed_frame_reader_survives_random_streams()
+    {
+        var random = new Random(Seed + 4);
+        var key = new byte[32];
+        random.NextBytes(key);
+        for (var i = 0; i < 2000; i++)
+        {
+            var bytes = new byte[random.Next(0, 96)];
+            random.NextBytes(bytes);
+            if (i % 2 == 0 && bytes.Length >= 4)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)random.Next(0, 80));
+            }
+
+            using var opener = new FrameOpener(key, long.MaxValue);
+            using var reader = new FrameReader(new MemoryStream(bytes), opener);
+            try
+            {
+                while (await reader.TryReadAsync(WireProtocol.HandshakeFrameBytesMax, CancellationToken.None))
+                {
+                    Assert.Fail($"seed {Seed + 4}, stream {i}: random bytes opened as a sealed frame");
+                }
+            }
+            catch (Exception e) when (e is WireFormatException or EndOfStreamException)
+            {
+            }
+        }
+    }
+
     [Fact]
     public async Task An_oversized_length_prefix_is_refused_before_reading_the_payload()
     {
@@ -159,6 +228,26 @@ public sealed class FuzzTests
         }
 
         return count;
+    }
+
+    /// <summary><paramref name="body"/> (ciphertext and tag, as read after a length prefix) must be refused as unauthentic.</summary>
+    private static void ExpectRefused(byte[] key, byte[] body, string what)
+    {
+        using var opener = new FrameOpener(key, long.MaxValue);
+        var header = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(header, (uint)body.Length);
+        try
+        {
+            opener.Open(header, body, new byte[Math.Max(0, body.Length - WireProtocol.TagBytes)]);
+            Assert.Fail($"{what}: an altered or random frame opened");
+        }
+        catch (FrameAuthenticationException)
+        {
+        }
+        catch (Exception e)
+        {
+            Assert.Fail($"{what}: {e.GetType().Name} escaped the opener: {e.Message}");
+        }
     }
 
     private static void Expect(Func<object?> decode, string what)

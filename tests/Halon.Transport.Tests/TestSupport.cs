@@ -62,10 +62,12 @@ internal static class TestSupport
     }
 }
 
-/// <summary>A logger factory that keeps every line, for tests that check what was logged.</summary>
-internal sealed class CapturingLoggerFactory : ILoggerFactory
+/// <summary>A logger factory that keeps every line (from Information up, or from <paramref name="minimum"/>), for tests that check what was logged.</summary>
+internal sealed class CapturingLoggerFactory(LogLevel minimum = LogLevel.Information) : ILoggerFactory
 {
     public ConcurrentQueue<string> Lines { get; } = new();
+
+    public LogLevel Minimum => minimum;
 
     public ILogger CreateLogger(string categoryName) => new Logger(this);
 
@@ -87,7 +89,7 @@ internal sealed class CapturingLoggerFactory : ILoggerFactory
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= owner.Minimum;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
@@ -123,12 +125,12 @@ internal sealed class DaemonHarness : IAsyncDisposable
     /// <summary>The daemon's loop; it faults with <see cref="DaemonFatalException"/> when the node must stop.</summary>
     public Task Loop => _loop!;
 
-    public static DaemonSettings Settings_(int port, string dataDir, byte[]? key = null, Func<TransportOptions, TransportOptions>? tune = null) => new()
+    public static DaemonSettings Settings_(int port, string dataDir, byte[]? key = null, Func<TransportOptions, TransportOptions>? tune = null, TransportSecurity? security = null) => new()
     {
         Listen = new IPEndPoint(IPAddress.Loopback, port),
         NodeId = NodeId.Parse($"127.0.0.1:{port}"),
         DataDir = dataDir,
-        ClusterKey = key,
+        Security = security ?? TransportSecurity.WithKey(key),
         TuneTransport = tune ?? (options => options),
     };
 
@@ -141,7 +143,10 @@ internal sealed class DaemonHarness : IAsyncDisposable
     }
 
     public Task<ControlClient> ConnectAsync(byte[]? key = null) =>
-        ControlClient.ConnectAsync(Id, key ?? Settings.ClusterKey, TimeSpan.FromSeconds(5));
+        ControlClient.ConnectAsync(Id, key is null ? Settings.Security : TransportSecurity.WithKey(key), TimeSpan.FromSeconds(5));
+
+    public Task<ControlClient> ConnectAsync(TransportSecurity security) =>
+        ControlClient.ConnectAsync(Id, security, TimeSpan.FromSeconds(5));
 
     public async Task<Halon.Core.Status.NodeStatus> StatusAsync()
     {

@@ -82,16 +82,61 @@ public sealed class TransportTests
         Assert.True(await TestSupport.EventuallyAsync(() => Task.FromResult(a.Counters.MessagesDropped == 1), s_wait));
     }
 
-    private static TcpTransport Start(byte[]? key, Func<TransportOptions, TransportOptions>? tune = null)
+    [Fact(Timeout = 60_000)]
+    public async Task A_connection_whose_keys_carried_their_budget_is_made_again_with_new_keys_and_loses_nothing()
+    {
+        var logs = new CapturingLoggerFactory(Microsoft.Extensions.Logging.LogLevel.Debug);
+        await using var a = Start(TestSupport.Key(), options => options with { SealedBytesPerKeyMax = 4096 }, logs);
+        await using var b = Start(TestSupport.Key(), options => options with { SealedBytesPerKeyMax = 4096 });
+        const int count = 400;
+        for (var term = 0; term < count; term++)
+        {
+            a.Send(new PeerProbe(Id(a), Id(b), Samples.Station.ClusterId, term));
+            if (term % 50 == 49)
+            {
+                await Task.Delay(20); // A few batches, so that the budget is crossed between them too.
+            }
+        }
+
+        var terms = new HashSet<long>();
+        while (terms.Count < count)
+        {
+            var received = Assert.IsType<MessageReceived>(await NextAsync(b));
+            terms.Add(((PeerProbe)received.Message).Term);
+        }
+
+        Assert.Equal(0, b.Counters.FramesRejected);
+        Assert.Equal(0, a.Counters.MessagesDropped);
+        Assert.True(logs.Lines.Count(l => l.Contains("carried their data budget; reconnecting with new keys", StringComparison.Ordinal)) >= 3, logs.Tail(20));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_transport_status_lists_each_connection_with_its_key()
+    {
+        await using var a = Start(TestSupport.Key());
+        await using var b = Start(TestSupport.Key());
+        a.Send(new PeerProbe(Id(a), Id(b), Samples.Station.ClusterId, 1));
+        await NextAsync(b);
+        var keyId = ClusterKey.Id(TestSupport.Key());
+        Assert.True(await TestSupport.EventuallyAsync(() => Task.FromResult(a.GetStatus().ConnectionsTotal == 1 && b.GetStatus().ConnectionsTotal == 1), s_wait));
+        var outbound = Assert.Single(a.GetStatus().Connections);
+        Assert.Equal(new[] { Id(b).Value, "outbound", "cluster-key", keyId }, new[] { outbound.Peer, outbound.Direction, outbound.Mode, outbound.KeyId });
+        var inbound = Assert.Single(b.GetStatus().Connections);
+        Assert.Equal(new[] { Id(a).Value, "inbound", "cluster-key", keyId }, new[] { inbound.Peer, inbound.Direction, inbound.Mode, inbound.KeyId });
+        Assert.Equal(new KeyUse("cluster-key", keyId, 1), Assert.Single(b.GetStatus().ConnectionsByKey));
+        Assert.Equal(new KeyStatus(keyId, "current"), Assert.Single(b.GetStatus().Security.Keys));
+    }
+
+    private static TcpTransport Start(byte[]? key, Func<TransportOptions, TransportOptions>? tune = null, CapturingLoggerFactory? logs = null)
     {
         var port = TestSupport.FreePort();
         var options = new TransportOptions
         {
             NodeId = NodeId.Parse($"127.0.0.1:{port}"),
             ListenEndPoint = new IPEndPoint(IPAddress.Loopback, port),
-            ClusterKey = key,
+            Security = TransportSecurity.WithKey(key),
         };
-        var transport = new TcpTransport(tune?.Invoke(options) ?? options, new CapturingLoggerFactory().CreateLogger("test"));
+        var transport = new TcpTransport(tune?.Invoke(options) ?? options, (logs ?? new CapturingLoggerFactory()).CreateLogger("test"));
         transport.Start();
         return transport;
     }
