@@ -51,6 +51,15 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("status --node 127.0.0.1:9070 --timeout -1s")]
     [InlineData("status extra")]
     [InlineData("demo --peers 9")]
+    [InlineData("status --cluster-key-file /k --tls-cert /c --tls-key /k2 --tls-ca /ca")]
+    [InlineData("status --tls-cert /c")]
+    [InlineData("status --cluster-key-file-next /k")]
+    [InlineData("bootstrap station --peers a --tls-key /k --tls-ca /ca")]
+    [InlineData("certs --out /tmp/halon-pki-never")]
+    [InlineData("certs --out /tmp/halon-pki-never --nodes a --genders /etc/genders")]
+    [InlineData("certs --out /tmp/halon-pki-never --nodes a --days 0")]
+    [InlineData("key id /nonexistent/key")]
+    [InlineData("key generate")]
     [InlineData("nonsense")]
     public async Task A_usage_error_exits_2_and_points_to_help(string arguments)
     {

@@ -4,13 +4,13 @@ using System.Net;
 using System.Net.Sockets;
 using Halon.Core.Identity;
 using Halon.Core.Messages;
-using Halon.Transport.Tcp.Codec;
+using Halon.Transport.Tcp;
 using W = Halon.Transport.Tcp.Wire;
 
 namespace Halon.Hosts.Tests;
 
 /// <summary>What the hostile network does to one frame of a peer connection.</summary>
-internal enum Attack
+public enum Attack
 {
     /// <summary>Flips one bit of a frame's body on its way to the listener.</summary>
     FlipBit,
@@ -107,6 +107,11 @@ internal sealed class FrameProxy : IAsyncDisposable
     /// </summary>
     public bool Reestablished(int after, int frames) =>
         _links.Values.Any(l => l.Number > after && l.Dialler is not null && l.FramesForwarded >= frames);
+
+    /// <summary>The connections, for failure messages: number, dialler, frames relayed, open or closed.</summary>
+    public string Describe() => string.Join(
+        "; ",
+        _links.Values.OrderBy(l => l.Number).TakeLast(12).Select(l => $"#{l.Number} from {l.Source} dialler {l.Dialler ?? "?"} frames {l.FramesForwarded} since-armed {l.FramesSinceArmed}{(l.Closed ? " closed" : string.Empty)}"));
 
     /// <summary>Cuts every connection open now (as a network failure would); the diallers redial through the proxy.</summary>
     public void DropAll()
@@ -225,31 +230,16 @@ internal sealed class FrameProxy : IAsyncDisposable
             }
 
             var (attack, done) = strike.Value;
-            switch (attack)
+            try
             {
-                case Attack.FlipBit:
-                    frame[4 + Random.Shared.Next(frame.Length - 4)] ^= (byte)(1 << Random.Shared.Next(8));
-                    await link.Upstream.SendAsync(frame, SocketFlags.None, token);
-                    break;
-                case Attack.Replay:
-                    await link.Upstream.SendAsync(frame, SocketFlags.None, token);
-                    await link.Upstream.SendAsync(previous!, SocketFlags.None, token);
-                    break;
-                case Attack.Reorder:
-                    var next = await ReadFrameAsync(link.Client, token);
-                    await link.Upstream.SendAsync(next, SocketFlags.None, token);
-                    await link.Upstream.SendAsync(frame, SocketFlags.None, token);
-                    break;
-                case Attack.Inject:
-                    await link.Upstream.SendAsync(Forged(link.Dialler!, Address, ClusterId), SocketFlags.None, token);
-                    await link.Upstream.SendAsync(frame, SocketFlags.None, token);
-                    break;
-                case Attack.Reflect:
-                    await link.SendToClientAsync(frame, token);
-                    break;
+                await StrikeAsync(link, attack, frame, previous!, token);
+            }
+            finally
+            {
+                // Struck, even if the node cut the connection before the proxy finished writing: that was the point.
+                done.TrySetResult(new AttackResult(link.Number, link.Source, link.Dialler!));
             }
 
-            done.TrySetResult(new AttackResult(link.Number, link.Source, link.Dialler!));
             if (attack == Attack.Reflect)
             {
                 // The frame went back instead of on: nothing more reaches the node on this connection, so only the
@@ -260,6 +250,33 @@ internal sealed class FrameProxy : IAsyncDisposable
 
             await PassAsync(link.Client, link.Upstream, link, token);
             return;
+        }
+    }
+
+    private async Task StrikeAsync(Link link, Attack attack, byte[] frame, byte[] previous, CancellationToken token)
+    {
+        switch (attack)
+        {
+            case Attack.FlipBit:
+                frame[4 + Random.Shared.Next(frame.Length - 4)] ^= (byte)(1 << Random.Shared.Next(8));
+                await link.Upstream.SendAsync(frame, SocketFlags.None, token);
+                break;
+            case Attack.Replay:
+                await link.Upstream.SendAsync(frame, SocketFlags.None, token);
+                await link.Upstream.SendAsync(previous, SocketFlags.None, token);
+                break;
+            case Attack.Reorder:
+                var next = await ReadFrameAsync(link.Client, token);
+                await link.Upstream.SendAsync(next, SocketFlags.None, token);
+                await link.Upstream.SendAsync(frame, SocketFlags.None, token);
+                break;
+            case Attack.Inject:
+                await link.Upstream.SendAsync(Forged(link.Dialler!, Address, ClusterId), SocketFlags.None, token);
+                await link.Upstream.SendAsync(frame, SocketFlags.None, token);
+                break;
+            case Attack.Reflect:
+                await link.SendToClientAsync(frame, token);
+                break;
         }
     }
 
@@ -282,8 +299,15 @@ internal sealed class FrameProxy : IAsyncDisposable
             if (strike is { Attack: Attack.FlipBit } s)
             {
                 body[Random.Shared.Next(body.Length)] ^= (byte)(1 << Random.Shared.Next(8));
-                await link.Upstream.SendAsync(header.Concat(body).ToArray(), SocketFlags.None, token);
-                s.Done.TrySetResult(new AttackResult(link.Number, link.Source, link.Dialler!));
+                try
+                {
+                    await link.Upstream.SendAsync(header.Concat(body).ToArray(), SocketFlags.None, token);
+                }
+                finally
+                {
+                    s.Done.TrySetResult(new AttackResult(link.Number, link.Source, link.Dialler!));
+                }
+
                 await PassAsync(link.Client, link.Upstream, link, token);
                 return;
             }

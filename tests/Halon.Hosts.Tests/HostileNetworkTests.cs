@@ -79,7 +79,11 @@ public sealed class HostileNetworkTests : IClassFixture<KeyedProxiedStationFixtu
         }
         finally
         {
+            // Later attacks must come from sources of their own again, or the throttle would rightly hold their lines back.
             _station.Proxy.SourceFor = previous;
+            var accepted = _station.Proxy.Accepted;
+            _station.Proxy.DropAll();
+            await HostileNetwork.EventuallyAsync(() => _station.Proxy.Reestablished(accepted, 5), "the diallers back from sources of their own");
         }
     }
 
@@ -134,7 +138,15 @@ internal static class HostileNetwork
         var before = await station.Cluster.WaitForSteadyStationAsync(station.Nodes);
         var marks = station.Nodes.Select(n => n.LogLines.Count).ToArray();
 
-        var strike = await station.Proxy.Arm(attack).WaitAsync(s_wait);
+        AttackResult strike;
+        try
+        {
+            strike = await station.Proxy.Arm(attack).WaitAsync(s_wait);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"the {attack} did not strike within {s_wait.TotalSeconds:0} s; connections: {station.Proxy.Describe()}\n{station.Cluster.Logs(30)}");
+        }
 
         // Detected where it arrives: the reflected frame at the dialler, every other at the node behind the proxy.
         Func<string, bool> line;

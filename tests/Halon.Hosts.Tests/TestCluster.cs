@@ -93,6 +93,28 @@ internal sealed class TestCluster : IDisposable
         return node;
     }
 
+    /// <summary>
+    /// Stops <paramref name="node"/> (SIGKILL) and starts halond again on its address and data dir with new
+    /// <paramref name="extraArguments"/>, as an operator restarting it with other flags would; waits until it answers.
+    /// </summary>
+    public async Task<LocalDaemon> RestartWithAsync(LocalDaemon node, params string[] extraArguments)
+    {
+        node.Kill();
+        var arguments = new List<string> { "--log-level", "Information" };
+        if (KeyFile is not null && !extraArguments.Contains("--cluster-key-file") && !extraArguments.Contains("--tls-cert"))
+        {
+            arguments.AddRange(["--cluster-key-file", KeyFile]);
+        }
+
+        arguments.AddRange(extraArguments);
+        var restarted = new LocalDaemon(HalondLauncher.ForPath(Paths.HalondDll), node.Listen, node.DataDir, node.LogPath, arguments, ClientSecurity ?? Security);
+        _nodes[_nodes.IndexOf(node)] = restarted;
+        node.Dispose();
+        restarted.Start();
+        await restarted.WaitListeningAsync(WaitTimeout, CancellationToken.None);
+        return restarted;
+    }
+
     /// <summary>The comma list of the given nodes' addresses.</summary>
     public static string List(IEnumerable<LocalDaemon> nodes) => string.Join(',', nodes.Select(n => n.Listen.Value));
 
