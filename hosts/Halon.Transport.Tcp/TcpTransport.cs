@@ -86,7 +86,7 @@ public sealed class TcpTransport : IAsyncDisposable
     public TransportStatus GetStatus()
     {
         var (listed, total, byKey) = _connections.Snapshot(WireProtocol.ConnectionsListedMax);
-        return new TransportStatus(SecurityStatus.Of(_options.Security), listed, total, byKey);
+        return new TransportStatus(SecurityStatus.Of(_options.Security), listed, total, byKey, Counters);
     }
 
     /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> when the address cannot be bound.</summary>

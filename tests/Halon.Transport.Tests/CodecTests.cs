@@ -179,6 +179,33 @@ public sealed class CodecTests
         Assert.All(responses, r => Assert.True(Google.Protobuf.MessageExtensions.ToByteArray(r).Length < WireProtocol.FrameBytesMax / 4));
     }
 
+    [Fact]
+    public void The_transport_part_of_a_status_round_trips()
+    {
+        var transport = Samples.Transport();
+        var response = Assert.Single(ControlCodec.ToStatusResponses(4, Samples.Status(0), transport));
+        var header = ControlCodec.DecodeResponse(Google.Protobuf.MessageExtensions.ToByteArray(response)).StatusChunk.Header;
+        var back = ControlCodec.TransportFromWire(header)!;
+        Assert.Equal(transport.Security with { Keys = back.Security.Keys }, back.Security);
+        Assert.Equal(transport.Security.Keys, back.Security.Keys);
+        Assert.Equal(transport.Connections, back.Connections);
+        Assert.Equal(transport.ConnectionsByKey, back.ConnectionsByKey);
+        Assert.Equal(transport.ConnectionsTotal, back.ConnectionsTotal);
+        Assert.Equal(transport.Counters, back.Counters);
+    }
+
+    [Fact]
+    public void A_status_listing_the_most_connections_of_the_longest_names_stays_far_below_the_frame_limit()
+    {
+        var longName = new string('p', 250);
+        var connections = Enumerable.Range(0, WireProtocol.ConnectionsListedMax)
+            .Select(i => new ConnectionStatus($"{longName}{i:D4}:9070", $"[ffff:ffff:ffff:ffff:ffff:ffff:ffff:{i:x4}]:65535", "outbound", "cluster-key", "1a2b3c4d5e6f7081", long.MaxValue))
+            .ToArray();
+        var transport = Samples.Transport() with { Connections = connections, ConnectionsTotal = 20_000 };
+        var response = Assert.Single(ControlCodec.ToStatusResponses(1, Samples.Status(0), transport));
+        Assert.True(Google.Protobuf.MessageExtensions.ToByteArray(response).Length < WireProtocol.FrameBytesMax / 4);
+    }
+
     private static void AssertStatusRoundTrips(NodeStatus status, int expectedChunks)
     {
         var responses = ControlCodec.ToStatusResponses(3, status);

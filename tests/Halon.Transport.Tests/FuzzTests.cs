@@ -65,7 +65,7 @@ public sealed class FuzzTests
                 count += Mutate(request, random, bytes => Expect(() => ControlCodec.DecodeRequest(bytes), $"seed {Seed + 1}, request"));
             }
 
-            var responses = ControlCodec.ToStatusResponses(5, Samples.Status(3)).Concat(ControlCodec.ToStatusResponses(6, Samples.SatelliteStatus()))
+            var responses = ControlCodec.ToStatusResponses(5, Samples.Status(3), Samples.Transport()).Concat(ControlCodec.ToStatusResponses(6, Samples.SatelliteStatus()))
                 .Select(r => r.ToByteArray());
             foreach (var response in responses)
             {
@@ -190,7 +190,7 @@ public sealed class FuzzTests
         if (response.StatusChunk?.Header is { } header)
         {
             var satellites = response.StatusChunk.Satellites.Select(ControlCodec.FromWire).ToList();
-            return ControlCodec.FromWire(header, satellites);
+            return (ControlCodec.FromWire(header, satellites), ControlCodec.TransportFromWire(header));
         }
 
         return response;

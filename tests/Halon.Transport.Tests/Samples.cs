@@ -77,4 +77,12 @@ internal static class Samples
         0,
         0,
         99);
+
+    /// <summary>A transport part of a status, with every field set.</summary>
+    public static Halon.Transport.Tcp.TransportStatus Transport() => new(
+        new Halon.Transport.Tcp.SecurityStatus("cluster-key", [new("1a2b3c4d5e6f7081", "current"), new("9f8e7d6c5b4a3921", "next")], "CN=ts01 (DNS:ts01)", DateTimeOffset.FromUnixTimeSeconds(1_900_000_000)),
+        [new("ts01:9070", "127.0.0.1:40000", "inbound", "cluster-key", "1a2b3c4d5e6f7081", 12), new("halonctl", "127.0.0.1:40001", "inbound", "cluster-key", "9f8e7d6c5b4a3921", 0)],
+        2,
+        [new("cluster-key", "1a2b3c4d5e6f7081", 1), new("cluster-key", "9f8e7d6c5b4a3921", 1)],
+        new Halon.Transport.Tcp.TransportCounters(10, 20, 1, 2, 3, 4, 5));
 }

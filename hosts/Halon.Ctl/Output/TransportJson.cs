@@ -5,7 +5,7 @@ namespace Halon.Ctl.Output;
 
 /// <summary>
 /// The transport's fields of <c>halonctl status --json</c>: <c>security</c>, <c>connections</c>,
-/// <c>connections_total</c> and <c>connections_by_key</c>. Keys appear by id only.
+/// <c>connections_total</c>, <c>connections_by_key</c> and <c>transport_totals</c>. Keys appear by id only.
 /// </summary>
 internal static class TransportJson
 {
@@ -56,5 +56,15 @@ internal static class TransportJson
         }
 
         json.WriteEndArray();
+        var counters = transport.Counters;
+        json.WriteStartObject("transport_totals");
+        json.WriteNumber("messages_sent", counters.MessagesSent);
+        json.WriteNumber("messages_received", counters.MessagesReceived);
+        json.WriteNumber("messages_dropped", counters.MessagesDropped);
+        json.WriteNumber("messages_rejected", counters.MessagesRejected);
+        json.WriteNumber("connections_rejected", counters.ConnectionsRejected);
+        json.WriteNumber("dial_failures", counters.DialFailures);
+        json.WriteNumber("frames_rejected", counters.FramesRejected);
+        json.WriteEndObject();
     }
 }

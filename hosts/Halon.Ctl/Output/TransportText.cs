@@ -22,6 +22,8 @@ internal static class TransportText
 
         var byKey = string.Join(", ", transport.ConnectionsByKey.Select(k => $"{k.Connections} {k.Mode}{(k.KeyId is null ? string.Empty : " " + k.KeyId)}"));
         fields.Add("connections", transport.ConnectionsTotal == 0 ? "none open" : $"{transport.ConnectionsTotal} ({byKey})");
+        var counters = transport.Counters;
+        fields.Add("refused", $"{counters.FramesRejected} frames failed authentication, {counters.ConnectionsRejected} connections rejected, {counters.MessagesRejected} messages impersonating a peer (since start)");
 
         var text = new StringBuilder(string.Join('\n', fields.Render().Split('\n').Skip(1)));
         if (transport.Connections.Count > 0)

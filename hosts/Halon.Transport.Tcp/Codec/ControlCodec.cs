@@ -210,7 +210,16 @@ internal static class ControlCodec
                 k.KeyId.Length == 0 ? null : WireCheck.Text(k.KeyId, WireProtocol.ClusterIdLengthMax, "key_use.key_id"),
                 (int)WireCheck.NonNegative(k.Connections, "key_use.connections")))
             .ToArray();
-        return new TransportStatus(securityStatus, connections, (int)WireCheck.NonNegative(header.ConnectionsTotal, "status.connections_total"), byKey);
+        var totals = header.TransportTotals ?? new W.TransportTotals();
+        var counters = new TransportCounters(
+            WireCheck.NonNegative(totals.MessagesSent, "totals.messages_sent"),
+            WireCheck.NonNegative(totals.MessagesReceived, "totals.messages_received"),
+            WireCheck.NonNegative(totals.MessagesDropped, "totals.messages_dropped"),
+            WireCheck.NonNegative(totals.MessagesRejected, "totals.messages_rejected"),
+            WireCheck.NonNegative(totals.ConnectionsRejected, "totals.connections_rejected"),
+            WireCheck.NonNegative(totals.DialFailures, "totals.dial_failures"),
+            WireCheck.NonNegative(totals.FramesRejected, "totals.frames_rejected"));
+        return new TransportStatus(securityStatus, connections, (int)WireCheck.NonNegative(header.ConnectionsTotal, "status.connections_total"), byKey, counters);
     }
 
     private static DateTimeOffset ToTime(long unixSeconds, string field)
@@ -245,6 +254,17 @@ internal static class ControlCodec
         }));
         header.ConnectionsTotal = transport.ConnectionsTotal;
         header.ConnectionsByKey.AddRange(transport.ConnectionsByKey.Select(k => new W.KeyUse { Mode = k.Mode, KeyId = k.KeyId ?? string.Empty, Connections = k.Connections }));
+        var c = transport.Counters;
+        header.TransportTotals = new W.TransportTotals
+        {
+            MessagesSent = c.MessagesSent,
+            MessagesReceived = c.MessagesReceived,
+            MessagesDropped = c.MessagesDropped,
+            MessagesRejected = c.MessagesRejected,
+            ConnectionsRejected = c.ConnectionsRejected,
+            DialFailures = c.DialFailures,
+            FramesRejected = c.FramesRejected,
+        };
     }
 
     private static W.StatusHeader ToHeader(NodeStatus status)

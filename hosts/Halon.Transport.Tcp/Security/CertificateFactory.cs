@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -34,28 +35,34 @@ public static class CertificateFactory
         ArgumentNullException.ThrowIfNull(authority);
         ArgumentException.ThrowIfNullOrWhiteSpace(host);
         ArgumentNullException.ThrowIfNull(ids);
-        var names = new SubjectAlternativeNameBuilder();
+        // The names are written with AsnWriter rather than SubjectAlternativeNameBuilder, whose URIs come out
+        // normalised with a trailing "/" (halon://ts01:9070/): the certificate should carry the node id as written.
         var bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
-        if (IPAddress.TryParse(bare, out var address))
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
         {
-            names.AddIpAddress(address);
-        }
-        else
-        {
-            names.AddDnsName(bare);
-        }
-
-        foreach (var id in ids)
-        {
-            if (!string.Equals(id.Host, host, StringComparison.OrdinalIgnoreCase))
+            if (IPAddress.TryParse(bare, out var address))
             {
-                throw new ArgumentException($"node id {id} is not on host {host}", nameof(ids));
+                writer.WriteOctetString(address.GetAddressBytes(), new Asn1Tag(TagClass.ContextSpecific, 7));
+            }
+            else
+            {
+                writer.WriteCharacterString(UniversalTagNumber.IA5String, Ascii(bare), new Asn1Tag(TagClass.ContextSpecific, 2));
             }
 
-            names.AddUri(new Uri(CertificateNames.UriScheme + id.Value));
+            foreach (var id in ids)
+            {
+                if (!string.Equals(id.Host, host, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new ArgumentException($"node id {id} is not on host {host}", nameof(ids));
+                }
+
+                writer.WriteCharacterString(UniversalTagNumber.IA5String, Ascii(CertificateNames.UriScheme + id.Value), new Asn1Tag(TagClass.ContextSpecific, 6));
+            }
         }
 
-        return Issue(authority, "CN=" + bare, names.Build(), [TlsCredentials.ServerAuthentication, TlsCredentials.ClientAuthentication], notBefore, notAfter);
+        var names = new X509Extension("2.5.29.17", writer.Encode(), critical: false);
+        return Issue(authority, "CN=" + bare, names, [TlsCredentials.ServerAuthentication, TlsCredentials.ClientAuthentication], notBefore, notAfter);
     }
 
     /// <summary>A client certificate (for halonctl): no names, good for dialling only.</summary>
@@ -136,6 +143,9 @@ public static class CertificateFactory
             serial);
         return issued.CopyWithPrivateKey(key);
     }
+
+    private static string Ascii(string name) =>
+        name.All(char.IsAscii) ? name : throw new ArgumentException($"'{name}' is not ASCII; certificate names must be (use the host's punycode form)", nameof(name));
 
     private static void WriteNew(string path, string text, UnixFileMode mode)
     {

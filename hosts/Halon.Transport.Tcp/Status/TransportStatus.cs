@@ -8,4 +8,5 @@ namespace Halon.Transport.Tcp;
 /// <param name="Connections">Open connections, peers first, at most <see cref="WireProtocol.ConnectionsListedMax"/>.</param>
 /// <param name="ConnectionsTotal">All open connections, listed or not.</param>
 /// <param name="ConnectionsByKey">All open connections counted by mode and key.</param>
-public sealed record TransportStatus(SecurityStatus Security, IReadOnlyList<ConnectionStatus> Connections, int ConnectionsTotal, IReadOnlyList<KeyUse> ConnectionsByKey);
+/// <param name="Counters">The transport's totals since the node started (frames that failed authentication among them).</param>
+public sealed record TransportStatus(SecurityStatus Security, IReadOnlyList<ConnectionStatus> Connections, int ConnectionsTotal, IReadOnlyList<KeyUse> ConnectionsByKey, TransportCounters Counters);
