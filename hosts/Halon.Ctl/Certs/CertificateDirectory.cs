@@ -141,24 +141,3 @@ internal sealed class CertificateDirectory
         }
     }
 }
-
-/// <summary>One certificate of the directory and what <see cref="CertificateDirectory.Ensure"/> did with it.</summary>
-/// <param name="Stem">The file name without extension: the host, or <c>halonctl</c>.</param>
-/// <param name="Certificate">The certificate file.</param>
-/// <param name="Key">The private key file.</param>
-/// <param name="Ids">The node ids it names; none for halonctl's client certificate.</param>
-/// <param name="Status"><c>created</c>, <c>kept</c> or <c>conflict</c> (see <paramref name="Problem"/>).</param>
-/// <param name="Problem">For a conflict: what is wrong and what to do.</param>
-internal sealed record CertFile(string Stem, string Certificate, string Key, IReadOnlyList<NodeId> Ids, string Status, string? Problem);
-
-/// <summary>What <see cref="CertificateDirectory.Ensure"/> found and made.</summary>
-internal sealed record CertsResult(string AuthorityId, bool AuthorityCreated, string AuthorityCertificate, string AuthorityKey, IReadOnlyList<CertFile> Files);
-
-/// <summary>The directory cannot be used as it is (a CA file without its key, or unreadable); exit code 1.</summary>
-internal sealed class CertsException : Exception
-{
-    public CertsException(string message)
-        : base(message)
-    {
-    }
-}

@@ -61,11 +61,15 @@ internal sealed class CertificateNames
                     {
                         uris.Add(names.ReadCharacterString(UniversalTagNumber.IA5String, s_uriTag));
                     }
-                    else if (tag.HasSameClassAndValue(s_ipTag) && names.ReadOctetString(s_ipTag) is { Length: 4 or 16 } address)
+                    else if (tag.HasSameClassAndValue(s_ipTag))
                     {
-                        addresses.Add(new IPAddress(address));
+                        // 4 or 16 bytes; anything else is not an address and names nothing.
+                        if (names.ReadOctetString(s_ipTag) is { Length: 4 or 16 } address)
+                        {
+                            addresses.Add(new IPAddress(address));
+                        }
                     }
-                    else if (!tag.HasSameClassAndValue(s_ipTag))
+                    else
                     {
                         names.ReadEncodedValue();
                     }
