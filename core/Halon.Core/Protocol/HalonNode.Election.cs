@@ -34,6 +34,40 @@ public sealed partial class HalonNode
         }
     }
 
+    /// <summary>
+    /// Asks this station peer to campaign now instead of when its election timer fires (etcd's <c>campaign</c>): it
+    /// becomes a pre-candidate for the next term. The withholding rule still applies, so a peer that heard from a live
+    /// master (or restarted) less than E ticks ago refuses, as does the master and a peer still waiting for quorum.
+    /// </summary>
+    public CommandResult Campaign()
+    {
+        CommandResult result;
+        if (_roleConfig.Role != NodeRole.Station)
+        {
+            result = CommandResult.Refused($"{Id} is not a station peer");
+        }
+        else if (_state == SupervisorState.Master)
+        {
+            result = CommandResult.AlreadyDone($"{Id} is the master of term {_term}");
+        }
+        else if (_state == SupervisorState.WaitingForQuorum)
+        {
+            result = CommandResult.Refused($"{Id} is still waiting for quorum");
+        }
+        else if (WithholdsVotes())
+        {
+            result = CommandResult.Refused($"{Id} heard from a live master (or restarted) {_now - _leaderContactAt} ticks ago, less than E = {_options.ElectionTimeoutTicks}: a campaign now could cut into that master's lease");
+        }
+        else
+        {
+            BecomePreCandidate();
+            result = CommandResult.Done($"{Id} campaigns for term {_term + 1}");
+        }
+
+        CheckInvariants();
+        return result;
+    }
+
     private void ResetElectionTimer()
     {
         _electionElapsedTicks = 0;

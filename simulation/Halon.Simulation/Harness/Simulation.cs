@@ -539,7 +539,21 @@ public sealed partial class Simulation
             return;
         }
 
-        Schedule(new SimEvent { Time = _now + DrawDelay(), Kind = EventKind.Deliver, Node = to, Message = message });
+        var extraDelay = 0L;
+        if (!_options.AutoBootstrap)
+        {
+            // A script's run: remember what was sent (for replay) and apply its drop and delay rules.
+            RememberSent(message);
+            if (ApplyRules(message) is not { } delay)
+            {
+                _dropped++;
+                return;
+            }
+
+            extraDelay = delay;
+        }
+
+        Schedule(new SimEvent { Time = _now + DrawDelay() + extraDelay, Kind = EventKind.Deliver, Node = to, Message = message });
         if (_random.Chance(_faults.PacketDuplicateProbability))
         {
             Schedule(new SimEvent { Time = _now + DrawDelay(), Kind = EventKind.Deliver, Node = to, Message = message });
