@@ -36,4 +36,10 @@ public enum Invariant
 
     /// <summary>A run did not finish within its event budget (an event storm or a livelock): a failure, never a hang.</summary>
     RunLimit = 10,
+
+    /// <summary>
+    /// A message left before what it vouches for was durable: a vote before the vote, a term before the term, an
+    /// append's success before the entries (persist before send).
+    /// </summary>
+    Durability = 11,
 }

@@ -15,6 +15,7 @@ public sealed record Violation(Invariant Invariant, double AtTick, string Messag
         Invariant.StaleMessage => "stale-message",
         Invariant.Fencing => "fencing",
         Invariant.RunLimit => "run-limit",
+        Invariant.Durability => "durability",
         _ => "core-assertion",
     };
 

@@ -19,6 +19,9 @@ public sealed class SimDisk
     /// <summary>The persisted log.</summary>
     public IReadOnlyList<LogEntry> Log => _log;
 
+    /// <summary>The persisted hard state.</summary>
+    public HardState HardState => _hardState;
+
     /// <summary>Makes the whole batch durable.</summary>
     public void Apply(in Ready ready)
     {

@@ -109,8 +109,34 @@ public sealed partial class Simulation
         node.HighestEpochDelivered = Math.Max(node.HighestEpochDelivered, epoch);
     }
 
+    /// <summary>
+    /// Persist before send, judged against the simulated disk: whatever a message vouches for (its sender's term, a
+    /// vote, a candidate's own vote, an append's match) must already be durable when it leaves.
+    /// </summary>
+    private void CheckDurable(SimNode node, Message message)
+    {
+        var disk = node.Disk;
+        string? missing = message switch
+        {
+            VoteResponse { Granted: true, PreVote: false } vote when disk.HardState.Term != vote.Term || !vote.To.Equals(disk.HardState.VotedFor) =>
+                $"a vote for {vote.To} in term {vote.Term}, while its disk holds term {disk.HardState.Term} and vote {disk.HardState.VotedFor?.ToString() ?? "none"}",
+            VoteRequest { PreVote: false } request when disk.HardState.Term != request.Term || !request.From.Equals(disk.HardState.VotedFor) =>
+                $"a campaign in term {request.Term}, while its disk holds term {disk.HardState.Term} and vote {disk.HardState.VotedFor?.ToString() ?? "none"}",
+            AppendEntriesResponse { Success: true } answer when disk.Log.Count < answer.MatchIndex =>
+                $"a match of index {answer.MatchIndex}, while its disk holds {disk.Log.Count} entries",
+            StationMessage station and not (VoteRequest { PreVote: true } or VoteResponse { PreVote: true } or PeerProbe) when station.Term > disk.HardState.Term =>
+                $"a {message.GetType().Name} of term {station.Term}, while its disk holds term {disk.HardState.Term}",
+            _ => null,
+        };
+        if (missing is not null)
+        {
+            _monitor.Report(Invariant.Durability, $"{node.Id} sent {missing}: what a message vouches for must be durable before it leaves");
+        }
+    }
+
     private void ObserveSent(SimNode node, HalonNode protocolNode, Message message)
     {
+        CheckDurable(node, message);
         if (message is VoteResponse { Granted: true } grant)
         {
             _monitor.ObserveVoteGranted(node.Id, node.Generation, protocolNode.Now, grant.Term, grant.To, grant.PreVote);
