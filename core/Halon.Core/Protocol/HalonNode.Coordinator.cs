@@ -110,12 +110,12 @@ public sealed partial class HalonNode
         if (_roleConfig.Role != NodeRole.Station)
         {
             Send(new NodeUpRedirect(Id, nodeUp.From, null, 0));
-            return StepResult.Dropped($"NodeUp from {nodeUp.From}, but this node is not a station peer");
+            return StepResult.Dropped($"NodeUp from {nodeUp.From}, but this node is not a station peer", DropCategory.RoleMismatch);
         }
 
         if (nodeUp.Incarnation < 1 || nodeUp.Facts is null || !nodeUp.Facts.IsValid)
         {
-            return StepResult.Dropped($"NodeUp from {nodeUp.From} with an invalid incarnation or host facts");
+            return StepResult.Dropped($"NodeUp from {nodeUp.From} with an invalid incarnation or host facts", DropCategory.Malformed);
         }
 
         if (!_coordinatorRunning)
@@ -130,7 +130,7 @@ public sealed partial class HalonNode
         {
             if (known.Incarnation > nodeUp.Incarnation)
             {
-                return StepResult.Dropped($"NodeUp from {satellite} for incarnation {nodeUp.Incarnation}, older than the acknowledged {known.Incarnation}");
+                return StepResult.Dropped($"NodeUp from {satellite} for incarnation {nodeUp.Incarnation}, older than the acknowledged {known.Incarnation}", DropCategory.Outdated);
             }
 
             Acknowledge(satellite, known.Incarnation, known.Facts); // Repeated announcement: acknowledge again, append nothing.
@@ -144,12 +144,12 @@ public sealed partial class HalonNode
 
         if (_pendingAcknowledgements.Count >= Limits.PendingAcknowledgementsMax)
         {
-            return StepResult.Dropped($"NodeUp from {satellite}: {Limits.PendingAcknowledgementsMax} acknowledgements already wait for commit; it will retry");
+            return StepResult.Dropped($"NodeUp from {satellite}: {Limits.PendingAcknowledgementsMax} acknowledgements already wait for commit; it will retry", DropCategory.LimitReached);
         }
 
         if (known is null && _satellites.Count >= Limits.SatellitesMax)
         {
-            return StepResult.Dropped($"NodeUp from {satellite}: the station tracks {Limits.SatellitesMax} satellites already");
+            return StepResult.Dropped($"NodeUp from {satellite}: the station tracks {Limits.SatellitesMax} satellites already", DropCategory.LimitReached);
         }
 
         _pendingAcknowledgements[satellite] = nodeUp.Incarnation;

@@ -99,12 +99,12 @@ public sealed partial class HalonNode
     {
         if (_roleConfig.Role != NodeRole.Satellite || !Station.Contains(redirect.From))
         {
-            return StepResult.Dropped($"NodeUp redirect from {redirect.From}, which is not this satellite's station");
+            return StepResult.Dropped($"NodeUp redirect from {redirect.From}, which is not this satellite's station", DropCategory.NotAMember);
         }
 
         if (_announceAcknowledged)
         {
-            return StepResult.Dropped("NodeUp redirect after acknowledgement");
+            return StepResult.Dropped("NodeUp redirect after acknowledgement", DropCategory.Outdated);
         }
 
         if (redirect.Leader is not null && Station.Contains(redirect.Leader))
@@ -125,18 +125,18 @@ public sealed partial class HalonNode
     {
         if (_roleConfig.Role != NodeRole.Satellite || !Station.Contains(ack.From))
         {
-            return StepResult.Dropped($"NodeUp acknowledgement from {ack.From}, which is not this satellite's station");
+            return StepResult.Dropped($"NodeUp acknowledgement from {ack.From}, which is not this satellite's station", DropCategory.NotAMember);
         }
 
         if (ack.Epoch < _highestEpochSeen)
         {
-            return StepResult.Dropped($"acknowledgement of epoch {ack.Epoch} fenced: epoch {_highestEpochSeen} was seen already");
+            return StepResult.Dropped($"acknowledgement of epoch {ack.Epoch} fenced: epoch {_highestEpochSeen} was seen already", DropCategory.Fenced);
         }
 
         _highestEpochSeen = ack.Epoch;
         if (ack.Incarnation != _roleConfig.Incarnation)
         {
-            return StepResult.Dropped($"acknowledgement of incarnation {ack.Incarnation}; this is incarnation {_roleConfig.Incarnation}");
+            return StepResult.Dropped($"acknowledgement of incarnation {ack.Incarnation}; this is incarnation {_roleConfig.Incarnation}", DropCategory.Outdated);
         }
 
         if (!_announceAcknowledged)

@@ -171,7 +171,7 @@ public sealed partial class HalonNode
         StepResult result;
         if (!message.To.Equals(Id))
         {
-            result = StepResult.Dropped($"addressed to {message.To}, not to {Id}");
+            result = StepResult.Dropped($"addressed to {message.To}, not to {Id}", DropCategory.Misaddressed);
         }
         else
         {
@@ -183,7 +183,7 @@ public sealed partial class HalonNode
                 NodeUp nodeUp => StepNodeUp(nodeUp),
                 NodeUpAck ack => StepNodeUpAck(ack),
                 NodeUpRedirect redirect => StepNodeUpRedirect(redirect),
-                _ => StepResult.Dropped($"unknown message type {message.GetType().Name}"),
+                _ => StepResult.Dropped($"unknown message type {message.GetType().Name}", DropCategory.Malformed),
             };
         }
 

@@ -62,6 +62,9 @@ public sealed partial class Simulation
         ScheduleStart();
     }
 
+    /// <summary>Tests only: called after every tick with the node and what its <c>TicksUntilNextTimer</c> was before.</summary>
+    internal Action<HalonNode, long>? TickObserver { get; set; }
+
     /// <summary>Whether dropped messages are logged too (noisy: stale heartbeats are normal).</summary>
     public bool LogDrops { get; set; }
 
@@ -225,9 +228,11 @@ public sealed partial class Simulation
     {
         _events++;
         Hash(0, node.Index, 0, 0);
+        var timerTicks = TickObserver is null ? 0 : node.Node!.TicksUntilNextTimer;
         try
         {
             node.Node!.Tick();
+            TickObserver?.Invoke(node.Node, timerTicks);
         }
         catch (HalonInvariantException exception)
         {
