@@ -62,6 +62,9 @@ public sealed partial class Simulation
         ScheduleStart();
     }
 
+    /// <summary>When set, receives every effect and fault as a typed timeline event (<c>halon-sim run --timeline</c>).</summary>
+    internal Timeline.TimelineRecorder? Timeline { get; set; }
+
     /// <summary>Tests only: called after every tick with the node and what its <c>TicksUntilNextTimer</c> was before.</summary>
     internal Action<HalonNode, long>? TickObserver { get; set; }
 
@@ -296,6 +299,7 @@ public sealed partial class Simulation
         }
 
         node.PausedUntil = 0;
+        Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Resume);
         while (node.MissedTicks > 0 && node.Node is not null)
         {
             node.MissedTicks--;
@@ -324,6 +328,11 @@ public sealed partial class Simulation
             }
 
             node.Disk.Apply(ready);
+            if (ready.HardState is { } hardState)
+            {
+                Timeline?.Term(NowTicks, node.Id, hardState.Term);
+            }
+
             if (ready.Entries.Count > 0)
             {
                 _monitor.ObserveEntries(node.Id, ready.Entries);
@@ -352,6 +361,7 @@ public sealed partial class Simulation
 
     private void Observe(SimNode node, HalonNode protocolNode, Effect effect)
     {
+        Timeline?.Effect(NowTicks, node.Id, effect);
         switch (effect)
         {
             case BecameMaster master:
@@ -487,6 +497,7 @@ public sealed partial class Simulation
         node.MissedTicks = 0;
         SetAcknowledged(node, false);
         Log(node, $"crashed ({reason})");
+        Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Crash, reason);
     }
 
     private void ScheduleRestart(SimNode node) =>
@@ -512,6 +523,7 @@ public sealed partial class Simulation
 
         _monitor.ObserveRestored(node.Id, persisted.Log, persisted.HardState.CommitIndex);
         Log(node, reason);
+        Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Restart, reason);
         Schedule(new SimEvent { Time = _now + node.TickPeriod, Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation });
         Drain(node);
     }
