@@ -40,6 +40,12 @@ public sealed record ProtocolOptions
     /// <summary>A satellite's longest retry interval (plus up to half of it again as jitter).</summary>
     public int AnnounceBackoffTicksMax { get; init; } = 32;
 
+    /// <summary>
+    /// Most satellites the station tracks, acknowledged or waiting for commit; at most
+    /// <see cref="Limits.SatellitesMax"/>. Lower it only to exercise the limit at a small scale.
+    /// </summary>
+    public int SatellitesMax { get; init; } = Limits.SatellitesMax;
+
     /// <summary>Ticks the supervisor waits before restarting a crashed coordinator.</summary>
     public int CoordinatorRestartDelayTicks { get; init; } = 1;
 
@@ -63,6 +69,7 @@ public sealed record ProtocolOptions
         Require(PeerReachableTicks > PeerProbeIntervalTicks, $"{nameof(PeerReachableTicks)} must exceed {nameof(PeerProbeIntervalTicks)}");
         Require(AnnounceBackoffTicksMin >= 1, $"{nameof(AnnounceBackoffTicksMin)} must be at least 1");
         Require(AnnounceBackoffTicksMax >= AnnounceBackoffTicksMin, $"{nameof(AnnounceBackoffTicksMax)} must be at least {nameof(AnnounceBackoffTicksMin)}");
+        Require(SatellitesMax is >= 1 and <= Limits.SatellitesMax, $"{nameof(SatellitesMax)} must be in 1..{Limits.SatellitesMax} (is {SatellitesMax})");
         Require(CoordinatorRestartDelayTicks >= 0, $"{nameof(CoordinatorRestartDelayTicks)} must not be negative");
     }
 

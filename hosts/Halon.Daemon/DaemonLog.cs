@@ -43,6 +43,9 @@ internal static partial class DaemonLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Node}: acknowledged satellite {Satellite} incarnation {Incarnation} again in epoch {Epoch} (it announced again)")]
     public static partial void SatelliteAcknowledgedAgain(ILogger logger, NodeId node, NodeId satellite, long incarnation, long epoch);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: the station holds incarnation {Recorded} of this node (it was reinstalled, or its data dir restored from an old copy), so it now announces incarnation {To} in place of {From} (told by {By})")]
+    public static partial void IncarnationAdvanced(ILogger logger, NodeId node, long from, long to, long recorded, NodeId by);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: announcement of incarnation {Incarnation} acknowledged by {By} (epoch {Epoch})")]
     public static partial void AnnouncementAcknowledged(ILogger logger, NodeId node, long incarnation, NodeId by, long epoch);
 

@@ -423,6 +423,9 @@ internal sealed class HalonDaemon : IAsyncDisposable
                 // The satellite announced again before the first acknowledgement reached it: routine.
                 DaemonLog.SatelliteAcknowledgedAgain(_logger, NodeId, repeated.Satellite, repeated.Incarnation, repeated.Epoch);
                 break;
+            case IncarnationAdvanced advanced:
+                DaemonLog.IncarnationAdvanced(_logger, NodeId, advanced.From, advanced.To, advanced.Recorded, advanced.By);
+                break;
             case AnnouncementAcknowledged announcement:
                 DaemonLog.AnnouncementAcknowledged(_logger, NodeId, announcement.Incarnation, announcement.By, announcement.Epoch);
                 break;

@@ -40,7 +40,7 @@ public sealed partial class HalonNode
         Array.Fill(_nextIndex, LastLogIndex + 1);
         Array.Fill(_ackTick, NeverTick);
         _becameMasterAt = _now;
-        _pendingAcknowledgements.Clear();
+        AdoptUncommittedAcknowledgements();
         ChangeState(SupervisorState.Master, $"won the election of term {_term}");
         Emit(new BecameMaster(_term));
         _termStartIndex = LastLogIndex + 1;
@@ -54,7 +54,7 @@ public sealed partial class HalonNode
     {
         StopCoordinator($"mastership of term {_term} lost: {reason}");
         _coordinatorRestartAt = -1;
-        _pendingAcknowledgements.Clear();
+        ClearPending();
     }
 
     private void TickMaster()

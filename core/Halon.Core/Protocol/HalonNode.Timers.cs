@@ -44,8 +44,9 @@ public sealed partial class HalonNode
             case SupervisorState.Follower:
             case SupervisorState.PreCandidate:
             case SupervisorState.Candidate:
-                // TickElection increments the elapsed count, then campaigns once it reaches the randomised timeout.
-                next = Math.Min(next, Math.Max(1, _electionTimeoutTicksRandomized - _electionElapsedTicks));
+                // TickElection increments the elapsed count, then campaigns once it reaches the randomised timeout and
+                // the node no longer withholds votes (E ticks after it last heard from a master).
+                next = Math.Min(next, Math.Max(1, Math.Max(_electionTimeoutTicksRandomized - _electionElapsedTicks, _leaderContactAt + _options.ElectionTimeoutTicks - _now)));
                 break;
             case SupervisorState.Master:
                 next = Math.Min(next, MasterTicksUntilNextTimer());

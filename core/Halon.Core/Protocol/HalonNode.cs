@@ -183,6 +183,7 @@ public sealed partial class HalonNode
                 NodeUp nodeUp => StepNodeUp(nodeUp),
                 NodeUpAck ack => StepNodeUpAck(ack),
                 NodeUpRedirect redirect => StepNodeUpRedirect(redirect),
+                NodeUpOutdated outdated => StepNodeUpOutdated(outdated),
                 _ => StepResult.Dropped($"unknown message type {message.GetType().Name}", DropCategory.Malformed),
             };
         }

@@ -106,6 +106,7 @@ internal sealed class DaemonMetrics : IDisposable
         NodeUp,
         NodeUpAck,
         NodeUpRedirect,
+        NodeUpOutdated,
         Other,
     }
 
@@ -212,6 +213,7 @@ internal sealed class DaemonMetrics : IDisposable
             NodeUp => MessageType.NodeUp,
             NodeUpAck => MessageType.NodeUpAck,
             NodeUpRedirect => MessageType.NodeUpRedirect,
+            NodeUpOutdated => MessageType.NodeUpOutdated,
             _ => MessageType.Other,
         };
         return new KeyValuePair<string, object?>("type", s_messageTypes[(int)type]);

@@ -547,6 +547,7 @@ public sealed partial class Simulation
         NodeUp up => 7 | (int)(up.Incarnation << 4),
         NodeUpAck ack => 8 | (int)(ack.Epoch << 4),
         NodeUpRedirect => 9,
+        NodeUpOutdated outdated => 10 | (int)(outdated.RecordedIncarnation << 4),
         _ => 0,
     };
 
