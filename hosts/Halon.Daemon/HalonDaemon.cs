@@ -247,7 +247,7 @@ internal sealed class HalonDaemon : IAsyncDisposable
         var dueIndex = clock.DueIndex;
         if (dueIndex <= clock.Issued)
         {
-            return Math.Max(caughtUpAt, dueIndex);
+            return dueIndex; // Woken before the planned tick (an event): caught up now.
         }
 
         var late = dueIndex - caughtUpAt;

@@ -52,7 +52,8 @@ internal sealed class MetricsEndpoint : IDisposable
         }
         catch (Exception e) when (e is HttpListenerException or InvalidOperationException or System.Net.Sockets.SocketException)
         {
-            throw new DaemonStartException($"cannot serve metrics on {listen}: {e.Message}", e);
+            var cause = e.InnerException is { } inner ? $" ({inner.Message})" : string.Empty;
+            throw new DaemonStartException($"cannot serve metrics on {listen}: {e.Message}{cause}; give --metrics-listen a free address", e);
         }
     }
 
