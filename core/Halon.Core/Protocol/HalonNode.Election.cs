@@ -169,9 +169,10 @@ public sealed partial class HalonNode
     {
         if (request.PreVote)
         {
-            // A pre-vote changes nobody's term. Grant it to a campaign in a later term with a log at least as long,
-            // unless a live master's lease may hold.
-            var grant = request.Term > _term && !WithholdsVotes() && LogIsUpToDate(request.LastLogIndex, request.LastLogTerm);
+            // A pre-vote changes nobody's term. Grant it to a campaign in a later term with a log at least as long.
+            // (A request for a later term never gets here while a live master's lease may hold: StepStationMessage
+            // drops it first.)
+            var grant = request.Term > _term && LogIsUpToDate(request.LastLogIndex, request.LastLogTerm);
             Send(new VoteResponse(Id, request.From, ClusterId, grant ? request.Term : _term, grant, PreVote: true));
             return StepResult.Handled;
         }

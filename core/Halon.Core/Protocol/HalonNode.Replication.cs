@@ -118,7 +118,7 @@ public sealed partial class HalonNode
     private void SendAppend(int peer)
     {
         var previousIndex = _nextIndex[peer] - 1;
-        var count = (int)Math.Min(LastLogIndex - previousIndex, Limits.AppendEntriesEntriesMax);
+        var count = (int)Math.Min(LastLogIndex - previousIndex, _options.EntriesPerAppendMax);
         IReadOnlyList<LogEntry> entries = count <= 0 ? s_noEntries : _log.GetRange((int)previousIndex, count).ToArray();
         Send(new AppendEntries(Id, Peers.Members[peer], ClusterId, _term, previousIndex, TermAt(previousIndex), entries, _commitIndex, _now, CoordinatorEpoch));
         // Optimistic: assume delivery. A loss shows up as a rejection that resets _nextIndex.

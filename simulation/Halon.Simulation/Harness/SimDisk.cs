@@ -42,6 +42,14 @@ public sealed class SimDisk
         ApplyEntries(ready, Math.Min(entriesLanded, ready.Entries.Count));
     }
 
+    /// <summary>The data dir is lost (a reinstall): nothing persisted remains.</summary>
+    public void Wipe()
+    {
+        _log.Clear();
+        _hardState = HardState.Initial;
+        _role = RoleConfig.None;
+    }
+
     /// <summary>What a restarted node reads back.</summary>
     public PersistentState Read() => new(_hardState, _role, _log.ToArray());
 
