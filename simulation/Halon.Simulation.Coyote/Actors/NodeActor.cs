@@ -159,12 +159,16 @@ public class NodeActor : Actor
     }
 
     /// <summary>Issues every tick the clock has reached, each followed by its own Ready, as the daemon does.</summary>
-    private void CatchUp(long clock)
+    /// <remarks>
+    /// After a pause, with inputs waiting in the backlog, the ticks are catch-up ticks: a campaign waits until the
+    /// backlog is handled (a heartbeat in it resets the election timer), as the daemon does after a stall.
+    /// </remarks>
+    private void CatchUp(long clock, bool messagesWaiting = false)
     {
         _clock = Math.Max(_clock, clock);
         while (_core is { } core && core.Now < _clock - _clockAtStart && DeliversTick(core))
         {
-            Guard(core.Tick);
+            Guard(messagesWaiting ? core.TickCatchingUp : core.Tick);
             Drain(null);
         }
     }
@@ -373,7 +377,7 @@ public class NodeActor : Actor
         _paused = false;
         var backlog = _backlog.ToArray();
         _backlog.Clear();
-        CatchUp(clock);
+        CatchUp(clock, messagesWaiting: backlog.Length > 0);
         foreach (var input in backlog)
         {
             if (_core is null)
