@@ -237,6 +237,7 @@ public class NodeActor : Actor
         if (ready.MustPersist)
         {
             _disk.Apply(ready);
+            ReportPersistedVote(core, ready);
             if (_persistCrashArmed)
             {
                 CoverageCounter.CrashedAfterPersist();
@@ -287,6 +288,15 @@ public class NodeActor : Actor
             {
                 Monitor<Durability>(new DurabilityReport { Id = Setup.Id, Problem = problem });
             }
+        }
+    }
+
+    /// <summary>A vote is cast when it is durable, whether or not its answer leaves; later grants of it are repeats.</summary>
+    private void ReportPersistedVote(HalonNode core, in Ready ready)
+    {
+        if (ready.HardState is { VotedFor: { } votedFor } hard && !votedFor.Equals(Setup.Id))
+        {
+            Monitor<LeaseRule>(new VoteReport { Id = Setup.Id, Generation = _generation, Now = core.Now, ContactAt = _contactAt, ContactMaster = _contactMaster, Votes = [(hard.Term, votedFor, false)] });
         }
     }
 

@@ -414,6 +414,12 @@ public sealed partial class Simulation
             if (ready.HardState is { } hardState)
             {
                 Timeline?.Term(NowTicks, node.Id, hardState.Term);
+                if (hardState.VotedFor is { } votedFor && !votedFor.Equals(node.Id))
+                {
+                    // A vote is cast when it is durable, whether or not the answer ever leaves (a crash before sending
+                    // keeps it, and the node repeats it later): rule W is judged here, and later grants are repeats.
+                    _monitor.ObserveVoteGranted(node.Id, node.Generation, protocolNode.Now, hardState.Term, votedFor, preVote: false);
+                }
             }
 
             if (ready.Entries.Count > 0)
