@@ -34,6 +34,7 @@ public sealed class TcpTransport : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, bool> _tasks = new();
     private readonly ConcurrentDictionary<Socket, bool> _inbound = new();
     private readonly ConnectionRegistry _connections = new();
+    private readonly AutoResetEvent _eventWritten = new(false);
     private Socket? _listener;
     private long _messagesSent;
     private long _messagesReceived;
@@ -61,6 +62,12 @@ public sealed class TcpTransport : IAsyncDisposable
 
     /// <summary>What the node's loop must handle. One reader.</summary>
     public ChannelReader<TransportEvent> Events => _events.Reader;
+
+    /// <summary>
+    /// Set after every event written to <see cref="Events"/> (and at dispose), so that a loop on a thread of its own
+    /// can wait for events without a thread-pool continuation: wait on it, then drain <see cref="Events"/>.
+    /// </summary>
+    public WaitHandle EventWritten => _eventWritten;
 
     /// <summary>Where the transport listens (after <see cref="Start"/>); useful with port 0.</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint)(_listener?.LocalEndPoint ?? throw new InvalidOperationException("the transport is not started"));
@@ -180,6 +187,7 @@ public sealed class TcpTransport : IAsyncDisposable
         }
 
         _events.Writer.TryComplete();
+        _eventWritten.Set();
         try
         {
             await Task.WhenAll(_tasks.Keys).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -200,7 +208,11 @@ public sealed class TcpTransport : IAsyncDisposable
 
     internal void CountFrameRejected() => Interlocked.Increment(ref _framesRejected);
 
-    internal void Report(TransportEvent transportEvent) => _events.Writer.TryWrite(transportEvent);
+    internal void Report(TransportEvent transportEvent)
+    {
+        _events.Writer.TryWrite(transportEvent);
+        _eventWritten.Set();
+    }
 
     internal void Retire(OutboundPeer peer) => _outbound.TryRemove(new KeyValuePair<NodeId, OutboundPeer>(peer.Destination, peer));
 
@@ -428,6 +440,7 @@ public sealed class TcpTransport : IAsyncDisposable
             // Counted before it is handed over, so whoever reads the message also sees it counted.
             Interlocked.Increment(ref _messagesReceived);
             await _events.Writer.WriteAsync(new MessageReceived(message), shutdown).ConfigureAwait(false);
+            _eventWritten.Set();
         }
     }
 
@@ -461,6 +474,7 @@ public sealed class TcpTransport : IAsyncDisposable
             var (requestId, command) = ControlCodec.DecodeRequest(reader.Payload);
             var call = new ControlRequested(command);
             await _events.Writer.WriteAsync(call, shutdown).ConfigureAwait(false);
+            _eventWritten.Set();
             object answer;
             try
             {

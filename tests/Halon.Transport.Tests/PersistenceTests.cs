@@ -44,6 +44,22 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public void A_satellite_keeps_its_installation_id_and_the_log_keeps_each_acknowledged_one()
+    {
+        var role = new RoleConfig(NodeRole.Satellite, null, s_peers, 3) { InstallId = 0x1234_5678_9abc };
+        var entry = new LogEntry(1, 1, new SatelliteAcknowledgedCommand(NodeId.Parse("sat:9070"), 2, new HostFacts("sat", 2, 1024)) { InstallId = 77 });
+        using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))
+        {
+            dataDir.Persist(new HardState(1, null, 1), role, 1, [entry]);
+        }
+
+        using var reopened = DataDirectory.Open(_dir, NullLogger.Instance);
+        Assert.Equal(role, reopened.State.Role);
+        Assert.Equal(0x1234_5678_9abc, reopened.State.Role.InstallId);
+        Assert.Equal([entry], reopened.State.Log);
+    }
+
+    [Fact]
     public void A_truncation_rewrites_the_log()
     {
         using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))
@@ -95,7 +111,11 @@ public sealed class PersistenceTests : IDisposable
         var logs = new CapturingLoggerFactory();
         using var reopened = DataDirectory.Open(_dir, logs.CreateLogger("test"));
         Assert.Equal(4, reopened.State.Log.Count);
-        Assert.True(logs.Contains("cutting a torn final record"));
+        // What the node knows (the tail is not a complete record; what it keeps), and what to do, as for corruption.
+        Assert.True(logs.Contains("are not a complete record"), logs.Tail(3));
+        Assert.True(logs.Contains("starting with the 4 entries before them"), logs.Tail(3));
+        Assert.True(logs.Contains("move the data dir aside"), logs.Tail(3));
+        Assert.False(logs.Contains("never fsynced"));
         Assert.True(new FileInfo(log).Length < bytes.Length - 3);
     }
 
@@ -182,6 +202,7 @@ public sealed class PersistenceTests : IDisposable
         var e = Assert.Throws<DaemonStartException>(daemon.Start);
         Assert.Contains(log, e.Message, StringComparison.Ordinal);
         Assert.Contains("refusing to start", e.Message, StringComparison.Ordinal);
+        Assert.Equal(DaemonExit.DataDirUnusable, e.ExitCode); // A restart cannot fix it: systemd must not loop.
         await daemon.DisposeAsync();
     }
 
@@ -205,6 +226,7 @@ public sealed class PersistenceTests : IDisposable
         var daemon = new HalonDaemon(DaemonHarness.Settings_(TestSupport.FreePort(), _dir), new CapturingLoggerFactory(), TimeProvider.System);
         var e = Assert.Throws<DaemonStartException>(daemon.Start);
         Assert.Contains("holds a state the protocol rejects", e.Message, StringComparison.Ordinal);
+        Assert.Equal(DaemonExit.DataDirUnusable, e.ExitCode);
         await daemon.DisposeAsync();
     }
 

@@ -35,17 +35,18 @@ internal static class Samples
             3,
             [
                 new LogEntry(10, 4, NoOpCommand.Instance),
-                new LogEntry(11, 4, new SatelliteAcknowledgedCommand(NodeId.Parse("sat-01:9070"), 2, Facts)),
+                new LogEntry(11, 4, new SatelliteAcknowledgedCommand(NodeId.Parse("sat-01:9070"), 2, Facts) { InstallId = 0x5eed_cafe_f00d }),
             ],
             9,
             1234,
             4),
         new AppendEntriesResponse(B, A, Station.ClusterId, 4, Success: true, 11, 0, 1234),
         new AppendEntriesResponse(B, A, Station.ClusterId, 4, Success: false, 0, 5, 1234),
-        new NodeUp(NodeId.Parse("sat-01:9070"), A, 2, Facts),
+        new NodeUp(NodeId.Parse("sat-01:9070"), A, 2, Facts) { InstallId = 0x5eed_cafe_f00d },
         new NodeUpAck(A, NodeId.Parse("sat-01:9070"), 2, 4),
         new NodeUpRedirect(B, NodeId.Parse("sat-01:9070"), A, 4),
         new NodeUpRedirect(B, NodeId.Parse("sat-01:9070"), null, 0),
+        new NodeUpOutdated(A, NodeId.Parse("sat-01:9070"), 0x5eed_cafe_f00d, 7, 0x0dd_ba11, 4),
     ];
 
     public static NodeStatus Status(int satellites) => new(
@@ -57,7 +58,7 @@ internal static class Samples
         A.Value,
         new CoordinatorInfo(A.Value, 4),
         [new PeerStatus(A.Value, true, "master", 0), new PeerStatus(B.Value, false, "connection refused", -1)],
-        Enumerable.Range(0, satellites).Select(i => new SatelliteStatus($"sat-{i:D5}:9070", i % 3 != 0, i + 1, $"sat-{i:D5}")).ToArray(),
+        Enumerable.Range(0, satellites).Select(i => new SatelliteStatus($"sat-{i:D5}:9070", i % 3 != 0, i + 1, $"sat-{i:D5}") { InstallId = i * 7919L, Reinstalls = i % 2 }).ToArray(),
         null,
         12,
         12,

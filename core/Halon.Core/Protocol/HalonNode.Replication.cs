@@ -40,7 +40,7 @@ public sealed partial class HalonNode
         Array.Fill(_nextIndex, LastLogIndex + 1);
         Array.Fill(_ackTick, NeverTick);
         _becameMasterAt = _now;
-        _pendingAcknowledgements.Clear();
+        AdoptUncommittedAcknowledgements();
         ChangeState(SupervisorState.Master, $"won the election of term {_term}");
         Emit(new BecameMaster(_term));
         _termStartIndex = LastLogIndex + 1;
@@ -54,7 +54,7 @@ public sealed partial class HalonNode
     {
         StopCoordinator($"mastership of term {_term} lost: {reason}");
         _coordinatorRestartAt = -1;
-        _pendingAcknowledgements.Clear();
+        ClearPending();
     }
 
     private void TickMaster()
@@ -118,7 +118,7 @@ public sealed partial class HalonNode
     private void SendAppend(int peer)
     {
         var previousIndex = _nextIndex[peer] - 1;
-        var count = (int)Math.Min(LastLogIndex - previousIndex, Limits.AppendEntriesEntriesMax);
+        var count = (int)Math.Min(LastLogIndex - previousIndex, _options.EntriesPerAppendMax);
         IReadOnlyList<LogEntry> entries = count <= 0 ? s_noEntries : _log.GetRange((int)previousIndex, count).ToArray();
         Send(new AppendEntries(Id, Peers.Members[peer], ClusterId, _term, previousIndex, TermAt(previousIndex), entries, _commitIndex, _now, CoordinatorEpoch));
         // Optimistic: assume delivery. A loss shows up as a rejection that resets _nextIndex.
@@ -163,12 +163,12 @@ public sealed partial class HalonNode
         {
             // Raft's vote rules make this impossible between correct peers; the simulator's election-safety checker
             // would report it there. From the network it is a forged or corrupted message, not a reason to stop.
-            return StepResult.Dropped($"AppendEntries of term {_term} from {append.From}, but this node is the master of term {_term}");
+            return StepResult.Dropped($"AppendEntries of term {_term} from {append.From}, but this node is the master of term {_term}", DropCategory.Malformed);
         }
 
         if (!EntriesAreWellFormed(append))
         {
-            return StepResult.Dropped($"malformed AppendEntries from {append.From}");
+            return StepResult.Dropped($"malformed AppendEntries from {append.From}", DropCategory.Malformed);
         }
 
         if (_state != SupervisorState.Follower || !append.From.Equals(_leader))
@@ -265,12 +265,12 @@ public sealed partial class HalonNode
     {
         if (_state != SupervisorState.Master)
         {
-            return StepResult.Dropped($"AppendEntries response from {response.From}, but this node is not the master");
+            return StepResult.Dropped($"AppendEntries response from {response.From}, but this node is not the master", DropCategory.Outdated);
         }
 
         if (response.LeaderTick > _now || response.MatchIndex > LastLogIndex || response.MatchIndex < 0 || response.RejectHint < 0)
         {
-            return StepResult.Dropped($"AppendEntries response from {response.From} with impossible fields");
+            return StepResult.Dropped($"AppendEntries response from {response.From} with impossible fields", DropCategory.Malformed);
         }
 
         var peer = Peers.IndexOf(response.From);

@@ -53,8 +53,10 @@ public sealed class ControlClient : IAsyncDisposable
 
     /// <summary>
     /// Connects to <paramref name="target"/> and runs the handshake within <paramref name="timeout"/>, which also
-    /// bounds each later request. Pass the cluster key when the node has one.
+    /// bounds each later request. Pass the cluster key when the node has one (a <c>null</c> literal means none, and
+    /// chooses this overload).
     /// </summary>
+    [System.Runtime.CompilerServices.OverloadResolutionPriority(1)]
     public static Task<ControlClient> ConnectAsync(NodeId target, byte[]? clusterKey, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         ConnectAsync(target, TransportSecurity.WithKey(clusterKey), timeout, cancellationToken);
 
