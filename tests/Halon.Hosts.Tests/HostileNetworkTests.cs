@@ -137,6 +137,7 @@ internal static class HostileNetwork
     {
         var before = await station.Cluster.WaitForSteadyStationAsync(station.Nodes);
         var marks = station.Nodes.Select(n => n.LogLines.Count).ToArray();
+        var rejectedBefore = await FramesRejectedAsync(station);
 
         AttackResult strike;
         try
@@ -171,6 +172,7 @@ internal static class HostileNetwork
 
         Assert.Equal(before.Coordinator, after.Coordinator);
         Assert.Equal(1, receivers.Sum(n => NewLines(station, n, marks).Count(line)));
+        Assert.True(await FramesRejectedAsync(station) > rejectedBefore, "no node counted the frame in transport_totals.frames_rejected");
         foreach (var node in station.Nodes)
         {
             Assert.DoesNotContain(NewLines(station, node, marks), l => l.Contains("coordinator started", StringComparison.Ordinal) || l.Contains("coordinator stopped", StringComparison.Ordinal));
@@ -191,6 +193,19 @@ internal static class HostileNetwork
 
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>Frames that failed authentication, summed over the station's nodes (status, <c>transport_totals</c>).</summary>
+    private static async Task<long> FramesRejectedAsync(ProxiedStationFixture station)
+    {
+        var total = 0L;
+        foreach (var node in station.Nodes)
+        {
+            var (report, error) = await station.Cluster.TryReportAsync(node.Listen);
+            total += report?.Transport.Counters.FramesRejected ?? throw new InvalidOperationException($"no status from {node.Listen}: {error}");
+        }
+
+        return total;
     }
 
     private static IEnumerable<string> NewLines(ProxiedStationFixture station, LocalDaemon node, int[] marks)

@@ -12,13 +12,10 @@ namespace Halon.Hosts.Tests;
 /// </summary>
 public sealed class KeyRollTests : IDisposable
 {
-    private readonly byte[] _old = RandomNumberGenerator.GetBytes(32);
-    private readonly TestCluster _cluster;
+    private readonly TestCluster _cluster = new(RandomNumberGenerator.GetBytes(32));
 
-    public KeyRollTests()
-    {
-        _cluster = new TestCluster(_old);
-    }
+    /// <summary>The key the station starts with, as halond reads it from its file.</summary>
+    private byte[] Old => _cluster.ClusterKey!;
 
     public void Dispose() => _cluster.Dispose();
 
@@ -34,11 +31,11 @@ public sealed class KeyRollTests : IDisposable
         var generated = await Ctl.RunAsync("key", "generate", newKeyFile);
         Assert.True(generated.ExitCode == 0, generated.ToString());
         var newKey = ClusterKey.Load(newKeyFile);
-        var (oldId, newId) = (ClusterKey.Id(_old), ClusterKey.Id(newKey));
+        var (oldId, newId) = (ClusterKey.Id(Old), ClusterKey.Id(newKey));
         Assert.Equal($"{newKeyFile}: key {newId}\n", generated.Output);
 
         // The tests' own client holds both keys throughout, as an operator's halonctl may during the roll.
-        _cluster.ClientSecurity = TransportSecurity.WithKeys(new ClusterKeys(_old, newKey));
+        _cluster.ClientSecurity = TransportSecurity.WithKeys(new ClusterKeys(Old, newKey));
 
         // Step 1: each node in turn gets the new key as its next key.
         for (var i = 0; i < nodes.Count; i++)

@@ -24,11 +24,13 @@ internal sealed class TestCluster : IDisposable
     public TestCluster(byte[]? clusterKey = null)
     {
         Root = Directory.CreateTempSubdirectory("halon-hosts-tests-").FullName;
-        ClusterKey = clusterKey;
         if (clusterKey is not null)
         {
             KeyFile = Path.Combine(Root, "cluster.key");
             File.WriteAllBytes(KeyFile, clusterKey);
+
+            // The key as halond reads the file: random bytes that happen to end in a newline lose it.
+            ClusterKey = Halon.Transport.Tcp.ClusterKey.Load(KeyFile);
         }
     }
 

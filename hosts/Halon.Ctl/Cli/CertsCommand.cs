@@ -128,11 +128,10 @@ internal static class CertsCommand
         var hosts = result.Files.Where(f => f.Ids.Count > 0).Select(f => f.Stem).ToList();
         var text = new StringBuilder(table.Render()).Append("\n\n");
         text.Append("# Keep ").Append(result.AuthorityKey).Append(" off the nodes: whoever has it can make a certificate for any node.\n");
-        text.Append("# Install on each node (pdcp -p keeps the key files' mode 0600):\n");
-        text.Append(CultureInfo.InvariantCulture, $"for n in {string.Join(' ', hosts)}; do pdcp -p -w \"$n\" {directory}/ca.crt {directory}/\"$n\".crt {directory}/\"$n\".key /etc/halon/; done\n");
-        text.Append("# Start halond with them (in halond.service, %l is the short host name):\n");
-        text.Append("#   halond --tls-cert /etc/halon/%l.crt --tls-key /etc/halon/%l.key --tls-ca /etc/halon/ca.crt\n");
-        text.Append("# And give halonctl its own:\n");
+        text.Append("# Install each node's certificate, its key and the CA under fixed names (pdcp -p keeps the key's mode 0600):\n");
+        text.Append(CultureInfo.InvariantCulture, $"for n in {string.Join(' ', hosts)}; do pdcp -p -w \"$n\" {directory}/\"$n\".crt /etc/halon/node.crt && pdcp -p -w \"$n\" {directory}/\"$n\".key /etc/halon/node.key && pdcp -p -w \"$n\" {directory}/ca.crt /etc/halon/ca.crt; done\n");
+        text.Append("# Start halond with them: --tls-cert /etc/halon/node.crt --tls-key /etc/halon/node.key --tls-ca /etc/halon/ca.crt\n");
+        text.Append("# (under systemd, as credentials: see the operations guide, \"Mutual TLS\"). Give halonctl its own:\n");
         text.Append(CultureInfo.InvariantCulture, $"#   export HALON_TLS_CERT={directory}/halonctl.crt HALON_TLS_KEY={directory}/halonctl.key HALON_TLS_CA={directory}/ca.crt");
         return text.ToString();
     }

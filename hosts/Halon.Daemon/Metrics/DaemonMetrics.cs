@@ -91,6 +91,7 @@ internal sealed class DaemonMetrics : IDisposable
         _meter.CreateObservableCounter("halon_transport_messages_sent", () => _transport()?.MessagesSent ?? 0, description: "Messages written to peer connections.");
         _meter.CreateObservableCounter("halon_transport_messages_dropped", () => _transport()?.MessagesDropped ?? 0, description: "Messages the transport dropped unsent: a full queue, too old, too many destinations.");
         _meter.CreateObservableCounter("halon_transport_messages_rejected", () => _transport()?.MessagesRejected ?? 0, description: "Received messages whose sender differs from the connection's proven node id.");
+        _meter.CreateObservableCounter("halon_transport_frames_rejected", () => _transport()?.FramesRejected ?? 0, description: "Frames after a handshake that failed authentication (sealed frames, TLS records); each closed its connection.");
         _meter.CreateObservableCounter("halon_connections_rejected", () => _transport()?.ConnectionsRejected ?? 0, description: "Inbound connections closed without being served: failed handshakes (wrong key included), bad frames, the connection limit, bare port checks.");
     }
 
