@@ -10,7 +10,6 @@ using Halon.Transport.Tcp.Codec;
 using Halon.Transport.Tcp.Connections;
 using Halon.Transport.Tcp.Framing;
 using Halon.Transport.Tcp.Handshake;
-using Halon.Transport.Tcp.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Halon.Transport.Tcp;

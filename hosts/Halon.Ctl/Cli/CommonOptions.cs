@@ -8,8 +8,9 @@ namespace Halon.Ctl.Cli;
 internal static class CommonOptions
 {
     /// <summary>The environment variable that names the cluster key file when <c>--cluster-key-file</c> is not given.</summary>
-    public const string ClusterKeyFileVariable = "HALON_CLUSTER_KEY_FILE";
+    public const string ClusterKeyFileVariable = SecurityFlags.ClusterKeyFileVariable;
 
+    /// <summary>The cluster key option; <see cref="SecurityOptions"/> adds it with the key roll's and TLS's and loads them together.</summary>
     public static Option<string?> ClusterKeyFile() => new("--cluster-key-file")
     {
         Description = $"The cluster key that halond was started with (default: ${ClusterKeyFileVariable}). Needed unless the nodes run without a key.",
@@ -24,32 +25,6 @@ internal static class CommonOptions
         DefaultValueFactory = _ => defaultValue,
         HelpName = "DURATION",
     };
-
-    /// <summary>Loads the key from the option or the environment; null when neither names a file.</summary>
-    /// <exception cref="UsageException">The file is missing or not a usable key.</exception>
-    public static byte[]? LoadClusterKey(string? path)
-    {
-        var source = "--cluster-key-file";
-        if (string.IsNullOrEmpty(path))
-        {
-            path = Environment.GetEnvironmentVariable(ClusterKeyFileVariable);
-            source = "$" + ClusterKeyFileVariable;
-        }
-
-        if (string.IsNullOrEmpty(path))
-        {
-            return null;
-        }
-
-        try
-        {
-            return ClusterKey.Load(path);
-        }
-        catch (ClusterKeyException e)
-        {
-            throw new UsageException($"{source}: {e.Message}", e);
-        }
-    }
 
     public static TimeSpan ParseTimeout(string text) => Durations.Parse(text, "--timeout");
 
