@@ -56,6 +56,17 @@ public sealed partial class Simulation
                 }
 
                 break;
+            case LeaseScenarios.MasterCrashAfterCommit:
+                if (CurrentMaster() is var committing and >= 0)
+                {
+                    _nodes[committing].CrashAfterNextCommit = true;
+                    _nodes[committing].ArmedRestartDelayTicks = _random.Uniform(5, 60);
+                }
+
+                break;
+            case LeaseScenarios.Figure8:
+                StartFigure8();
+                break;
             case LeaseScenarios.IsolateMasterBriefly:
                 IsolateMasterBriefly();
                 break;
@@ -99,6 +110,43 @@ public sealed partial class Simulation
         }));
     }
 
+    /// <summary>Plays Raft's Figure 8 (see <see cref="LeaseScenarios.Figure8"/>) from the current master.</summary>
+    private void StartFigure8()
+    {
+        var master = CurrentMaster();
+        if (master < 0 || _options.Peers < 3 || _options.Satellites == 0)
+        {
+            return;
+        }
+
+        var first = _nodes[master];
+        var others = Enumerable.Range(0, _options.Peers).Where(i => i != master).Select(i => _nodes[i]).ToArray();
+        first.CrashAfterNextAppend = true;
+        first.ArmedRestartDelayTicks = _random.Uniform(3, 6) * _protocol.ElectionTimeoutTicks;
+        first.OnArmedRestart = () =>
+        {
+            // Back, and likely elected again: its next commit is its last.
+            first.CrashAfterNextCommit = true;
+            first.ArmedRestartDelayTicks = _random.Uniform(1, 3) * _protocol.ElectionTimeoutTicks;
+            first.OnArmedRestart = null;
+        };
+
+        // The next master among the others crashes right after its first append, and comes back after the first.
+        foreach (var other in others)
+        {
+            other.CrashAfterNextAppend = true;
+            other.ArmedAsNextMaster = true;
+            other.ArmedRestartDelayTicks = _random.Uniform(6, 9) * _protocol.ElectionTimeoutTicks;
+            other.OnArmedRestart = null;
+        }
+
+        // A satellite restarts, so the master has an entry to append.
+        var satellite = _nodes[_options.Peers + _random.Next(_options.Satellites)];
+        Crash(satellite, "restarted to make the master append (targeted)");
+        ScheduleRestartIn(satellite, 0);
+        _log?.Invoke($"{NowTicks,9:0.000} net  figure 8 from {first.Id.Host}");
+    }
+
     private void ArmCrashAfterAcknowledgement(SimNode node, Action? then)
     {
         if (node.Node is null)
@@ -133,10 +181,39 @@ public sealed partial class Simulation
         node.CrashAfterNextAppend = false;
         Crash(node, "crashed right after appending, before replicating (targeted)");
         ScheduleRestartIn(node, node.ArmedRestartDelayTicks);
+        if (node.ArmedAsNextMaster)
+        {
+            // One master of a group armed together is enough (Figure 8 arms every follower for the next master).
+            foreach (var other in _nodes.Where(n => n.ArmedAsNextMaster))
+            {
+                other.ArmedAsNextMaster = false;
+                other.CrashAfterNextAppend = false;
+            }
+        }
     }
 
-    private void ScheduleRestartIn(SimNode node, double ticks) =>
+    /// <summary>Runs in a drain after persisting a commit advance, before sending, when a crash was armed on the master.</summary>
+    private void CrashAfterCommit(SimNode node)
+    {
+        node.CrashAfterNextCommit = false;
+        Crash(node, "crashed right after committing, before telling anyone (targeted)");
+        ScheduleRestartIn(node, node.ArmedRestartDelayTicks);
+    }
+
+    private void ScheduleRestartIn(SimNode node, double ticks)
+    {
         Schedule(new SimEvent { Time = _now + Math.Max(1, (long)(ticks * TimeUnitsPerTick)), Kind = EventKind.Restart, Node = node.Index });
+        if (node.OnArmedRestart is { } then)
+        {
+            ScheduleAction(_now + Math.Max(1, (long)(ticks * TimeUnitsPerTick)) + 1, () =>
+            {
+                if (!_healed && node.Node is not null)
+                {
+                    then();
+                }
+            });
+        }
+    }
 
     private void PauseMasterAtLeaseEdge()
     {
@@ -192,7 +269,7 @@ public sealed partial class Simulation
 
     /// <summary>Whether <paramref name="message"/> gets a late copy: it carries a term or an epoch, and late copies are on.</summary>
     private bool TakesLateCopy(Message message) =>
-        _now < _lateCopiesUntil && !_healed && message is (StationMessage and not PeerProbe) or NodeUpAck or NodeUpOutdated && _random.Chance(_lateCopyProbability);
+        _now < _lateCopiesUntil && !_healed && message is (StationMessage and not PeerProbe) or NodeUp or NodeUpAck or NodeUpOutdated or NodeUpRedirect && _random.Chance(_lateCopyProbability);
 
     private void SetGroups(int[][] groups, string description)
     {
@@ -239,7 +316,10 @@ public sealed partial class Simulation
         {
             node.CrashAfterNextAcknowledgement = false;
             node.CrashAfterNextAppend = false;
+            node.CrashAfterNextCommit = false;
             node.OnArmedCrash = null;
+            node.OnArmedRestart = null;
+            node.ArmedAsNextMaster = false;
         }
     }
 }
