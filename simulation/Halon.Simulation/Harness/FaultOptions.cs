@@ -88,7 +88,7 @@ public sealed record FaultOptions
     [
         "loss", "duplicate", "delay", "partition", "asymmetric", "bridge", "ring", "isolate-master", "crash", "persist-crash", "torn-write",
         "drift", "coordinator-crash", "pause", "lease", "majority-shift", "crash-after-ack", "pause-at-lease-edge", "late-copies",
-        "master-crash-after-append", "isolate-master-briefly", "reinstall", "master-crash-after-commit", "figure-8", "small-appends", "lan-timing",
+        "master-crash-after-append", "isolate-master-briefly", "reinstall", "master-crash-after-commit", "figure-8", "stale-acknowledgement", "small-appends", "lan-timing",
     ];
 
     /// <summary>Draws a fault mix from <paramref name="random"/> (swarm testing): each fault is on or off, at its own intensity.</summary>
@@ -184,6 +184,7 @@ public sealed record FaultOptions
                 "reinstall" => WithScenarios(faults, LeaseScenarios.ReinstallSatellite),
                 "master-crash-after-commit" => WithScenarios(faults, LeaseScenarios.MasterCrashAfterCommit),
                 "figure-8" => WithScenarios(faults, LeaseScenarios.Figure8) with { EntriesPerAppendMax = 1 },
+                "stale-acknowledgement" => WithScenarios(faults, LeaseScenarios.StaleAcknowledgement),
                 "small-appends" => faults with { EntriesPerAppendMax = 1 },
                 "lan-timing" => faults with { Timing = StationTiming.Lan },
                 _ => throw new ArgumentException($"unknown fault '{name}'; known faults: none, swarm, {string.Join(", ", Names)}"),

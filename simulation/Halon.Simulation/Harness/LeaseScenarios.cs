@@ -49,6 +49,13 @@ public enum LeaseScenarios
     /// </summary>
     Figure8 = 256,
 
+    /// <summary>
+    /// Old news for a satellite across a failover: it restarts (a new incarnation), the master's acknowledgements to it
+    /// are held back 40–80 ticks and a later master's 40 ticks more, late copies of its previous announcement reach the
+    /// peers, and the master is cut off briefly, so that words of two coordinators' epochs reach it out of order.
+    /// </summary>
+    StaleAcknowledgement = 512,
+
     /// <summary>Every scenario.</summary>
-    All = MajorityShift | CrashAfterAcknowledgement | PauseAtLeaseEdge | LateCopies | MasterCrashAfterAppend | IsolateMasterBriefly | ReinstallSatellite | MasterCrashAfterCommit | Figure8,
+    All = MajorityShift | CrashAfterAcknowledgement | PauseAtLeaseEdge | LateCopies | MasterCrashAfterAppend | IsolateMasterBriefly | ReinstallSatellite | MasterCrashAfterCommit | Figure8 | StaleAcknowledgement,
 }

@@ -1,5 +1,6 @@
 using Halon.Core;
 using Halon.Core.Messages;
+using Halon.Core.Protocol;
 
 namespace Halon.Simulation.Harness;
 
@@ -66,6 +67,9 @@ public sealed partial class Simulation
                 break;
             case LeaseScenarios.Figure8:
                 StartFigure8();
+                break;
+            case LeaseScenarios.StaleAcknowledgement:
+                StartStaleAcknowledgement();
                 break;
             case LeaseScenarios.IsolateMasterBriefly:
                 IsolateMasterBriefly();
@@ -251,6 +255,46 @@ public sealed partial class Simulation
         }
     }
 
+    /// <summary>See <see cref="LeaseScenarios.StaleAcknowledgement"/>.</summary>
+    private void StartStaleAcknowledgement()
+    {
+        if (_options.Satellites == 0 || CurrentMaster() < 0)
+        {
+            return;
+        }
+
+        var satellite = _nodes[_options.Peers + _random.Next(_options.Satellites)];
+        if (satellite.Node is not { Role: NodeRole.Satellite } core)
+        {
+            return;
+        }
+
+        // Its announcement of the incarnation it has now, which the peers will receive again, late, several times.
+        var previous = new NodeUp(satellite.Id, satellite.Id, core.Incarnation, satellite.Facts) { InstallId = core.InstallId };
+        var master = _nodes[CurrentMaster()];
+        Crash(satellite, "restarted (targeted: old news across a failover)");
+        ScheduleRestartIn(satellite, 0);
+        // The current master's acknowledgements reach it late; those of any later master later still.
+        var delay = _random.Uniform(40, 80);
+        var fromMaster = new MessageRule(nameof(NodeUpAck), master.Id.Host, satellite.Id.Host, delay, int.MaxValue);
+        var fromOthers = new MessageRule(nameof(NodeUpAck), null, satellite.Id.Host, delay + 40, int.MaxValue);
+        _rules.Add(fromMaster);
+        _rules.Add(fromOthers);
+        ScheduleAction(_now + (30 * TimeUnitsPerTick), () => _rules.Remove(fromMaster));
+        ScheduleAction(_now + (120 * TimeUnitsPerTick), () => _rules.Remove(fromOthers));
+        foreach (var lateTicks in new[] { 20, 30, 40, 50, 60 })
+        {
+            var lateAt = _now + ((lateTicks + _random.NextInclusive(0, 9)) * TimeUnitsPerTick);
+            for (var peer = 0; peer < _options.Peers; peer++)
+            {
+                Schedule(new SimEvent { Time = lateAt, Kind = EventKind.Deliver, Node = peer, Message = previous with { To = _nodes[peer].Id } });
+            }
+        }
+
+        ScheduleAction(_now + (_random.NextInclusive(3, 10) * TimeUnitsPerTick), IsolateMasterBriefly);
+        _log?.Invoke($"{NowTicks,9:0.000} net  old news for {satellite.Id.Host}: acknowledgements to it held back {delay:0} ticks, and more from a later master");
+    }
+
     private void ReinstallSatellite()
     {
         if (_options.Satellites == 0)
@@ -312,6 +356,11 @@ public sealed partial class Simulation
     private void DisarmTargeted()
     {
         _lateCopiesUntil = 0;
+        if (_options.AutoBootstrap)
+        {
+            _rules.Clear(); // The nemesis' holds; a script's own rules stay.
+        }
+
         foreach (var node in _nodes)
         {
             node.CrashAfterNextAcknowledgement = false;

@@ -599,8 +599,13 @@ public sealed partial class Simulation
         var extraDelay = 0L;
         if (!_options.AutoBootstrap)
         {
-            // A script's run: remember what was sent (for replay) and apply its drop and delay rules.
+            // A script's run: remember what was sent (for replay).
             RememberSent(message);
+        }
+
+        if (_rules.Count > 0)
+        {
+            // A script's drop and delay rules, or the targeted nemesis' holds.
             if (ApplyRules(message) is not { } delay)
             {
                 _dropped++;
