@@ -20,6 +20,8 @@ public sealed partial class Simulation
 
     private readonly SimulationOptions _options;
     private readonly ProtocolOptions _protocol;
+    private readonly int _livenessCoordinatorTicksMax;
+    private readonly int _livenessAcknowledgedTicksMax;
     private readonly SimRandom _random;
     private readonly EventQueue _queue = new();
     private readonly SimNode[] _nodes;
@@ -59,6 +61,10 @@ public sealed partial class Simulation
         _faultMix = options.FaultSpec == "swarm" ? FaultOptions.DrawSwarm(new SimRandom(options.Seed, 2)) : FaultOptions.Parse(options.FaultSpec);
         _faults = _faultMix;
         _protocol = _faultMix.EntriesPerAppendMax > 0 ? options.Protocol with { EntriesPerAppendMax = _faultMix.EntriesPerAppendMax } : options.Protocol;
+        _protocol = _faultMix.Timing is { } timing ? _protocol.WithTiming(timing) : _protocol;
+        // Liveness bounds are stated for E = 15; a station with a longer election timeout gets proportionally longer.
+        _livenessCoordinatorTicksMax = Math.Max(options.LivenessCoordinatorTicksMax, 10 * _protocol.ElectionTimeoutTicks);
+        _livenessAcknowledgedTicksMax = Math.Max(options.LivenessAcknowledgedTicksMax, 20 * _protocol.ElectionTimeoutTicks);
         _healAt = _faultMix.Any ? options.FaultPhaseTicks * TimeUnitsPerTick : 0;
         _nodes = new SimNode[options.Peers + options.Satellites];
         _blocked = new bool[_nodes.Length * _nodes.Length];
@@ -176,8 +182,8 @@ public sealed partial class Simulation
 
         if (_options.AutoBootstrap)
         {
-            ScheduleAction(_healAt + (_options.LivenessCoordinatorTicksMax * TimeUnitsPerTick), CheckCoordinatorLiveness);
-            ScheduleAction(_healAt + (_options.LivenessAcknowledgedTicksMax * TimeUnitsPerTick), CheckAcknowledgedLiveness);
+            ScheduleAction(_healAt + (_livenessCoordinatorTicksMax * TimeUnitsPerTick), CheckCoordinatorLiveness);
+            ScheduleAction(_healAt + (_livenessAcknowledgedTicksMax * TimeUnitsPerTick), CheckAcknowledgedLiveness);
         }
     }
 
@@ -425,11 +431,19 @@ public sealed partial class Simulation
             if (ready.Entries.Count > 0)
             {
                 _monitor.ObserveEntries(node.Id, ready.Entries);
-                if (node.CrashAfterNextAppend && !_healed)
+                if (node.CrashAfterNextAppend && !_healed && protocolNode.State == SupervisorState.Master)
                 {
                     CrashAfterAppend(node);
                     return;
                 }
+            }
+
+            if (node.CrashAfterNextCommit && !_healed && ready.Effects.Any(e => e is EntriesCommitted) && protocolNode.State == SupervisorState.Master)
+            {
+                // The commit is durable on the master, but the batch that tells everyone dies with it.
+                ObserveCommitsOf(node, protocolNode, ready);
+                CrashAfterCommit(node);
+                return;
             }
 
             if (!_healed && _random.Chance(_faults.CrashAfterPersistProbability))
@@ -540,6 +554,18 @@ public sealed partial class Simulation
         }
     }
 
+    /// <summary>Records the commits of a batch whose node is about to crash, so that the checkers know them.</summary>
+    private void ObserveCommitsOf(SimNode node, HalonNode protocolNode, in Ready ready)
+    {
+        foreach (var effect in ready.Effects)
+        {
+            if (effect is EntriesCommitted committed)
+            {
+                _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term);
+            }
+        }
+    }
+
     private void SetAcknowledged(SimNode node, bool acknowledged)
     {
         if (node.AcknowledgedCurrent == acknowledged)
@@ -573,8 +599,13 @@ public sealed partial class Simulation
         var extraDelay = 0L;
         if (!_options.AutoBootstrap)
         {
-            // A script's run: remember what was sent (for replay) and apply its drop and delay rules.
+            // A script's run: remember what was sent (for replay).
             RememberSent(message);
+        }
+
+        if (_rules.Count > 0)
+        {
+            // A script's drop and delay rules, or the targeted nemesis' holds.
             if (ApplyRules(message) is not { } delay)
             {
                 _dropped++;
