@@ -109,13 +109,9 @@ public sealed record SecurityFlags(string? ClusterKeyFile, string? ClusterKeyFil
         try
         {
             var key = ClusterKey.Load(given.Path);
-            if (!OperatingSystem.IsWindows())
+            if (Security.SecretFiles.Warning("cluster key file", given.Path) is { } warning)
             {
-                const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
-                if ((File.GetUnixFileMode(given.Path) & others) != 0)
-                {
-                    warnings.Add($"cluster key file {given.Path} is readable or writable by other users; chmod 600 it");
-                }
+                warnings.Add(warning);
             }
 
             return key;

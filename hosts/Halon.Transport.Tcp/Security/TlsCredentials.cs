@@ -106,7 +106,7 @@ public sealed class TlsCredentials : IDisposable
         }
 
         var credentials = Create(certificate, authorities, intermediates, usages, $"certificate {certificateFile}", $"CA file {authorityFile}");
-        credentials.Warnings = KeyFileWarnings(keyFile);
+        credentials.Warnings = SecretFiles.Warning("private key file", keyFile) is { } warning ? [warning] : [];
         return credentials;
     }
 
@@ -209,18 +209,5 @@ public sealed class TlsCredentials : IDisposable
         {
             throw new TlsCredentialsException(Directory.Exists(path) ? $"{what} file {path} is a directory" : $"{what} file {path} does not exist");
         }
-    }
-
-    private static string[] KeyFileWarnings(string keyFile)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return [];
-        }
-
-        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
-        return (File.GetUnixFileMode(keyFile) & others) != 0
-            ? [$"private key file {keyFile} is readable or writable by other users; chmod 600 it"]
-            : [];
     }
 }
