@@ -161,6 +161,39 @@ public sealed class HandshakeTests
         Assert.Contains("does not verify against the CAs of this side", listener.Message + dialler.Message, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task During_a_ca_roll_a_node_trusting_both_cas_talks_to_nodes_of_either_and_names_the_ca_of_each()
+    {
+        using var old = new TestPki();
+        using var next = new TestPki();
+        var now = DateTimeOffset.UtcNow;
+        TransportSecurity Trusting(TestPki issuer, NodeId id, params TestPki[] trusted)
+        {
+            var certificate = CertificateFactory.CreateNode(issuer.Authority, id.Host, [id], now.AddDays(-1), now.AddDays(5));
+            return TransportSecurity.WithTls(TlsCredentials.Create(certificate, [.. trusted.Select(t => t.Authority)], usages: [TlsUsage.Server, TlsUsage.Client]));
+        }
+
+        // The listener has its new certificate and trusts both CAs (steps 1 and 2 of the roll done on it).
+        var listener = Trusting(next, TestPki.Listener, old, next);
+        foreach (var (issuer, expected) in new[] { (old, old), (next, next) })
+        {
+            var (d, l) = await PairAsync(Trusting(issuer, s_dialler, old, next), listener);
+            await using (d)
+            await using (l)
+            {
+                Assert.Equal(TlsCredentials.AuthorityId(expected.Authority), l.KeyId);
+                Assert.Equal(TlsCredentials.AuthorityId(next.Authority), d.KeyId);
+            }
+        }
+
+        // A node that still trusts only the old CA cannot talk to one that already has a certificate of the new one. (The
+        // listener then sees the connection close: .NET judges the server's certificate once TLS itself is done.)
+        var (failedDial, failedListen) = await RunAsync(Trusting(old, s_dialler, old), listener, s_dialler, tamper: null);
+        var e = await Assert.ThrowsAsync<HandshakeException>(() => failedDial);
+        Assert.Contains("does not verify against the CAs of this side", e.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<Exception>(() => failedListen);
+    }
+
     [Fact]
     public void An_expired_certificate_or_one_of_another_ca_is_refused_at_load()
     {
@@ -219,8 +252,24 @@ public sealed class HandshakeTests
             diallerStream = new TamperFirstWrite(diallerStream, tamper);
         }
 
-        var listenerTask = HandshakeProtocol.AcceptAsync(new NetworkStream(accepted, ownsSocket: true), TestPki.Listener, listener, long.MaxValue, timeout.Token);
-        var diallerTask = HandshakeProtocol.DialAsync(diallerStream, TestPki.Listener, diallerId, dialler, long.MaxValue, timeout.Token);
+        var listenerStream = new NetworkStream(accepted, ownsSocket: true);
+
+        // As the transport does: a side whose handshake fails closes its connection.
+        async Task<HandshakeResult> Closing(Stream stream, Task<HandshakeResult> handshake)
+        {
+            try
+            {
+                return await handshake;
+            }
+            catch
+            {
+                await stream.DisposeAsync();
+                throw;
+            }
+        }
+
+        var listenerTask = Closing(listenerStream, HandshakeProtocol.AcceptAsync(listenerStream, TestPki.Listener, listener, long.MaxValue, timeout.Token));
+        var diallerTask = Closing(diallerStream, HandshakeProtocol.DialAsync(diallerStream, TestPki.Listener, diallerId, dialler, long.MaxValue, timeout.Token));
         try
         {
             await Task.WhenAll(listenerTask, diallerTask);
