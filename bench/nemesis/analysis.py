@@ -5,7 +5,9 @@ Availability is judged on a grid of samples, one every SAMPLE_SECONDS: at each s
 answer that arrived within FRESH_SECONDS (a node with no such answer, killed, paused or starved, counts as knowing
 nothing). Halon is available at a sample when some peer says it is master and runs the coordinator, and a majority
 of the peers (itself included) name that same coordinator and epoch; etcd when some member says it is the leader and a
-majority of members name it as leader. The same rule, the same poller and the same grid for both.
+majority of members name it as leader. While the suite holds a partition, a member that cannot hear that master (it
+is on the other side) does not count, however sure it is: it has not heard from it since the cut. The same rule, the
+same poller and the same grid for both.
 
 The safety checks (Halon only: etcd has no coordinator or satellites) are described at safety().
 """
@@ -90,13 +92,20 @@ class Answers:
                 self.by_node.setdefault(record["n"], []).append(record)
         if any(note.get("poller") == "halonctl" for note in self.notes):
             self.fresh_seconds = FRESH_SECONDS_HALONCTL
+        self._downs = {}
         self._arrivals = {}
         for node, records in self.by_node.items():
             records.sort(key=lambda r: r["t1"])
             self._arrivals[node] = [r["t1"] for r in records]
 
+    def went_down(self, node, times):
+        """The moments the suite killed, stopped or paused the node: an answer from before one of them is not the
+        node's view after it, however fresh."""
+        self._downs[node] = sorted(times)
+
     def at(self, node, t):
-        """The node's latest successful answer that arrived in (t - fresh_seconds, t], or None."""
+        """The node's latest successful answer that arrived in (t - fresh_seconds, t], unless the node went down
+        between that answer and t; or None."""
         arrivals = self._arrivals.get(node)
         if not arrivals:
             return None
@@ -104,6 +113,11 @@ class Answers:
         while index >= 0 and arrivals[index] > t - self.fresh_seconds:
             record = self.by_node[node][index]
             if "err" not in record:
+                downs = self._downs.get(node)
+                if downs:
+                    after = bisect.bisect_right(downs, record["t1"])
+                    if after < len(downs) and downs[after] <= t:
+                        return None
                 return record
             index -= 1
         return None
@@ -112,29 +126,34 @@ class Answers:
         return self.by_node.get(node, [])
 
 
-def halon_view(answers, peers, address):
-    """(available, coordinator (address, epoch) or None, every peer agrees) from one answer (or None) per peer."""
+def halon_view(answers, peers, address, deaf=None):
+    """(available, coordinator (address, epoch) or None, every peer agrees) from one answer (or None) per peer.
+    deaf(peer, master) tells that the peer cannot hear the master (a partition the suite made): its belief in that
+    master is then stale and does not count."""
     majority = len(peers) // 2 + 1
-    running = set()
-    for peer in peers:
-        record = answers.get(peer)
-        if record and record.get("st") == "master" and record.get("c") and record["c"][0] == address[peer]:
-            running.add(tuple(record["c"]))
-    for coordinator in running:
-        knowing = sum(1 for p in peers if answers.get(p) and answers[p].get("c") and tuple(answers[p]["c"]) == coordinator)
-        if knowing >= majority:
-            return True, coordinator, knowing == len(peers)
+    for master in peers:
+        record = answers.get(master)
+        if not (record and record.get("st") == "master" and record.get("c") and record["c"][0] == address[master]):
+            continue
+        coordinator = tuple(record["c"])
+        knowing = [p for p in peers if answers.get(p) and answers[p].get("c") and tuple(answers[p]["c"]) == coordinator]
+        hearing = [p for p in knowing if not (deaf and deaf(p, master))]
+        if len(hearing) >= majority:
+            return True, coordinator, len(knowing) == len(peers)
     return False, None, False
 
 
-def etcd_view(answers, members):
-    """(available, leader member id or None, every member agrees) from one answer (or None) per member."""
+def etcd_view(answers, members, deaf=None):
+    """(available, leader member id or None, every member agrees) from one answer (or None) per member; deaf as above."""
     majority = len(members) // 2 + 1
-    leaders = {r["id"] for r in answers.values() if r and r.get("ld") not in (None, "0") and r.get("ld") == r.get("id")}
-    for leader in leaders:
-        knowing = sum(1 for m in members if answers.get(m) and answers[m].get("ld") == leader)
-        if knowing >= majority:
-            return True, leader, knowing == len(members)
+    for leader in members:
+        record = answers.get(leader)
+        if not (record and record.get("ld") not in (None, "0") and record.get("ld") == record.get("id")):
+            continue
+        knowing = [m for m in members if answers.get(m) and answers[m].get("ld") == record["id"]]
+        hearing = [m for m in knowing if not (deaf and deaf(m, leader))]
+        if len(hearing) >= majority:
+            return True, record["id"], len(knowing) == len(members)
     return False, None, False
 
 
@@ -143,27 +162,46 @@ def grid(start, end):
     return (start + i * SAMPLE_SECONDS for i in range(count))
 
 
-def view_at(system, answers, t):
+def deafness(cuts, t):
+    """deaf(member, leader) for the partitions in force at time t: [(start, heal, groups, one_way)], where a one-way
+    cut's first group is the node the others stop hearing."""
+    active = [(groups, one_way) for start, heal, groups, one_way in cuts if start <= t < heal]
+    if not active:
+        return None
+
+    def deaf(member, leader):
+        for groups, one_way in active:
+            if one_way:
+                if leader in groups[0] and member not in groups[0]:
+                    return True
+            elif not any(member in g and leader in g for g in groups):
+                return True
+        return False
+    return deaf
+
+
+def view_at(system, answers, t, cuts=()):
     members = system["members"]
     snapshot = {m: answers.at(m, t) for m in members}
+    deaf = deafness(cuts, t)
     if system["kind"] == "halon":
-        return halon_view(snapshot, members, system["address"])
-    return etcd_view(snapshot, members)
+        return halon_view(snapshot, members, system["address"], deaf)
+    return etcd_view(snapshot, members, deaf)
 
 
-def availability(system, answers, start, end):
+def availability(system, answers, start, end, cuts=()):
     """(available samples, samples) over [start, end]."""
     available = total = 0
     for t in grid(start, end):
         total += 1
-        available += 1 if view_at(system, answers, t)[0] else 0
+        available += 1 if view_at(system, answers, t, cuts)[0] else 0
     return available, total
 
 
-def first_sample(system, answers, start, end, predicate):
+def first_sample(system, answers, start, end, predicate, cuts=()):
     """Seconds from start to the first sample in [start, end] whose view satisfies predicate, or None."""
     for t in grid(start, end):
-        if predicate(view_at(system, answers, t)):
+        if predicate(view_at(system, answers, t, cuts)):
             return t - start
     return None
 

@@ -242,9 +242,11 @@ class Suite:
         try:
             self.steady(names)
         except NotRecovered as e:
-            progress(f"{scenario}: {e} before the start; repairing")
+            progress(f"{scenario}: {e} before the start; repairing, and skipping this window")
             self.repair(names)
-            self.steady(names)
+            for name in names:
+                self.record(scenario, name, t=time.time(), end=time.time(), recovered=False, note=str(e))
+            return
         t = time.time()
         runs = [self.record(scenario, name, t=t, window=True) for name in names]
         try:
@@ -328,7 +330,10 @@ class Suite:
         run = self.record("reinstall", name, t=t, victim=satellite)
         halon.wipe(satellite)
         process.start()
-        halon.bootstrap_satellites([satellite], timeout_seconds=int(self.args.recover_seconds))
+        try:
+            halon.bootstrap_satellites([satellite], timeout_seconds=int(self.args.recover_seconds))
+        except cluster.SuiteError as e:
+            raise NotRecovered(str(e)) from e
         run["bootstrapped"] = time.time()
         return run
 
@@ -340,11 +345,11 @@ def hosts(system, groups):
 
 # ---------------------------------------------------------------------------------------------------- figures
 
-def figures(suite, answers, logs, elections):
+def figures(runs, systems, answers, logs, elections):
     """Per scenario and system: availability, master changes, failover, heal, convergence; see the table's notes."""
     results = {}
-    for run in suite.runs:
-        system = suite.systems[run["system"]]
+    for run in runs:
+        system = systems[run["system"]]
         entry = results.setdefault(run["scenario"], {}).setdefault(run["system"], {
             "runs": 0, "not_recovered": 0, "available": 0, "samples": 0, "changes": 0,
             "failover": [], "no_failover": 0, "raced": 0, "heal": [], "converge": [], "acknowledged": []})
@@ -352,7 +357,9 @@ def figures(suite, answers, logs, elections):
         if not run.get("recovered"):
             entry["not_recovered"] += 1
         until = run["heal"] if run.get("window") else run["end"]
-        available, samples = analysis.availability(system, answers, run["t"], until)
+        cuts = [(r["t"], r["heal"], r["groups"], r["scenario"] == "one-way") for r in runs
+                if r["system"] == run["system"] and r.get("groups") and r.get("heal")]
+        available, samples = analysis.availability(system, answers, run["t"], until, cuts)
         entry["available"] += available
         entry["samples"] += samples
         entry["changes"] += elections[run["system"]].changes(run["t"], until)
@@ -366,9 +373,9 @@ def figures(suite, answers, logs, elections):
                 entry["failover"].append(failover)
             else:
                 entry["no_failover"] += 1
-        if run.get("heal") is not None and run["scenario"] not in ("pause",):
-            heal = analysis.first_sample(system, answers, run["heal"], run["end"] + 1, lambda v: v[0])
-            converge = analysis.first_sample(system, answers, run["heal"], run["end"] + 1, lambda v: v[0] and v[2])
+        if run.get("heal") is not None and run["scenario"] not in ("pause", "quiet"):
+            heal = analysis.first_sample(system, answers, run["heal"], run["end"] + 1, lambda v: v[0], cuts)
+            converge = analysis.first_sample(system, answers, run["heal"], run["end"] + 1, lambda v: v[0] and v[2], cuts)
             if heal is not None:
                 entry["heal"].append(heal)
             if converge is not None:
@@ -396,12 +403,12 @@ def pair(halon, etcd, cell, ratio=None):
     text = f"{h} / {e}" if etcd else h
     if ratio and halon and etcd:
         a, b = ratio(halon), ratio(etcd)
-        if a is not None and b:
+        if a and b:
             text += f" ({a / b:.2f}×)"
     return text
 
 
-def table(suite, results, safety_by_scenario, meta):
+def table(results, safety_by_scenario, meta):
     lines = [
         f"Nemesis suite, {meta['date']}: {meta['peers']} station peers and {meta['satellites']} satellites "
         f"({meta['halon']}) against etcd {meta['etcd']} ({meta['peers']} members, default timings); "
@@ -437,7 +444,8 @@ def table(suite, results, safety_by_scenario, meta):
         f"Command: `{meta['command']}`. Poller: {meta['poller']}.",
         "",
         "Availability: the share of samples (one every 50 ms) at which a coordinator (etcd: a leader) runs and a "
-        f"majority of the peers name it, each node's view being its latest status answer from the last {meta['fresh_ms']} ms; over "
+        f"majority of the peers name it, each node's view being its latest status answer from the last {meta['fresh_ms']} ms "
+        "(a peer cut off from that master by a partition does not count); over "
         "the nemesis and the recovery after it (loss, CPU and quiet: over the window). Master changes: masters "
         "elected (etcd: leaders), from the logs, over the same span. Failover: from the fault to the new "
         "coordinator's start line (etcd: `became leader` at a higher term). Heal → coordinator: from the heal to the "
@@ -475,6 +483,7 @@ def parse(argv):
     parser.add_argument("--json", help="also write every run and figure to this file")
     parser.add_argument("--keep", action="store_true", help="keep the logs and the poller's answers (always kept on a violation)")
     parser.add_argument("--command", help="the command line to print with the table")
+    parser.add_argument("--reanalyse", metavar="DIR", help="print the table and the checks again from a kept run's directory")
     args = parser.parse_args(argv)
     preset = PRESETS["short" if args.short else "full"]
     for key in ("window", "quiet", "hold", "pause", "cpu"):
@@ -487,7 +496,7 @@ def parse(argv):
     unknown = [s for s in args.scenarios if s not in SCENARIOS]
     if unknown or not 1 <= args.peers <= 7 or args.satellites < 0:
         parser.error(f"unknown scenarios {unknown}" if unknown else "--peers must be 1..7 and --satellites 0 or more")
-    if not args.bin and not args.check:
+    if not args.bin and not args.check and not args.reanalyse:
         parser.error("--bin DIR is required (the directory of native halond and halonctl)")
     return args
 
@@ -510,6 +519,8 @@ def load():
 
 def main(argv):
     args = parse(argv)
+    if args.reanalyse:
+        return analyse(args.reanalyse, args.json)[0]
     if os.geteuid() != 0:
         print("nemesis: skipped: the suite makes network namespaces and needs root", file=sys.stderr)
         return 3 if args.check else 0
@@ -640,38 +651,58 @@ def run_suite(args, root, network, processes, use_etcd):
     meta["load_after"] = f"{load():.1f}"
     run_end = time.time()
 
-    answers = analysis.Answers(answers_path)
+    systems = {}
+    for name, system in suite.systems.items():
+        logs = {n: (halon.log_path(n) if name == "halon" else etcd.log_path(n)) for n in system["process"]}
+        systems[name] = {key: system[key] for key in ("kind", "members", "satellites", "address")}
+        systems[name]["logs"] = logs
+        systems[name]["lives"] = {n: p.lives for n, p in system["process"].items()}
+        systems[name]["pauses"] = {n: p.pauses for n, p in system["process"].items()}
+    with open(os.path.join(root, "state.json"), "w") as f:
+        json.dump({"meta": meta, "runs": suite.runs, "run_end": time.time(), "systems": systems}, f, indent=1)
+    return analyse(root, args.json, args.keep)
+
+
+def analyse(root, json_path=None, keep=False):
+    """Reads what a run left in `root` (state.json, the poller's answers, the logs), prints the table and any
+    violation; returns (exit status, whether to keep the directory)."""
+    with open(os.path.join(root, "state.json")) as f:
+        state = json.load(f)
+    meta, runs, systems = state["meta"], state["runs"], state["systems"]
+    answers = analysis.Answers(os.path.join(root, "answers.jsonl"))
+    for system in systems.values():
+        for node, lives in system["lives"].items():
+            answers.went_down(node, [end for _, end, _ in lives if end is not None] + [p for p, _ in system["pauses"][node]])
     fallback = [n for n in answers.notes if n.get("poller") == "halonctl"]
     meta["fresh_ms"] = f"{answers.fresh_seconds * 1000:.0f}"
     meta["poller"] = (f"halonctl status --json every 250 ms ({fallback[0]['why']})") if fallback \
         else "halond's control protocol and etcd's /v3/maintenance/status, every 50 ms from the observer namespace"
-    logs = {n: analysis.halon_log(halon.log_path(n)) for n in peers + satellites}
-    elections = {"halon": analysis.Elections("halon", {n: logs[n] for n in peers})}
-    if etcd:
-        elections["etcd"] = analysis.Elections("etcd", {m: analysis.etcd_elections(etcd.log_path(m)) for m in etcd.members})
-    lives = {n: halon.process[n].lives for n in peers + satellites}
-    pauses = {n: halon.process[n].pauses for n in peers + satellites}
-    violations, excused = analysis.safety(suite.systems["halon"], logs, lives, pauses, answers, run_end)
+    halon = systems["halon"]
+    logs = {n: analysis.halon_log(path) for n, path in halon["logs"].items()}
+    elections = {"halon": analysis.Elections("halon", {n: logs[n] for n in halon["members"]})}
+    if "etcd" in systems:
+        elections["etcd"] = analysis.Elections("etcd", {m: analysis.etcd_elections(p) for m, p in systems["etcd"]["logs"].items()})
+    violations, excused = analysis.safety(halon, logs, halon["lives"], halon["pauses"], answers, state["run_end"])
 
-    results = figures(suite, answers, logs, elections)
+    results = figures(runs, systems, answers, logs, elections)
     by_scenario = {}
     for t, kind, _ in violations:
-        by_scenario.setdefault(scenario_at(suite.runs, t), {"overlap": 0, "lost": 0, "excused": 0})[kind] += 1
+        by_scenario.setdefault(scenario_at(runs, t), {"overlap": 0, "lost": 0, "excused": 0})[kind] += 1
     for t, _ in excused:
-        by_scenario.setdefault(scenario_at(suite.runs, t), {"overlap": 0, "lost": 0, "excused": 0})["excused"] += 1
-    print(table(suite, results, by_scenario, meta), flush=True)
+        by_scenario.setdefault(scenario_at(runs, t), {"overlap": 0, "lost": 0, "excused": 0})["excused"] += 1
+    print(table(results, by_scenario, meta), flush=True)
     for t, text in excused:
         progress(f"stepped down on waking: {text}")
     for t, kind, text in violations:
         print(f"SAFETY VIOLATION ({kind}) at {analysis.stamp(t)}: {text}", file=sys.stderr, flush=True)
-    report = {"meta": meta, "runs": suite.runs, "results": results, "violations": violations, "excused": excused}
-    for path in [os.path.join(root, "report.json")] + ([args.json] if args.json else []):
+    report = {"meta": meta, "runs": runs, "results": results, "violations": violations, "excused": excused}
+    for path in [os.path.join(root, "report.json")] + ([json_path] if json_path else []):
         with open(path, "w") as f:
             json.dump(report, f, indent=1)
     if violations:
-        print(f"nemesis: FAILED: {len(violations)} safety violations (logs kept)", file=sys.stderr)
+        print(f"nemesis: FAILED: {len(violations)} safety violations", file=sys.stderr)
         return 1, True
-    return 0, args.keep
+    return 0, keep
 
 
 def scenario_at(runs, t):

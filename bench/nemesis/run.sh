@@ -6,11 +6,11 @@
 #   --short        the CI version (a few minutes): fails only on a safety violation, prints the table
 #   (no --short)   the full run for docs/benchmarks.md (about 35 minutes; 10 of them starve the machine's CPUs)
 #   --no-publish   use the binaries already in $HALON_NEMESIS_BIN
-# Binaries go to $HALON_NEMESIS_BIN (default /tmp/halon-nemesis-bin). Run it as root: it makes network namespaces.
+# Binaries go to $HALON_NEMESIS_BIN (default artifacts/nemesis-bin in the checkout). Run it as root: it makes network namespaces.
 # A machine that cannot make them (no root, no CAP_NET_ADMIN) skips the suite with a message and exit status 0.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=${HALON_NEMESIS_BIN:-/tmp/halon-nemesis-bin}
+out=${HALON_NEMESIS_BIN:-$PWD/artifacts/nemesis-bin}
 publish=1
 args=()
 for arg in "$@"; do

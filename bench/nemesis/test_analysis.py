@@ -163,11 +163,34 @@ class ViewTests(unittest.TestCase):
         follower = {"st": "follower", "c": [ADDRESS["p1"], 4]}
         self.assertFalse(analysis.halon_view({"p1": None, "p2": follower, "p3": follower}, SYSTEM["members"], ADDRESS)[0])
 
+    def test_members_cut_off_from_the_leader_do_not_count_whatever_they_believe(self):
+        leader = {"id": "a", "ld": "a"}
+        believer = {"id": "x", "ld": "a"}
+        answers = {"e1": leader, "e2": believer, "e3": believer, "e4": believer, "e5": believer}
+        members = ["e1", "e2", "e3", "e4", "e5"]
+        minority = analysis.deafness([(T, T + 10, [["e1", "e2"], ["e3", "e4", "e5"]], False)], T + 1)
+        self.assertFalse(analysis.etcd_view(answers, members, minority)[0])
+        self.assertTrue(analysis.etcd_view(answers, members, analysis.deafness([(T, T + 10, [["e1", "e2"], ["e3", "e4", "e5"]], False)], T + 11))[0])
+        one_way = analysis.deafness([(T, T + 10, [["e1"], ["e2", "e3", "e4", "e5"]], True)], T + 1)
+        self.assertFalse(analysis.etcd_view(answers, members, one_way)[0])
+        self.assertFalse(one_way("e1", "e2"))  # the cut node still hears the others
+        self.assertTrue(one_way("e2", "e1"))
+
     def test_etcd_is_available_when_a_majority_names_the_leader(self):
         leader = {"id": "a", "ld": "a"}
         follower = {"id": "b", "ld": "a"}
         self.assertEqual((True, "a", True), analysis.etcd_view({"e1": leader, "e2": follower, "e3": {"id": "c", "ld": "a"}}, ["e1", "e2", "e3"]))
         self.assertFalse(analysis.etcd_view({"e1": leader, "e2": {"id": "b", "ld": "0"}, "e3": None}, ["e1", "e2", "e3"])[0])
+
+
+class FreshnessTests(unittest.TestCase):
+    def test_an_answer_from_before_a_kill_does_not_count_after_it(self):
+        answers = Answers([answer("p1", 1.0, 1.001, "master", ("p1", 1))])
+        self.assertIsNotNone(answers.at("p1", T + 1.1))
+        self.assertIsNone(answers.at("p1", T + 1.001 + analysis.FRESH_SECONDS + 0.01))  # too old
+        answers.went_down("p1", [T + 1.05])
+        self.assertIsNotNone(answers.at("p1", T + 1.04))
+        self.assertIsNone(answers.at("p1", T + 1.1))  # killed or paused since
 
 
 class ElectionsTests(unittest.TestCase):
