@@ -247,16 +247,16 @@ class Suite:
             for name in names:
                 self.record(scenario, name, t=time.time(), end=time.time(), recovered=False, note=str(e))
             return
-        t = time.time()
-        runs = [self.record(scenario, name, t=t, window=True) for name in names]
+        runs = [self.record(scenario, name, t=time.time(), window=True) for name in names]
         try:
-            start()
-            time.sleep(seconds)
+            in_place = start()
+            for run in runs:
+                run["t"] = in_place or run["t"]  # from the moment the fault is in place
+            time.sleep(max(0.0, runs[0]["t"] + seconds - time.time()))
         finally:
-            heal = time.time()
-            stop()
+            healed = stop()
         for run in runs:
-            run["heal"] = heal
+            run["heal"] = healed or time.time()
         try:
             end = self.steady(names)
             recovered = True
@@ -293,23 +293,24 @@ class Suite:
         members = system["members"]
         others = [m for m in members if m != victim]
         majority = len(members) // 2 + 1
-        t = time.time()
+        begun = time.time()
         if scenario == "minority":
             minority = [victim] + others[:len(members) - majority - 1]
             groups = [minority, [m for m in members if m not in minority]]
-            self.net.partition(hosts(system, groups), ports=system["ports"])
+            t = self.net.partition(hosts(system, groups), ports=system["ports"])
         elif scenario == "split":
             size = majority - 1  # no group reaches a majority: 2/2/1 of 5, 1/1/1 of 3, 3/3/1 of 7
             ordered = [victim] + others
             groups = [ordered[i:i + size] for i in range(0, len(ordered), size)]
-            self.net.partition(hosts(system, groups), ports=system["ports"])
+            t = self.net.partition(hosts(system, groups), ports=system["ports"])
         else:
             groups = [[victim], others]
-            self.net.cut(system["host"][victim], [system["host"][o] for o in others], ports=system["ports"])
-        run = self.record(scenario, name, t=t, old=old, victim=victim, groups=groups)
-        time.sleep(self.args.hold)
-        run["heal"] = time.time()
-        self.net.heal()
+            t = self.net.cut(system["host"][victim], [system["host"][o] for o in others], ports=system["ports"])
+        # The fault counts from the moment every rule is in place; `begun` is when the first went in.
+        run = self.record(scenario, name, t=t, begun=begun, old=old, victim=victim, groups=groups)
+        time.sleep(max(0.0, t + self.args.hold - time.time()))
+        run["heal_begun"] = time.time()
+        run["heal"] = self.net.heal()
         return run
 
     def pause(self, name, _):
