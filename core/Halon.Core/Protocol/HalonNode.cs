@@ -15,7 +15,11 @@ public sealed partial class HalonNode
 {
     private static readonly IReadOnlyList<LogEntry> s_noEntries = Array.Empty<LogEntry>();
 
-    private readonly ProtocolOptions _options;
+    /// <summary>The options the host gave; a station's timing replaces their timing values in <see cref="_options"/>.</summary>
+    private readonly ProtocolOptions _hostOptions;
+
+    /// <summary>The options in force: the host's, with the station's timing once this node is a station peer.</summary>
+    private ProtocolOptions _options;
     private readonly IRandomSource _random;
     private readonly HostFacts _hostFacts;
     private readonly List<Message> _outbox = new();
@@ -23,6 +27,9 @@ public sealed partial class HalonNode
 
     /// <summary>Ticks since this incarnation of the node started. Volatile: a restart begins again at 0.</summary>
     private long _now;
+
+    /// <summary>True only while a <see cref="TickCatchingUp"/> runs: campaigns wait for the next regular tick.</summary>
+    private bool _catchingUp;
 
     // Persisted state. _term never decreases; _votedFor is the vote cast in _term; _commitIndex never decreases and
     // never exceeds the last log index.
@@ -62,6 +69,7 @@ public sealed partial class HalonNode
         }
 
         Id = id;
+        _hostOptions = options;
         _options = options;
         _random = random;
         _hostFacts = hostFacts;
@@ -147,9 +155,22 @@ public sealed partial class HalonNode
     }
 
     /// <summary>Logical time passes by one tick.</summary>
-    public void Tick()
+    public void Tick() => TickOnce(catchingUp: false);
+
+    /// <summary>
+    /// Logical time passes by one tick that fell due while the host was stalled (GC, SIGSTOP, a starved machine), with
+    /// messages that arrived meanwhile still waiting. Everything a tick does happens (a master's lease lapses, its
+    /// coordinator stops, check-quorum steps it down, heartbeats and probes go out), except that an election timer
+    /// that expires does not start a campaign yet: the host steps the waiting messages first (a heartbeat among them
+    /// resets the timer), and the next <see cref="Tick()"/> campaigns if it is still due. Deferring a campaign only
+    /// delays it; issuing every missed tick before any message keeps the node's clock, and so the lease, true.
+    /// </summary>
+    public void TickCatchingUp() => TickOnce(catchingUp: true);
+
+    private void TickOnce(bool catchingUp)
     {
         _now++;
+        _catchingUp = catchingUp;
         switch (_roleConfig.Role)
         {
             case NodeRole.Station:
@@ -164,6 +185,7 @@ public sealed partial class HalonNode
                 throw new HalonInvariantException($"unknown role {_roleConfig.Role}");
         }
 
+        _catchingUp = false;
         CheckInvariants();
     }
 
@@ -228,6 +250,13 @@ public sealed partial class HalonNode
 
         _commitIndex = persisted.HardState.CommitIndex;
         _roleConfig = persisted.Role;
+        if (_roleConfig.Timing is { } timing)
+        {
+            _options = _hostOptions.WithTiming(timing);
+            _options.Validate();
+        }
+
+        _clusterId = StationClusterId();
         ApplyCommitted();
         switch (_roleConfig.Role)
         {

@@ -20,6 +20,8 @@ public sealed partial class Simulation
 
     private readonly SimulationOptions _options;
     private readonly ProtocolOptions _protocol;
+    private readonly int _livenessCoordinatorTicksMax;
+    private readonly int _livenessAcknowledgedTicksMax;
     private readonly SimRandom _random;
     private readonly EventQueue _queue = new();
     private readonly SimNode[] _nodes;
@@ -59,6 +61,10 @@ public sealed partial class Simulation
         _faultMix = options.FaultSpec == "swarm" ? FaultOptions.DrawSwarm(new SimRandom(options.Seed, 2)) : FaultOptions.Parse(options.FaultSpec);
         _faults = _faultMix;
         _protocol = _faultMix.EntriesPerAppendMax > 0 ? options.Protocol with { EntriesPerAppendMax = _faultMix.EntriesPerAppendMax } : options.Protocol;
+        _protocol = _faultMix.Timing is { } timing ? _protocol.WithTiming(timing) : _protocol;
+        // Liveness bounds are stated for E = 15; a station with a longer election timeout gets proportionally longer.
+        _livenessCoordinatorTicksMax = Math.Max(options.LivenessCoordinatorTicksMax, 10 * _protocol.ElectionTimeoutTicks);
+        _livenessAcknowledgedTicksMax = Math.Max(options.LivenessAcknowledgedTicksMax, 20 * _protocol.ElectionTimeoutTicks);
         _healAt = _faultMix.Any ? options.FaultPhaseTicks * TimeUnitsPerTick : 0;
         _nodes = new SimNode[options.Peers + options.Satellites];
         _blocked = new bool[_nodes.Length * _nodes.Length];
@@ -176,8 +182,8 @@ public sealed partial class Simulation
 
         if (_options.AutoBootstrap)
         {
-            ScheduleAction(_healAt + (_options.LivenessCoordinatorTicksMax * TimeUnitsPerTick), CheckCoordinatorLiveness);
-            ScheduleAction(_healAt + (_options.LivenessAcknowledgedTicksMax * TimeUnitsPerTick), CheckAcknowledgedLiveness);
+            ScheduleAction(_healAt + (_livenessCoordinatorTicksMax * TimeUnitsPerTick), CheckCoordinatorLiveness);
+            ScheduleAction(_healAt + (_livenessAcknowledgedTicksMax * TimeUnitsPerTick), CheckAcknowledgedLiveness);
         }
     }
 
@@ -292,7 +298,7 @@ public sealed partial class Simulation
 
     private int PeerIndex(SimNode node) => node.Index; // Peers are the first nodes, in the peer set's (sorted) order.
 
-    private void TickNode(SimNode node)
+    private void TickNode(SimNode node, bool catchingUp = false)
     {
         _events++;
         Hash(0, node.Index, 0, 0);
@@ -300,7 +306,15 @@ public sealed partial class Simulation
         var timerTicks = TickObserver is null ? 0 : protocolNode.TicksUntilNextTimer;
         try
         {
-            protocolNode.Tick();
+            if (catchingUp)
+            {
+                protocolNode.TickCatchingUp();
+            }
+            else
+            {
+                protocolNode.Tick();
+            }
+
             TickObserver?.Invoke(protocolNode, timerTicks);
         }
         catch (Exception exception) when (exception is HalonInvariantException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NullReferenceException)
@@ -373,10 +387,12 @@ public sealed partial class Simulation
 
         node.PausedUntil = 0;
         Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Resume);
+        // The missed ticks first, so the clock (and a master's lease) is true before anything else; but as catch-up
+        // ticks: a campaign waits until the messages that arrived during the pause (delivered next) are stepped.
         while (node.MissedTicks > 0 && node.Node is not null)
         {
             node.MissedTicks--;
-            TickNode(node);
+            TickNode(node, catchingUp: true);
         }
     }
 
@@ -404,6 +420,12 @@ public sealed partial class Simulation
             if (ready.HardState is { } hardState)
             {
                 Timeline?.Term(NowTicks, node.Id, hardState.Term);
+                if (hardState.VotedFor is { } votedFor && !votedFor.Equals(node.Id))
+                {
+                    // A vote is cast when it is durable, whether or not the answer ever leaves (a crash before sending
+                    // keeps it, and the node repeats it later): rule W is judged here, and later grants are repeats.
+                    _monitor.ObserveVoteGranted(node.Id, node.Generation, protocolNode.Now, hardState.Term, votedFor, preVote: false);
+                }
             }
 
             if (ready.Entries.Count > 0)
