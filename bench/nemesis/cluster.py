@@ -127,8 +127,9 @@ def read_tail(path, lines=15):
 class HalonCluster:
     """halond on every node, with a cluster key and JSON logs; halonctl run from inside a node's namespace."""
 
-    def __init__(self, net, processes, root, binaries, key_path, peers, satellites, nice):
+    def __init__(self, net, processes, root, binaries, key_path, peers, satellites, nice, halond_options=(), station_options=()):
         self.net = net
+        self.station_options = list(station_options)
         self.root = root
         self.halonctl_path = os.path.join(binaries, "halonctl")
         self.key_path = key_path
@@ -141,7 +142,7 @@ class HalonCluster:
             data_dir = self.data_dir(node)
             command = net.exec_prefix(node) + [
                 os.path.join(binaries, "halond"), "--listen", self.address[node], "--data-dir", data_dir,
-                "--cluster-key-file", key_path, "--log-format", "json"]
+                "--cluster-key-file", key_path, "--log-format", "json", *halond_options]
             self.process[node] = processes.add(Process(f"halond {node}", command, self.log_path(node), nice=nice))
 
     def data_dir(self, node):
@@ -166,7 +167,7 @@ class HalonCluster:
         """The station with --wait, then the satellites with --wait, each one halonctl command from the first peer."""
         first = self.peers[0]
         result = self.ctl(first, "bootstrap", "station", "--peers", self.station(), "--wait", "--timeout", f"{timeout_seconds}s",
-                          timeout=timeout_seconds + 30)
+                          *self.station_options, timeout=timeout_seconds + 30)
         if result.returncode != 0:
             raise SuiteError("halonctl bootstrap station failed:\n" + result.stdout + result.stderr)
         if self.satellites:

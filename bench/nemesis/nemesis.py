@@ -480,6 +480,10 @@ def parse(argv):
     parser.add_argument("--poller", choices=["wire", "halonctl"], default="wire",
                         help="how the observer asks halond: its control protocol over one connection per node (default), "
                              "or `halonctl status --json` every 250 ms (also the automatic fallback)")
+    parser.add_argument("--station-option", action="append", default=[], metavar="ARG",
+                        help="an extra argument for `halonctl bootstrap station` (repeat it; e.g. a timing profile's flag)")
+    parser.add_argument("--halond-option", action="append", default=[], metavar="ARG",
+                        help="an extra argument for every halond (repeat it)")
     parser.add_argument("--recover-seconds", type=float, default=90, help="how long a system may take to be steady again")
     parser.add_argument("--json", help="also write every run and figure to this file")
     parser.add_argument("--keep", action="store_true", help="keep the logs and the poller's answers (always kept on a violation)")
@@ -582,13 +586,18 @@ def run_suite(args, root, network, processes, use_etcd):
             "halon": "native halond and halonctl, cluster key", "etcd": "not run",
             "durations": {"quiet": f"{args.quiet:g}", "hold": f"{args.hold:g}", "window": f"{args.window:g}",
                           "pause": f"{args.pause:g}", "cpu": f"{args.cpu:g}", "cpu_workers": 2 * os.cpu_count()}}
+    if args.station_option:
+        meta["halon"] += ", `halonctl bootstrap station " + " ".join(args.station_option) + "`"
+    if args.halond_option:
+        meta["halon"] += ", `halond " + " ".join(args.halond_option) + "`"
     progress(f"network namespaces {network.prefix}-*: {len(peers)} peers, {len(satellites)} satellites; data in {root}")
     network.create(peers + satellites)
     key_path = os.path.join(root, "cluster.key")
     with open(os.open(key_path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
         f.write(os.urandom(32).hex() + "\n")
 
-    halon = cluster.HalonCluster(network, processes, root, args.bin, key_path, peers, satellites, meta["halond_nice"])
+    halon = cluster.HalonCluster(network, processes, root, args.bin, key_path, peers, satellites, meta["halond_nice"],
+                                 halond_options=args.halond_option, station_options=args.station_option)
     etcd = cluster.EtcdCluster(network, processes, root, peers, 0) if use_etcd else None
     if etcd:
         meta["etcd"] = cluster.version(["etcd", "--version"]).replace("etcd Version: ", "")
