@@ -302,7 +302,7 @@ def safety(system, logs, lives, pauses, answers, run_end):
 
     Coordinator exclusivity.
     1. From the logs: no coordinator starts while an older one's interval (start line to stop line, or to its
-       process's death) is open. A master that was paused or starved through the moment the newer one started logs
+       process's death) is open. A master whose loop was paused, starved or blocked through the moment the newer one started logs
        its stop only on waking, after the newer one's start, although it did nothing in between (its loop issues the
        missed ticks, finds its lease lapsed and stops before it reads any message). Such an overlap is counted as
        "stepped down on waking", not as a violation, when the stall is witnessed from outside for the whole overlap:
@@ -340,7 +340,8 @@ def safety(system, logs, lives, pauses, answers, run_end):
             text = (f"coordinator epoch {epoch_b} started on {node_b} at {stamp(start_b)} while epoch {epoch_a} on "
                     f"{node_a} ({stamp(start_a)} to {stamp(end_a)}) had not logged its stop")
             if covered(witnesses[node_a], start_b, end_a):
-                excused.append((start_b, text + f"; {node_a} was paused or starved throughout and stepped down on waking"))
+                excused.append((start_b, text + f"; {node_a}'s loop did not run meanwhile (paused, starved of CPU or blocked: "
+                                                 f"a request to it went unanswered throughout) and it stepped down on waking"))
             else:
                 violations.append((start_b, "overlap", text))
 

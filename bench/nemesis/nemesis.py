@@ -47,7 +47,8 @@ STEADY_HOLD_SECONDS = 1.0
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 PRESETS = {
-    # The durations: 60 s loss windows, 10 minutes of CPU starvation, medians over 10 kills. About 35 minutes.
+    # The durations the availability targets are stated for: 60 s loss windows, 10 minutes of CPU starvation, medians
+    # over 10 kills. About 25 minutes.
     "full": {"window": 60, "quiet": 120, "hold": 10, "pause": 3, "cpu": 600, "kill": 10, "partition": 6, "one_way": 3,
              "pause_runs": 5, "reinstall": 3},
     # For CI: every nemesis once or twice, a few minutes in all.

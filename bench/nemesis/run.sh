@@ -4,7 +4,7 @@
 #
 # Usage: bench/nemesis/run.sh [--short] [--no-publish] [options of nemesis.py]
 #   --short        the CI version (a few minutes): fails only on a safety violation, prints the table
-#   (no --short)   the full run for docs/benchmarks.md (about 35 minutes; 10 of them starve the machine's CPUs)
+#   (no --short)   the full run for docs/benchmarks.md (about 25 minutes; 10 of them starve the machine's CPUs)
 #   --no-publish   use the binaries already in $HALON_NEMESIS_BIN
 # Binaries go to $HALON_NEMESIS_BIN (default artifacts/nemesis-bin in the checkout). Run it as root: it makes network namespaces.
 # A machine that cannot make them (no root, no CAP_NET_ADMIN) skips the suite with a message and exit status 0.
