@@ -101,7 +101,7 @@ public sealed partial class HalonNode
 
     private void Acknowledge(NodeId satellite, long incarnation, HostFacts facts)
     {
-        Send(new NodeUpAck(Id, satellite, incarnation, _term));
+        Send(new NodeUpAck(Id, satellite, incarnation, _term, Peers));
         Emit(new SatelliteAcknowledged(satellite, incarnation, _term, facts.Hostname));
     }
 
@@ -121,7 +121,7 @@ public sealed partial class HalonNode
         if (!_coordinatorRunning)
         {
             var hint = _state == SupervisorState.Master ? Id : _leader;
-            Send(new NodeUpRedirect(Id, nodeUp.From, hint, _term));
+            Send(new NodeUpRedirect(Id, nodeUp.From, hint, _term, Peers));
             return StepResult.Handled;
         }
 
