@@ -28,7 +28,7 @@ internal static class InfoCommands
                 if (command.Subcommands.FirstOrDefault(c => c.Name == word || c.Aliases.Contains(word)) is not { } next)
                 {
                     Console.Error.WriteLine($"halonctl help: '{string.Join(' ', path)}' is not a halonctl command");
-                    Console.Error.WriteLine("Try 'halonctl help'.");
+                    Console.Error.WriteLine("Try 'halonctl --help'.");
                     return 2;
                 }
 
