@@ -96,12 +96,20 @@ internal static class StatusJson
     /// </summary>
     /// <param name="node">The node asked, or null when there was none to name.</param>
     /// <param name="message">The same one line halonctl prints on stderr.</param>
-    /// <param name="code"><c>unreachable</c> (no answer, refused, authentication failed...) or <c>no-station</c>.</param>
+    /// <param name="code"><c>unreachable</c> (no answer, refused, authentication failed...) or <c>no-station</c> (no node given knows a station).</param>
     public static string Error(string? node, string code, string message) => JsonText.Write(json =>
     {
         json.WriteStartObject();
         JsonText.WriteNullableString(json, "node", node);
-        json.WriteBoolean("reachable", code != "unreachable");
+        if (node is null)
+        {
+            json.WriteNull("reachable");
+        }
+        else
+        {
+            json.WriteBoolean("reachable", false);
+        }
+
         json.WriteString("error_code", code);
         json.WriteString("error", message);
         json.WriteNumber("exit_code", 1);
