@@ -89,6 +89,21 @@ public sealed class TimeoutTests : IDisposable
     }
 
     [Fact]
+    public async Task A_silent_node_to_start_from_does_not_hold_up_a_cluster_look()
+    {
+        var peers = await _cluster.StartAsync(3);
+        var bootstrap = await Ctl.RunAsync("bootstrap", "station", "--peers", TestCluster.List(peers), "--wait", "--timeout", "60s");
+        Assert.True(bootstrap.ExitCode == 0, bootstrap.ToString());
+
+        var result = await Ctl.RunAsync("status", "--cluster", "--node", $"{_holes.Silent},{peers[1].Listen}", "--timeout", "20s", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.Equal(3, json.RootElement.GetProperty("members").GetArrayLength());
+        Assert.True(json.RootElement.GetProperty("elapsed_ms").GetInt64() < 10_000, result.ToString());
+    }
+
+    [Fact]
     public async Task A_node_that_answers_after_more_than_two_seconds_is_heard_when_the_timeout_allows_it()
     {
         var peers = await _cluster.StartAsync(3);

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Halon.Core.Identity;
 using Halon.Ctl.Addressing;
 using Halon.Ctl.Bootstrap;
-using Halon.Genders;
 
 namespace Halon.Ctl.Cli;
 
@@ -45,7 +44,7 @@ internal static class BootstrapCommand
             {
                 ({ } list, null) when parse.GetValue(attr) is null => (NodeList.Parse(list, port, "--peers"), "--peers"),
                 ({ }, null) => throw new UsageException("--attr goes with --genders"),
-                (null, { } file) => FromGenders(file, parse.GetValue(attr) ?? "station", port),
+                (null, { } file) => NodeList.FromGenders(file, parse.GetValue(attr) ?? "station", port),
                 (null, null) => throw new UsageException("give the peers with --peers A,B,C or --genders FILE"),
                 _ => throw new UsageException("give the peers with --peers or --genders, not both"),
             };
@@ -65,8 +64,9 @@ internal static class BootstrapCommand
         var shared = new SharedOptions("The satellites to bootstrap (with --genders: act on these only). --on localhost:9070 bootstraps just the local node.");
         var command = new Command(
             "satellite",
-            "Start the announcer on each satellite: it sends \"node up\" to the station until the coordinator acknowledges it.\n" +
-            "The station list must be the station's own peer set; halonctl checks it against the peers that answer.\n\n" +
+            "Start the announcer on each satellite: it sends \"node up\" to the station until the coordinator acknowledges it.\n\n" +
+            "The station list must be the station's own peer set (take it from the genders file, as bootstrap station does);\n" +
+            "halonctl refuses a list that a peer of the station shows is another one.\n\n" +
             "Examples:\n" +
             "  halonctl bootstrap satellite --genders /etc/genders --attr satellite --station-attr station --wait\n" +
             "  halonctl bootstrap satellite --station ts[01-03] --on n[001-120] --wait\n" +
@@ -89,41 +89,20 @@ internal static class BootstrapCommand
             {
                 ({ }, { }, _) => throw new UsageException("give the station with --station or --station-attr, not both"),
                 ({ } list, null, _) => (NodeList.Parse(list, port, "--station"), "--station"),
-                (null, var attribute, { } path) => FromGenders(path, attribute ?? "station", port),
+                (null, var attribute, { } path) => NodeList.FromGenders(path, attribute ?? "station", port),
                 (null, _, null) => throw new UsageException("give the station with --station A,B,C, or with --genders FILE (its nodes with --station-attr, default station)"),
             };
             var stationSet = MakePeerSet(stationList);
             var (on, source) = (parse.GetValue(shared.On), file) switch
             {
                 ({ } onText, _) => (NodeList.Parse(onText, port, "--on"), "--on"),
-                (null, { } path) => FromGenders(path, parse.GetValue(attr) ?? "satellite", port),
+                (null, { } path) => NodeList.FromGenders(path, parse.GetValue(attr) ?? "satellite", port),
                 (null, null) => throw new UsageException("name the satellites with --on NODES or --genders FILE"),
             };
-            var plan = new BootstrapPlan(BootstrapKind.Satellite, stationSet, on, $"{source}; station: {stationSource}", parse.GetValue(shared.ClusterKeyFile), shared.Expected(parse));
+            var plan = new BootstrapPlan(BootstrapKind.Satellite, stationSet, on, $"{source} (station: {stationSource})", parse.GetValue(shared.ClusterKeyFile), shared.Expected(parse));
             return shared.RunAsync(parse, plan, cancellationToken);
         }));
         return command;
-    }
-
-    private static (IReadOnlyList<NodeId> Nodes, string Source) FromGenders(string file, string attribute, int port)
-    {
-        IReadOnlyList<string> addresses;
-        try
-        {
-            addresses = GendersFile.Load(file).Addresses(attribute, port);
-        }
-        catch (Exception e) when (e is GendersParseException or IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"--genders: {e.Message}", e);
-        }
-
-        if (addresses.Count == 0)
-        {
-            throw new UsageException($"--genders: no node in {file} has the attribute '{attribute}'");
-        }
-
-        var nodes = addresses.Select(a => NodeList.WithPort(a, port, "--genders")).ToList();
-        return (nodes, $"nodes with attribute '{attribute}' in genders file {file}");
     }
 
     private static PeerSet MakePeerSet(IReadOnlyList<NodeId> nodes)

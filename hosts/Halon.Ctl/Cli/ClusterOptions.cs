@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Halon.Core.Identity;
 using Halon.Ctl.Addressing;
-using Halon.Genders;
 
 namespace Halon.Ctl.Cli;
 
@@ -21,7 +20,7 @@ internal sealed class ClusterOptions
 
     public Option<string?> Node { get; } = new("--node")
     {
-        Description = $"The node to ask (default {LocalNode}). With --cluster or health, a list of nodes to start from: the first that answers with a role names the station.",
+        Description = $"The node to ask (default {LocalNode}). With --cluster or health, a list of nodes to start from, all asked at once: the first to answer with a role names the station.",
         HelpName = "HOST:PORT",
     };
 
@@ -69,18 +68,7 @@ internal sealed class ClusterOptions
             case ({ }, { }):
                 throw new UsageException("start from --node or from --genders, not both");
             case (null, { } file):
-                try
-                {
-                    var attribute = parse.GetValue(Attr) ?? "station";
-                    var addresses = GendersFile.Load(file).Addresses(attribute, port);
-                    return addresses.Count == 0
-                        ? throw new UsageException($"--genders: no node in {file} has the attribute '{attribute}'")
-                        : addresses.Select(a => NodeList.WithPort(a, port, "--genders")).ToList();
-                }
-                catch (Exception e) when (e is GendersParseException or IOException or UnauthorizedAccessException)
-                {
-                    throw new UsageException($"--genders: {e.Message}", e);
-                }
+                return NodeList.FromGenders(file, parse.GetValue(Attr) ?? "station", port).Nodes;
 
             default:
                 return NodeList.Parse(NodeText(parse), port, "--node");

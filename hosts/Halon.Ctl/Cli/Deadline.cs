@@ -43,7 +43,8 @@ internal sealed class Deadline : IDisposable
         }
     }
 
-    public bool Expired => Remaining == TimeSpan.Zero;
+    /// <summary>Whether the deadline has passed (its token is cancelled, or the clock says so).</summary>
+    public bool Expired => _expiry.IsCancellationRequested || Remaining == TimeSpan.Zero;
 
     /// <summary>The timeout as an operator wrote it, for messages: <c>30s</c>.</summary>
     public string TimeoutText => Durations.Format(Timeout);
@@ -61,11 +62,12 @@ internal sealed class Deadline : IDisposable
             return true;
         }
 
-        var limit = patience == System.Threading.Timeout.InfiniteTimeSpan || patience > Remaining ? Remaining : patience;
-        if (limit > TimeSpan.Zero)
+        // Bounded by the deadline itself, the wait ends when its token is cancelled, so that Expired is true then.
+        var untilDeadline = patience == System.Threading.Timeout.InfiniteTimeSpan || patience >= Remaining;
+        if (!Expired)
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(Interrupt);
-            var delay = Task.Delay(limit, stop.Token);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(untilDeadline ? Token : Interrupt);
+            var delay = Task.Delay(untilDeadline ? System.Threading.Timeout.InfiniteTimeSpan : patience, stop.Token);
             await Task.WhenAny(task, delay).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
         }

@@ -53,7 +53,10 @@ internal sealed class ClusterSurvey : IAsyncDisposable
         }
     }
 
-    /// <summary>The peer set of the first entry, in the order given, that answers with a role.</summary>
+    /// <summary>
+    /// The peer set of the first entry to answer with a role (a station peer's set, or a satellite's station list): all
+    /// are asked at once, so one silent entry does not hold up the others.
+    /// </summary>
     private async Task<PeerSet> FindStationAsync(IReadOnlyList<NodeId> entries)
     {
         var asks = entries.Select(e => Session(e).TryStatusAsync(Timeout.InfiniteTimeSpan)).ToList();
@@ -62,27 +65,22 @@ internal sealed class ClusterSurvey : IAsyncDisposable
         {
             for (var i = 0; i < asks.Count; i++)
             {
-                if (asks[i].IsCompletedSuccessfully)
+                if (answered[i] is null && asks[i].IsCompleted)
                 {
-                    answered[i] = asks[i].Result;
+                    answered[i] = await asks[i].ConfigureAwait(false);
+                    if (answered[i]!.Value.Status is { } status && PeersOf(status) is { } peers)
+                    {
+                        return peers;
+                    }
                 }
             }
 
-            // The first entry in order decides, as soon as every entry before it has answered without a role.
-            for (var i = 0; i < asks.Count && answered[i] is { } answer; i++)
-            {
-                if (answer.Status is { } status && PeersOf(status) is { } peers)
-                {
-                    return peers;
-                }
-            }
-
-            if (answered.All(a => a is not null) || _deadline.Expired)
+            var waiting = asks.Where(t => !t.IsCompleted).ToList();
+            if (waiting.Count == 0 || _deadline.Expired)
             {
                 break;
             }
 
-            var waiting = asks.Where(t => !t.IsCompleted).ToList();
             await _deadline.WaitAsync(Task.WhenAny(waiting), Timeout.InfiniteTimeSpan).ConfigureAwait(false);
         }
 
