@@ -247,9 +247,10 @@ internal sealed class DemoRunner
         try
         {
             var clock = Stopwatch.StartNew();
-            master.Kill();
             var killedAt = clock.Elapsed;
+            master.Kill();
             Event(killedAt, $"SIGKILL sent to {master.Listen}");
+            Event(clock.Elapsed, $"{master.Listen} is gone (its process has exited)");
             var noticed = false;
             var campaigned = false;
             while (!deadline.Expired)
@@ -279,7 +280,7 @@ internal sealed class DemoRunner
                     if (status.Coordinator is { } coordinator && coordinator.Node == status.Node && coordinator.Epoch > first.Epoch)
                     {
                         Event(now, $"{status.Node} is master of term {status.Term} and runs the RC with epoch {coordinator.Epoch}");
-                        Say($"   New coordinator seen {Millis(now - killedAt)} after the kill (measured here, polling every {Millis(s_watchInterval)}):");
+                        Say($"   New coordinator seen {Millis(now - killedAt)} after the SIGKILL (measured here, polling every {Millis(s_watchInterval)}):");
                         Say($"   {coordinator.Node}, epoch {coordinator.Epoch}; the killed master ran epoch {first.Epoch}.");
                         Say(string.Empty);
                         return (master, coordinator);
