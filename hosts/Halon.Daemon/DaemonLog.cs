@@ -40,6 +40,9 @@ internal static partial class DaemonLog
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: acknowledged satellite {Satellite} incarnation {Incarnation} ({Hostname}) in epoch {Epoch}")]
     public static partial void SatelliteAcknowledged(ILogger logger, NodeId node, NodeId satellite, long incarnation, string hostname, long epoch);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: the station holds incarnation {Recorded} of this node (it was reinstalled, or its data dir restored from an old copy), so it now announces incarnation {To} in place of {From} (told by {By})")]
+    public static partial void IncarnationAdvanced(ILogger logger, NodeId node, long from, long to, long recorded, NodeId by);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: announcement of incarnation {Incarnation} acknowledged by {By} (epoch {Epoch})")]
     public static partial void AnnouncementAcknowledged(ILogger logger, NodeId node, long incarnation, NodeId by, long epoch);
 

@@ -322,6 +322,9 @@ internal sealed class HalonDaemon : IAsyncDisposable
             case SatelliteAcknowledged acknowledged:
                 DaemonLog.SatelliteAcknowledged(_logger, NodeId, acknowledged.Satellite, acknowledged.Incarnation, acknowledged.Hostname, acknowledged.Epoch);
                 break;
+            case IncarnationAdvanced advanced:
+                DaemonLog.IncarnationAdvanced(_logger, NodeId, advanced.From, advanced.To, advanced.Recorded, advanced.By);
+                break;
             case AnnouncementAcknowledged announcement:
                 DaemonLog.AnnouncementAcknowledged(_logger, NodeId, announcement.Incarnation, announcement.By, announcement.Epoch);
                 break;

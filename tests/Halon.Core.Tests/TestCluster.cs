@@ -27,9 +27,11 @@ internal sealed class TestRandom : IRandomSource
 internal sealed class TestCluster
 {
     private readonly Queue<Message> _inFlight = new();
+    private readonly Dictionary<NodeId, TestRandom> _randoms = new();
 
-    public TestCluster(int peers, int satellites = 0)
+    public TestCluster(int peers, int satellites = 0, ProtocolOptions? options = null)
     {
+        Options = options ?? ProtocolOptions.Default;
         for (var i = 1; i <= peers; i++)
         {
             Add(NodeId.Parse($"p{i}:9070"));
@@ -42,6 +44,8 @@ internal sealed class TestCluster
 
         Peers = PeerSet.Create(Nodes.Keys.Where(id => id.Host.StartsWith('p')));
     }
+
+    public ProtocolOptions Options { get; }
 
     public Dictionary<NodeId, HalonNode> Nodes { get; } = new();
 
@@ -59,8 +63,10 @@ internal sealed class TestCluster
 
     public void Add(NodeId id, PersistentState? state = null)
     {
-        Nodes[id] = new HalonNode(id, ProtocolOptions.Default, new TestRandom((ulong)id.Value.Length + id.StableHash % 97), Facts(id), state ?? PersistentState.Empty);
-        Batches[id] = new List<PersistedBatch>();
+        // A node's random stream carries on across restarts and reinstalls, as a real machine's does.
+        var random = _randoms.TryGetValue(id, out var known) ? known : _randoms[id] = new TestRandom((ulong)id.Value.Length + id.StableHash % 97);
+        Nodes[id] = new HalonNode(id, Options, random, Facts(id), state ?? PersistentState.Empty);
+        Batches.TryAdd(id, new List<PersistedBatch>()); // A restart keeps what the node persisted before.
         Drain(Nodes[id]);
     }
 
@@ -81,7 +87,7 @@ internal sealed class TestCluster
         }
 
         var ready = node.GetReady();
-        Batches[node.Id].Add(new PersistedBatch(ready.HardState, ready.Role, ready.Entries.ToArray(), ready.Messages.ToArray(), ready.Effects.ToArray()));
+        Batches[node.Id].Add(new PersistedBatch(ready.HardState, ready.Role, ready.EntriesFromIndex, ready.Entries.ToArray(), ready.Messages.ToArray(), ready.Effects.ToArray()));
         foreach (var message in ready.Messages)
         {
             _inFlight.Enqueue(message);
@@ -145,7 +151,55 @@ internal sealed class TestCluster
     public HalonNode? Master => Nodes.Values.SingleOrDefault(n => !Down.Contains(n.Id) && n.State == SupervisorState.Master);
 
     public IEnumerable<Effect> EffectsOf(NodeId id) => Batches[id].SelectMany(b => b.Effects);
+
+    /// <summary>What <paramref name="id"/> has persisted so far: every batch applied in order, as a host would.</summary>
+    public PersistentState PersistedStateOf(NodeId id)
+    {
+        var hard = HardState.Initial;
+        var role = RoleConfig.None;
+        var log = new List<LogEntry>();
+        foreach (var batch in Batches[id])
+        {
+            if (batch.EntriesFromIndex != 0)
+            {
+                var keep = (int)Math.Min(batch.EntriesFromIndex - 1, log.Count);
+                log.RemoveRange(keep, log.Count - keep);
+                log.AddRange(batch.Entries);
+            }
+
+            role = batch.Role ?? role;
+            hard = batch.HardState ?? hard;
+        }
+
+        return new PersistentState(hard, role, log.ToArray());
+    }
+
+    /// <summary>Crashes <paramref name="id"/> and starts it again from what it persisted (its messages in flight are lost).</summary>
+    public HalonNode Restart(NodeId id)
+    {
+        var persisted = PersistedStateOf(id);
+        var kept = _inFlight.Where(m => !m.From.Equals(id) && !m.To.Equals(id)).ToArray();
+        _inFlight.Clear();
+        foreach (var message in kept)
+        {
+            _inFlight.Enqueue(message);
+        }
+
+        Add(id, persisted);
+        return Nodes[id];
+    }
+
+    /// <summary>Reinstalls <paramref name="id"/>: its data dir is lost and it starts afresh, with nothing persisted.</summary>
+    public HalonNode Reinstall(NodeId id)
+    {
+        Batches[id] = new List<PersistedBatch>();
+        Add(id);
+        return Nodes[id];
+    }
+
+    /// <summary>Messages waiting for delivery.</summary>
+    public IReadOnlyCollection<Message> InFlight => _inFlight;
 }
 
 /// <summary>One recorded Ready batch.</summary>
-internal sealed record PersistedBatch(HardState? HardState, RoleConfig? Role, LogEntry[] Entries, Message[] Messages, Effect[] Effects);
+internal sealed record PersistedBatch(HardState? HardState, RoleConfig? Role, long EntriesFromIndex, LogEntry[] Entries, Message[] Messages, Effect[] Effects);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Halon.Simulation.Checking;
 using Halon.Simulation.Harness;
 
 namespace Halon.Simulation.Tests;
@@ -52,6 +53,51 @@ public sealed class SimulationTests
         Assert.True(result.WorstTicksToCoordinatorAfterHeal <= template.LivenessCoordinatorTicksMax);
         Assert.True(result.WorstTicksToAllAcknowledgedAfterHeal <= template.LivenessAcknowledgedTicksMax);
         Assert.All(result.Runs, run => Assert.True(run.TicksFromHealToCoordinator >= 0));
+    }
+
+    [Fact]
+    public void A_run_over_its_event_budget_fails_with_its_replay_instead_of_running_on()
+    {
+        var options = new SimulationOptions { Seed = 3, Peers = 3, Satellites = 2, FaultSpec = "swarm", EventsMax = 5_000 };
+        var result = new Simulation.Harness.Simulation(options).Run();
+        var violation = Assert.Single(result.Violations);
+        Assert.Equal(Invariant.RunLimit, violation.Invariant);
+        Assert.Contains("budget of 5000 events", violation.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sweep_gives_up_on_a_run_that_takes_too_long_and_reports_it()
+    {
+        var template = new SimulationOptions { Peers = 7, Satellites = 200, FaultSpec = "swarm", Ticks = 100_000 };
+        var result = Sweep.Run(template, from: 1, count: 4, new SweepOptions { RunSecondsMax = 0.5, Parallelism = 1 });
+        var hung = Assert.Single(result.Failures);
+        Assert.Equal(Invariant.RunLimit, hung.Violations[0].Invariant);
+        Assert.Contains("wall time", hung.Violations[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sweep_that_stops_on_failure_still_finds_the_lowest_failing_seed()
+    {
+        // A budget so small that every run fails: the first seed is the lowest failure, and few seeds run after it.
+        var template = new SimulationOptions { Peers = 3, Satellites = 2, FaultSpec = "swarm", EventsMax = 1_000 };
+        var result = Sweep.Run(template, from: 40, count: 200, new SweepOptions { StopOnFailure = true, Parallelism = 2 });
+        Assert.Equal(40UL, result.Failures.Min(f => f.Options.Seed));
+        Assert.True(result.Runs.Count < 10, $"{result.Runs.Count} runs after the first failure");
+    }
+
+    [Fact]
+    public void Half_of_the_swarm_seeds_run_the_targeted_nemesis()
+    {
+        var mixes = Enumerable.Range(1, 400).Select(seed => FaultOptions.DrawSwarm(new SimRandom((ulong)seed, 2))).ToArray();
+        var targeted = mixes.Count(m => m.LeaseScenarios != LeaseScenarios.None);
+        Assert.InRange(targeted, 150, 250);
+        foreach (var scenario in Enum.GetValues<LeaseScenarios>().Where(s => s is not (LeaseScenarios.None or LeaseScenarios.All)))
+        {
+            Assert.True(mixes.Count(m => m.LeaseScenarios.HasFlag(scenario)) > 50, $"{scenario} is drawn too rarely");
+        }
+
+        Assert.True(mixes.Count(m => m.DriftAtEdgeProbability > 0) > 50);
+        Assert.True(mixes.Count(m => m.EntriesPerAppendMax > 0) > 50);
     }
 
     [Fact]

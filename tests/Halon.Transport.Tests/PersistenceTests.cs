@@ -44,6 +44,22 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public void A_satellite_keeps_its_installation_id_and_the_log_keeps_each_acknowledged_one()
+    {
+        var role = new RoleConfig(NodeRole.Satellite, null, s_peers, 3) { InstallId = 0x1234_5678_9abc };
+        var entry = new LogEntry(1, 1, new SatelliteAcknowledgedCommand(NodeId.Parse("sat:9070"), 2, new HostFacts("sat", 2, 1024)) { InstallId = 77 });
+        using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))
+        {
+            dataDir.Persist(new HardState(1, null, 1), role, 1, [entry]);
+        }
+
+        using var reopened = DataDirectory.Open(_dir, NullLogger.Instance);
+        Assert.Equal(role, reopened.State.Role);
+        Assert.Equal(0x1234_5678_9abc, reopened.State.Role.InstallId);
+        Assert.Equal([entry], reopened.State.Log);
+    }
+
+    [Fact]
     public void A_truncation_rewrites_the_log()
     {
         using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))

@@ -12,6 +12,13 @@ namespace Halon.Core.Persistence;
 /// <param name="Incarnation">For a satellite, bumped at every start so the coordinator acknowledges it again.</param>
 public sealed record RoleConfig(NodeRole Role, PeerSet? Peers, PeerSet? Station, long Incarnation)
 {
+    /// <summary>
+    /// For a satellite, a random non-zero number drawn when it is bootstrapped and kept across restarts: it tells a
+    /// reinstalled node (its data dir lost, its incarnation back at 1) from a restarted one. 0 for other roles and for
+    /// data dirs written before it existed.
+    /// </summary>
+    public long InstallId { get; init; }
+
     /// <summary>A node told nothing yet.</summary>
     public static RoleConfig None { get; } = new(NodeRole.None, null, null, 0);
 }

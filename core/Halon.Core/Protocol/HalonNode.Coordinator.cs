@@ -13,8 +13,14 @@ public sealed partial class HalonNode
 {
     private readonly Dictionary<NodeId, SatelliteRecord> _satellites = new();
 
-    /// <summary>Master only: satellites whose acknowledgement is appended but not committed, with that incarnation.</summary>
-    private readonly Dictionary<NodeId, long> _pendingAcknowledgements = new();
+    /// <summary>
+    /// Master only: satellites whose acknowledgement is appended but not committed, with that incarnation and
+    /// installation, and whether the node was new to the station when it was appended. _pendingNewSatellites counts
+    /// the new ones, so that the satellite limit counts them too.
+    /// </summary>
+    private readonly Dictionary<NodeId, (long Incarnation, long InstallId, bool IsNew)> _pendingAcknowledgements = new();
+
+    private int _pendingNewSatellites;
 
     private long _appliedIndex;
     private bool _coordinatorRunning;
@@ -83,26 +89,80 @@ public sealed partial class HalonNode
 
     private void ApplySatelliteAcknowledged(SatelliteAcknowledgedCommand command)
     {
-        if (!_satellites.TryGetValue(command.Satellite, out var known) || command.Incarnation > known.Incarnation)
+        var reinstalled = false;
+        _satellites.TryGetValue(command.Satellite, out var known);
+        if (known is null || command.Incarnation > known.Incarnation)
         {
-            _satellites[command.Satellite] = new SatelliteRecord(command.Incarnation, command.Facts, _appliedIndex);
+            reinstalled = known is not null && IsOtherInstallation(known.InstallId, command.InstallId);
+            _satellites[command.Satellite] = new SatelliteRecord(command.Incarnation, command.Facts, _appliedIndex)
+            {
+                InstallId = command.InstallId,
+                Reinstalls = (known?.Reinstalls ?? 0) + (reinstalled ? 1 : 0),
+            };
         }
 
-        if (_pendingAcknowledgements.TryGetValue(command.Satellite, out var pending) && pending <= command.Incarnation)
+        if (_pendingAcknowledgements.TryGetValue(command.Satellite, out var pending) && pending.Incarnation <= command.Incarnation)
         {
-            _pendingAcknowledgements.Remove(command.Satellite);
+            RemovePending(command.Satellite);
         }
 
         if (_coordinatorRunning && _satellites[command.Satellite].Incarnation == command.Incarnation)
         {
-            Acknowledge(command.Satellite, command.Incarnation, command.Facts);
+            Acknowledge(command.Satellite, _satellites[command.Satellite], reinstalled);
         }
     }
 
-    private void Acknowledge(NodeId satellite, long incarnation, HostFacts facts)
+    /// <summary>Whether two installation ids name different installations (0 means unknown and matches anything).</summary>
+    private static bool IsOtherInstallation(long recorded, long announced) => recorded != 0 && announced != 0 && recorded != announced;
+
+    private void AddPending(NodeId satellite, long incarnation, long installId, bool isNew)
     {
-        Send(new NodeUpAck(Id, satellite, incarnation, _term, Peers));
-        Emit(new SatelliteAcknowledged(satellite, incarnation, _term, facts.Hostname));
+        _pendingAcknowledgements[satellite] = (incarnation, installId, isNew);
+        _pendingNewSatellites += isNew ? 1 : 0;
+    }
+
+    private void RemovePending(NodeId satellite)
+    {
+        if (_pendingAcknowledgements.Remove(satellite, out var removed))
+        {
+            _pendingNewSatellites -= removed.IsNew ? 1 : 0;
+        }
+    }
+
+    /// <summary>
+    /// A new master's log may end in acknowledgements appended by earlier masters and not yet committed. They commit
+    /// with the first entry of this term, so they count as pending: a repeated announcement waits for them instead of
+    /// appending again, and the satellite limit counts them.
+    /// </summary>
+    private void AdoptUncommittedAcknowledgements()
+    {
+        ClearPending();
+        for (var index = _commitIndex + 1; index <= LastLogIndex && _pendingAcknowledgements.Count < Limits.PendingAcknowledgementsMax; index++)
+        {
+            if (EntryAt(index)!.Command is SatelliteAcknowledgedCommand command)
+            {
+                var isNew = !_satellites.ContainsKey(command.Satellite);
+                if (_pendingAcknowledgements.TryGetValue(command.Satellite, out var earlier))
+                {
+                    isNew = earlier.IsNew;
+                    RemovePending(command.Satellite);
+                }
+
+                AddPending(command.Satellite, command.Incarnation, command.InstallId, isNew);
+            }
+        }
+    }
+
+    private void ClearPending()
+    {
+        _pendingAcknowledgements.Clear();
+        _pendingNewSatellites = 0;
+    }
+
+    private void Acknowledge(NodeId satellite, SatelliteRecord record, bool reinstalled)
+    {
+        Send(new NodeUpAck(Id, satellite, record.Incarnation, _term, Peers));
+        Emit(new SatelliteAcknowledged(satellite, record.Incarnation, _term, record.Facts.Hostname) { Reinstalled = reinstalled });
     }
 
     private StepResult StepNodeUp(NodeUp nodeUp)
@@ -126,34 +186,45 @@ public sealed partial class HalonNode
         }
 
         var satellite = nodeUp.From;
-        if (_satellites.TryGetValue(satellite, out var known) && known.Incarnation >= nodeUp.Incarnation)
+        _satellites.TryGetValue(satellite, out var known);
+        var hasPending = _pendingAcknowledgements.TryGetValue(satellite, out var pending);
+        if (known is not null && known.Incarnation == nodeUp.Incarnation && !IsOtherInstallation(known.InstallId, nodeUp.InstallId))
         {
-            if (known.Incarnation > nodeUp.Incarnation)
-            {
-                return StepResult.Dropped($"NodeUp from {satellite} for incarnation {nodeUp.Incarnation}, older than the acknowledged {known.Incarnation}");
-            }
-
-            Acknowledge(satellite, known.Incarnation, known.Facts); // Repeated announcement: acknowledge again, append nothing.
+            Acknowledge(satellite, known, reinstalled: false); // Repeated announcement: acknowledge again, append nothing.
             return StepResult.Handled;
         }
 
-        if (_pendingAcknowledgements.TryGetValue(satellite, out var pending) && pending >= nodeUp.Incarnation)
+        if (hasPending && pending.Incarnation == nodeUp.Incarnation && !IsOtherInstallation(pending.InstallId, nodeUp.InstallId))
         {
             return StepResult.Handled; // Already on its way to commit; the acknowledgement follows it.
         }
 
-        if (_pendingAcknowledgements.Count >= Limits.PendingAcknowledgementsMax)
+        // The newest incarnation the station holds for this node, committed or on its way to commit. An announcement
+        // must order after it: a lower incarnation is stale, and the same one from another installation is a node
+        // that was reinstalled (its data dir lost). Either way the satellite is told what was recorded, and, if it is
+        // the installation named, it takes the next incarnation and announces again.
+        var (recorded, recordedInstall) = hasPending && pending.Incarnation > (known?.Incarnation ?? 0)
+            ? (pending.Incarnation, pending.InstallId)
+            : (known?.Incarnation ?? 0, known?.InstallId ?? 0);
+        if (nodeUp.Incarnation <= recorded)
+        {
+            Send(new NodeUpOutdated(Id, satellite, nodeUp.InstallId, recorded, recordedInstall, _term));
+            return StepResult.Dropped($"NodeUp from {satellite} for incarnation {nodeUp.Incarnation}, not above the recorded {recorded}; told it so");
+        }
+
+        if (!hasPending && _pendingAcknowledgements.Count >= Limits.PendingAcknowledgementsMax)
         {
             return StepResult.Dropped($"NodeUp from {satellite}: {Limits.PendingAcknowledgementsMax} acknowledgements already wait for commit; it will retry");
         }
 
-        if (known is null && _satellites.Count >= Limits.SatellitesMax)
+        if (known is null && !hasPending && _satellites.Count + _pendingNewSatellites >= _options.SatellitesMax)
         {
-            return StepResult.Dropped($"NodeUp from {satellite}: the station tracks {Limits.SatellitesMax} satellites already");
+            return StepResult.Dropped($"NodeUp from {satellite}: the station tracks {_options.SatellitesMax} satellites already (acknowledged or waiting for commit)");
         }
 
-        _pendingAcknowledgements[satellite] = nodeUp.Incarnation;
-        AppendToLog(new LogEntry(LastLogIndex + 1, _term, new SatelliteAcknowledgedCommand(satellite, nodeUp.Incarnation, nodeUp.Facts)));
+        RemovePending(satellite);
+        AddPending(satellite, nodeUp.Incarnation, nodeUp.InstallId, isNew: known is null);
+        AppendToLog(new LogEntry(LastLogIndex + 1, _term, new SatelliteAcknowledgedCommand(satellite, nodeUp.Incarnation, nodeUp.Facts) { InstallId = nodeUp.InstallId }));
         BroadcastAppend();
         MaybeCommit();
         return StepResult.Handled;

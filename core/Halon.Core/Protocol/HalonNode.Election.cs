@@ -24,10 +24,48 @@ public sealed partial class HalonNode
     private void TickElection()
     {
         _electionElapsedTicks++;
-        if (_electionElapsedTicks >= _electionTimeoutTicksRandomized)
+        // A campaign is a vote for oneself, so it obeys the withholding rule like any other vote: a node that heard
+        // from a live master (or restarted) less than E ticks ago waits, whatever its timer says. Without this, a
+        // peer that acknowledged a heartbeat, crashed and restarted could elect itself inside the old master's lease
+        // through the short first-campaign timer.
+        if (_electionElapsedTicks >= _electionTimeoutTicksRandomized && !WithholdsVotes())
         {
             BecomePreCandidate();
         }
+    }
+
+    /// <summary>
+    /// Asks this station peer to campaign now instead of when its election timer fires (etcd's <c>campaign</c>): it
+    /// becomes a pre-candidate for the next term. The withholding rule still applies, so a peer that heard from a live
+    /// master (or restarted) less than E ticks ago refuses, as does the master and a peer still waiting for quorum.
+    /// </summary>
+    public CommandResult Campaign()
+    {
+        CommandResult result;
+        if (_roleConfig.Role != NodeRole.Station)
+        {
+            result = CommandResult.Refused($"{Id} is not a station peer");
+        }
+        else if (_state == SupervisorState.Master)
+        {
+            result = CommandResult.AlreadyDone($"{Id} is the master of term {_term}");
+        }
+        else if (_state == SupervisorState.WaitingForQuorum)
+        {
+            result = CommandResult.Refused($"{Id} is still waiting for quorum");
+        }
+        else if (WithholdsVotes())
+        {
+            result = CommandResult.Refused($"{Id} heard from a live master (or restarted) {_now - _leaderContactAt} ticks ago, less than E = {_options.ElectionTimeoutTicks}: a campaign now could cut into that master's lease");
+        }
+        else
+        {
+            BecomePreCandidate();
+            result = CommandResult.Done($"{Id} campaigns for term {_term + 1}");
+        }
+
+        CheckInvariants();
+        return result;
     }
 
     private void ResetElectionTimer()
@@ -38,8 +76,9 @@ public sealed partial class HalonNode
     }
 
     /// <summary>
-    /// Whether this node must refuse to help elect anyone: it is the master, or it heard from a live master less than
-    /// E ticks ago (or started less than E ticks ago).
+    /// Whether this node must refuse to help elect anyone, itself included: it is the master, or it accepted an
+    /// AppendEntries from a master less than E ticks ago (or restarted as a station peer less than E ticks ago). The
+    /// rule holds whatever the term of the request: adopting a higher term from some other message does not end it.
     /// </summary>
     private bool WithholdsVotes() =>
         _state == SupervisorState.Master || _now - _leaderContactAt < _options.ElectionTimeoutTicks;
@@ -165,13 +204,17 @@ public sealed partial class HalonNode
         if (request.PreVote)
         {
             // A pre-vote changes nobody's term. Grant it to a campaign in a later term with a log at least as long.
+            // (A request for a later term never gets here while a live master's lease may hold: StepStationMessage
+            // drops it first.)
             var grant = request.Term > _term && LogIsUpToDate(request.LastLogIndex, request.LastLogTerm);
             Send(new VoteResponse(Id, request.From, ClusterId, grant ? request.Term : _term, grant, PreVote: true));
             return StepResult.Handled;
         }
 
-        // The term handling in StepStationMessage has brought us to request.Term already.
-        var canVote = request.From.Equals(_votedFor) || (_votedFor is null && _leader is null);
+        // The term handling in StepStationMessage has brought us to request.Term already. Repeating a vote already
+        // cast is not a new vote; a new one needs no vote yet in this term, no known master, and no live master's
+        // lease that may hold (the node may have adopted this term from a message that said nothing of a master).
+        var canVote = request.From.Equals(_votedFor) || (_votedFor is null && _leader is null && !WithholdsVotes());
         var granted = canVote && LogIsUpToDate(request.LastLogIndex, request.LastLogTerm);
         if (granted)
         {

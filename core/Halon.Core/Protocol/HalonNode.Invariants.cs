@@ -16,6 +16,7 @@ public sealed partial class HalonNode
         Assert(_log.Count == 0 || _log[^1].Index == _log.Count, "log index out of step with its position");
         Assert(_outbox.Count <= Limits.ReadyMessagesMax, "too many messages in one batch");
         Assert(_pendingAcknowledgements.Count <= Limits.PendingAcknowledgementsMax, "pending acknowledgements beyond their bound");
+        Assert(_pendingNewSatellites >= 0 && _pendingNewSatellites <= _pendingAcknowledgements.Count, "pending new satellites out of step with the pending acknowledgements");
 
         switch (_roleConfig.Role)
         {

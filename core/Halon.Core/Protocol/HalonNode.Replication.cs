@@ -40,7 +40,7 @@ public sealed partial class HalonNode
         Array.Fill(_nextIndex, LastLogIndex + 1);
         Array.Fill(_ackTick, NeverTick);
         _becameMasterAt = _now;
-        _pendingAcknowledgements.Clear();
+        AdoptUncommittedAcknowledgements();
         ChangeState(SupervisorState.Master, $"won the election of term {_term}");
         Emit(new BecameMaster(_term));
         _termStartIndex = LastLogIndex + 1;
@@ -54,7 +54,7 @@ public sealed partial class HalonNode
     {
         StopCoordinator($"mastership of term {_term} lost: {reason}");
         _coordinatorRestartAt = -1;
-        _pendingAcknowledgements.Clear();
+        ClearPending();
     }
 
     private void TickMaster()
@@ -118,7 +118,7 @@ public sealed partial class HalonNode
     private void SendAppend(int peer)
     {
         var previousIndex = _nextIndex[peer] - 1;
-        var count = (int)Math.Min(LastLogIndex - previousIndex, Limits.AppendEntriesEntriesMax);
+        var count = (int)Math.Min(LastLogIndex - previousIndex, _options.EntriesPerAppendMax);
         IReadOnlyList<LogEntry> entries = count <= 0 ? s_noEntries : _log.GetRange((int)previousIndex, count).ToArray();
         Send(new AppendEntries(Id, Peers.Members[peer], ClusterId, _term, previousIndex, TermAt(previousIndex), entries, _commitIndex, _now, CoordinatorEpoch));
         // Optimistic: assume delivery. A loss shows up as a rejection that resets _nextIndex.

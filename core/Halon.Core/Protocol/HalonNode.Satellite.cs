@@ -29,6 +29,9 @@ public sealed partial class HalonNode
     /// <summary>This satellite's incarnation (0 unless a satellite).</summary>
     public long Incarnation => _roleConfig.Incarnation;
 
+    /// <summary>This satellite's installation id (0 unless a satellite, or for a data dir older than it).</summary>
+    public long InstallId => _roleConfig.InstallId;
+
     private PeerSet Station => _roleConfig.Station ?? throw new HalonInvariantException($"{Id} has no station");
 
     /// <summary>
@@ -51,7 +54,7 @@ public sealed partial class HalonNode
         }
         else
         {
-            _roleConfig = new RoleConfig(NodeRole.Satellite, null, station, 1);
+            _roleConfig = new RoleConfig(NodeRole.Satellite, null, station, 1) { InstallId = DrawInstallId() };
             _roleDirty = true;
             StartAnnouncer($"bootstrapped as a satellite of station {station.ClusterId} ({station})");
             result = CommandResult.Done($"{Id} is now a satellite of station {station.ClusterId} ({station}), announcing incarnation 1");
@@ -96,7 +99,7 @@ public sealed partial class HalonNode
             _announceCursor = (_announceCursor + 1) % station.Count;
         }
 
-        Send(new NodeUp(Id, target, _roleConfig.Incarnation, _hostFacts));
+        Send(new NodeUp(Id, target, _roleConfig.Incarnation, _hostFacts) { InstallId = _roleConfig.InstallId });
         _announcementsSent++;
         _nextAnnounceAt = _now + _announceBackoffTicks + _random.Next((_announceBackoffTicks / 2) + 1);
         _announceBackoffTicks = Math.Min(_announceBackoffTicks * 2, _options.AnnounceBackoffTicksMax);
@@ -127,6 +130,58 @@ public sealed partial class HalonNode
             }
         }
 
+        return StepResult.Handled;
+    }
+
+    /// <summary>A random, non-zero installation id of 60 bits, from the node's random source.</summary>
+    private long DrawInstallId()
+    {
+        long id = 0;
+        while (id == 0)
+        {
+            id = ((long)_random.Next(1 << 30) << 30) | (long)_random.Next(1 << 30);
+        }
+
+        return id;
+    }
+
+    private StepResult StepNodeUpOutdated(NodeUpOutdated outdated)
+    {
+        if (_roleConfig.Role != NodeRole.Satellite || !Station.Contains(outdated.From))
+        {
+            return StepResult.Dropped($"NodeUp outdated notice from {outdated.From}, which is not this satellite's station");
+        }
+
+        if (outdated.Epoch < _highestEpochSeen)
+        {
+            return StepResult.Dropped($"outdated notice of epoch {outdated.Epoch} fenced: epoch {_highestEpochSeen} was seen already");
+        }
+
+        _highestEpochSeen = outdated.Epoch;
+        if (outdated.InstallId != _roleConfig.InstallId)
+        {
+            return StepResult.Dropped($"outdated notice for installation {outdated.InstallId:x}; this is installation {_roleConfig.InstallId:x}");
+        }
+
+        var incarnation = _roleConfig.Incarnation;
+        var recordedIsOurs = !IsOtherInstallation(outdated.RecordedInstallId, _roleConfig.InstallId);
+        if (outdated.RecordedIncarnation < incarnation || (outdated.RecordedIncarnation == incarnation && recordedIsOurs))
+        {
+            // It answers an older announcement of ours; the station's record is not ahead of this incarnation.
+            return StepResult.Dropped($"outdated notice for incarnation {outdated.RecordedIncarnation}; this is incarnation {incarnation} already");
+        }
+
+        // The station holds an incarnation at or above ours from another installation (this node was reinstalled) or
+        // from our own past (its data dir was restored from an old copy). Take the next one; it is persisted before
+        // the announcement that carries it leaves.
+        var from = _roleConfig.Incarnation;
+        _roleConfig = _roleConfig with { Incarnation = outdated.RecordedIncarnation + 1 };
+        _roleDirty = true;
+        _announceAcknowledged = false;
+        _announceHint = outdated.From;
+        _announceBackoffTicks = _options.AnnounceBackoffTicksMin;
+        Emit(new IncarnationAdvanced(from, _roleConfig.Incarnation, outdated.RecordedIncarnation, outdated.From));
+        Announce();
         return StepResult.Handled;
     }
 

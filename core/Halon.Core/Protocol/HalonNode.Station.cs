@@ -166,7 +166,9 @@ public sealed partial class HalonNode
             BecomeFollower(_term, null, $"quorum reached: {present} of {Peers.Count} supervisors answer");
             // The first campaign after quorum goes by rank in the sorted peer set (two ticks apart, plus a tick of
             // jitter), so that peers bootstrapped together rarely split their votes and a fresh station elects in a
-            // few ticks. Safety does not depend on timeouts; later elections use the full randomised timeout.
+            // few ticks. A restarted peer still waits out E ticks from its restart before campaigning (TickElection
+            // obeys the withholding rule), so the shortcut never cuts into a lease. Later elections use the full
+            // randomised timeout.
             _electionTimeoutTicksRandomized = 1 + (2 * Peers.IndexOf(Id)) + _random.Next(2);
         }
     }

@@ -90,14 +90,14 @@ public sealed partial class HalonNode
         var views = new List<SatelliteStatus>(_satellites.Count + _pendingAcknowledgements.Count);
         foreach (var (node, record) in _satellites)
         {
-            views.Add(new SatelliteStatus(node.Value, true, record.Incarnation, record.Facts.Hostname));
+            views.Add(new SatelliteStatus(node.Value, true, record.Incarnation, record.Facts.Hostname) { InstallId = record.InstallId, Reinstalls = record.Reinstalls });
         }
 
-        foreach (var (node, incarnation) in _pendingAcknowledgements)
+        foreach (var (node, pending) in _pendingAcknowledgements)
         {
             if (!_satellites.ContainsKey(node))
             {
-                views.Add(new SatelliteStatus(node.Value, false, incarnation, string.Empty));
+                views.Add(new SatelliteStatus(node.Value, false, pending.Incarnation, string.Empty) { InstallId = pending.InstallId });
             }
         }
 

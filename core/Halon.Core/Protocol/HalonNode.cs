@@ -82,6 +82,9 @@ public sealed partial class HalonNode
     /// <summary>The supervisor's state (<see cref="SupervisorState.None"/> unless a station peer).</summary>
     public SupervisorState State => _state;
 
+    /// <summary>The peer this node voted for in the current term, if any.</summary>
+    public NodeId? VotedFor => _votedFor;
+
     /// <summary>The master this node believes in, if any.</summary>
     public NodeId? Leader => _leader;
 
@@ -183,6 +186,7 @@ public sealed partial class HalonNode
                 NodeUp nodeUp => StepNodeUp(nodeUp),
                 NodeUpAck ack => StepNodeUpAck(ack),
                 NodeUpRedirect redirect => StepNodeUpRedirect(redirect),
+                NodeUpOutdated outdated => StepNodeUpOutdated(outdated),
                 _ => StepResult.Dropped($"unknown message type {message.GetType().Name}"),
             };
         }

@@ -30,7 +30,7 @@ internal static class StorageCodec
 
     public static byte[] Encode(RoleConfig role)
     {
-        var record = new RoleRecord { Role = (RoleKind)role.Role, Incarnation = role.Incarnation };
+        var record = new RoleRecord { Role = (RoleKind)role.Role, Incarnation = role.Incarnation, InstallId = role.InstallId };
         if (role.Peers is not null)
         {
             record.Peers.AddRange(role.Peers.Members.Select(m => m.Value));
@@ -54,7 +54,10 @@ internal static class StorageCodec
             RoleKind.Satellite => NodeRole.Satellite,
             _ => throw new DataDirCorruptException($"{file}: unknown role {(int)record.Role} at offset 0"),
         };
-        return new RoleConfig(role, ParsePeerSet(record.Peers, file, "peers"), ParsePeerSet(record.Station, file, "station"), record.Incarnation);
+        return new RoleConfig(role, ParsePeerSet(record.Peers, file, "peers"), ParsePeerSet(record.Station, file, "station"), record.Incarnation)
+        {
+            InstallId = record.InstallId,
+        };
     }
 
     public static byte[] Encode(LogEntry entry)
@@ -73,6 +76,7 @@ internal static class StorageCodec
                     Hostname = acknowledged.Facts.Hostname,
                     Cpus = acknowledged.Facts.Cpus,
                     MemoryMib = acknowledged.Facts.MemoryMiB,
+                    InstallId = acknowledged.InstallId,
                 };
                 break;
             default:
@@ -91,7 +95,10 @@ internal static class StorageCodec
             LogEntryRecord.CommandOneofCase.SatelliteAcknowledged => new SatelliteAcknowledgedCommand(
                 ParseNodeId(record.SatelliteAcknowledged.Satellite, file, offset, "satellite"),
                 record.SatelliteAcknowledged.Incarnation,
-                new HostFacts(record.SatelliteAcknowledged.Hostname, record.SatelliteAcknowledged.Cpus, record.SatelliteAcknowledged.MemoryMib)),
+                new HostFacts(record.SatelliteAcknowledged.Hostname, record.SatelliteAcknowledged.Cpus, record.SatelliteAcknowledged.MemoryMib))
+            {
+                InstallId = record.SatelliteAcknowledged.InstallId,
+            },
             _ => throw new DataDirCorruptException($"{file}: log record at offset {offset} carries no known command"),
         };
         return new LogEntry(record.Index, record.Term, command);

@@ -77,7 +77,15 @@ internal static class ControlCodec
             for (var i = offset; i < end; i++)
             {
                 var s = satellites[i];
-                chunk.Satellites.Add(new W.SatelliteStatus { Node = s.Node, Acknowledged = s.Acknowledged, Incarnation = s.Incarnation, Hostname = s.Hostname });
+                chunk.Satellites.Add(new W.SatelliteStatus
+                {
+                    Node = s.Node,
+                    Acknowledged = s.Acknowledged,
+                    Incarnation = s.Incarnation,
+                    Hostname = s.Hostname,
+                    InstallId = s.InstallId,
+                    Reinstalls = s.Reinstalls,
+                });
             }
 
             offset = end;
@@ -123,7 +131,11 @@ internal static class ControlCodec
         WireCheck.Text(s.Node, NodeId.LengthMax, "satellite.node"),
         s.Acknowledged,
         WireCheck.NonNegative(s.Incarnation, "satellite.incarnation"),
-        WireCheck.Text(s.Hostname, Limits.HostnameLengthMax, "satellite.hostname"));
+        WireCheck.Text(s.Hostname, Limits.HostnameLengthMax, "satellite.hostname"))
+    {
+        InstallId = WireCheck.NonNegative(s.InstallId, "satellite.install_id"),
+        Reinstalls = (int)WireCheck.NonNegative(s.Reinstalls, "satellite.reinstalls"),
+    };
 
     /// <summary>Assembles a status from its header and the satellites of all chunks.</summary>
     public static NodeStatus FromWire(W.StatusHeader header, List<SatelliteStatus> satellites)

@@ -90,11 +90,20 @@ public static class MessageCodec
                 };
                 break;
             case NodeUp nodeUp:
-                envelope.NodeUp = new W.NodeUp { Incarnation = nodeUp.Incarnation, Facts = ToWire(nodeUp.Facts) };
+                envelope.NodeUp = new W.NodeUp { Incarnation = nodeUp.Incarnation, Facts = ToWire(nodeUp.Facts), InstallId = nodeUp.InstallId };
                 break;
             case NodeUpAck ack:
                 envelope.NodeUpAck = new W.NodeUpAck { Incarnation = ack.Incarnation, Epoch = ack.Epoch };
                 AddStation(envelope.NodeUpAck.Station, ack.Station);
+                break;
+            case NodeUpOutdated outdated:
+                envelope.NodeUpOutdated = new W.NodeUpOutdated
+                {
+                    InstallId = outdated.InstallId,
+                    RecordedIncarnation = outdated.RecordedIncarnation,
+                    RecordedInstallId = outdated.RecordedInstallId,
+                    Epoch = outdated.Epoch,
+                };
                 break;
             case NodeUpRedirect redirect:
                 envelope.NodeUpRedirect = new W.NodeUpRedirect { Term = redirect.Term };
@@ -150,13 +159,23 @@ public static class MessageCodec
                 from,
                 to,
                 WireCheck.NonNegative(envelope.NodeUp.Incarnation, "node_up.incarnation"),
-                FromWire(envelope.NodeUp.Facts, "node_up.facts")),
+                FromWire(envelope.NodeUp.Facts, "node_up.facts"))
+            {
+                InstallId = WireCheck.NonNegative(envelope.NodeUp.InstallId, "node_up.install_id"),
+            },
             W.Envelope.BodyOneofCase.NodeUpAck => new NodeUpAck(
                 from,
                 to,
                 WireCheck.NonNegative(envelope.NodeUpAck.Incarnation, "node_up_ack.incarnation"),
                 WireCheck.NonNegative(envelope.NodeUpAck.Epoch, "node_up_ack.epoch"),
                 OptionalStation(envelope.NodeUpAck.Station, "node_up_ack.station")),
+            W.Envelope.BodyOneofCase.NodeUpOutdated => new NodeUpOutdated(
+                from,
+                to,
+                WireCheck.NonNegative(envelope.NodeUpOutdated.InstallId, "node_up_outdated.install_id"),
+                WireCheck.NonNegative(envelope.NodeUpOutdated.RecordedIncarnation, "node_up_outdated.recorded_incarnation"),
+                WireCheck.NonNegative(envelope.NodeUpOutdated.RecordedInstallId, "node_up_outdated.recorded_install_id"),
+                WireCheck.NonNegative(envelope.NodeUpOutdated.Epoch, "node_up_outdated.epoch")),
             W.Envelope.BodyOneofCase.NodeUpRedirect => new NodeUpRedirect(
                 from,
                 to,
@@ -209,6 +228,7 @@ public static class MessageCodec
                     Satellite = acknowledged.Satellite.Value,
                     Incarnation = acknowledged.Incarnation,
                     Facts = ToWire(acknowledged.Facts),
+                    InstallId = acknowledged.InstallId,
                 };
                 break;
             default:
@@ -234,7 +254,10 @@ public static class MessageCodec
             W.LogEntry.CommandOneofCase.SatelliteAcknowledged => new SatelliteAcknowledgedCommand(
                 WireCheck.NodeId(present.SatelliteAcknowledged.Satellite, field + ".satellite"),
                 WireCheck.NonNegative(present.SatelliteAcknowledged.Incarnation, field + ".incarnation"),
-                FromWire(present.SatelliteAcknowledged.Facts, field + ".facts")),
+                FromWire(present.SatelliteAcknowledged.Facts, field + ".facts"))
+            {
+                InstallId = WireCheck.NonNegative(present.SatelliteAcknowledged.InstallId, field + ".install_id"),
+            },
             W.LogEntry.CommandOneofCase.None => throw new WireFormatException($"{field} carries no command"),
             _ => throw new WireFormatException($"{field} command kind {(int)present.CommandCase} is unknown"),
         };

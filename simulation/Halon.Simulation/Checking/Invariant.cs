@@ -20,4 +20,26 @@ public enum Invariant
 
     /// <summary>A node's own assertion threw (a bug in the core).</summary>
     CoreAssertion = 6,
+
+    /// <summary>
+    /// The rules the lease argument rests on: no vote or campaign within E ticks of accepting a master's heartbeat (or
+    /// of a restart), a coordinator's authority ends before the earliest moment any follower could vote again under
+    /// the drift bound, and a master that no majority answered for E ticks stops leading (check-quorum).
+    /// </summary>
+    LeaseRule = 7,
+
+    /// <summary>A message of an older term changed a node's term, log, commit, master or state.</summary>
+    StaleMessage = 8,
+
+    /// <summary>A satellite accepted a coordinator's word of an older epoch than one it had already seen.</summary>
+    Fencing = 9,
+
+    /// <summary>A run did not finish within its event budget (an event storm or a livelock): a failure, never a hang.</summary>
+    RunLimit = 10,
+
+    /// <summary>
+    /// A message left before what it vouches for was durable: a vote before the vote, a term before the term, an
+    /// append's success before the entries (persist before send).
+    /// </summary>
+    Durability = 11,
 }

@@ -9,7 +9,7 @@ namespace Halon.Simulation.Checking;
 /// after every simulated step. It knows nothing of the simulator: checker self-tests feed it hand-made histories.
 /// Nodes are named by their id.
 /// </summary>
-public sealed class InvariantMonitor
+public sealed partial class InvariantMonitor
 {
     /// <summary>Most violations kept per run; the first one matters, the rest are context.</summary>
     public const int ViolationsMax = 20;
@@ -22,6 +22,9 @@ public sealed class InvariantMonitor
     private NodeId? _highestEpochNode;
     private readonly Dictionary<NodeId, long> _acknowledged = new();
     private readonly List<LogEntry> _committed = new();
+
+    // The term of the node that first committed each entry (_committed's indexes): a leader of any later term must hold it.
+    private readonly List<long> _commitTerms = new();
     private readonly Dictionary<(long Index, long Term), EntryCommand> _entryIdentity = new();
 
     /// <summary>The time the observations refer to, in ticks; set by the driver before each observation.</summary>
@@ -134,7 +137,7 @@ public sealed class InvariantMonitor
     /// Invariant 4: <paramref name="node"/> committed its entries (<paramref name="fromIndex"/>,
     /// <paramref name="toIndex"/>]. Every node must commit the same entry at each index, in order.
     /// </summary>
-    public void ObserveCommit(NodeId node, IReadOnlyList<LogEntry> log, long fromIndex, long toIndex)
+    public void ObserveCommit(NodeId node, IReadOnlyList<LogEntry> log, long fromIndex, long toIndex, long commitTerm = long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(log);
         for (var index = fromIndex + 1; index <= toIndex; index++)
@@ -151,6 +154,7 @@ public sealed class InvariantMonitor
             else if (index == _committed.Count + 1)
             {
                 _committed.Add(entry);
+                _commitTerms.Add(commitTerm);
             }
             else
             {
@@ -163,12 +167,12 @@ public sealed class InvariantMonitor
     /// Invariant 4 at restart: the persisted committed prefix of <paramref name="node"/> is intact. A commit that was
     /// persisted by a batch whose node crashed before its effects were seen is recorded here.
     /// </summary>
-    public void ObserveRestored(NodeId node, IReadOnlyList<LogEntry> log, long commitIndex)
+    public void ObserveRestored(NodeId node, IReadOnlyList<LogEntry> log, long commitIndex, long term = long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(log);
         if (commitIndex > _committed.Count)
         {
-            ObserveCommit(node, log, _committed.Count, commitIndex);
+            ObserveCommit(node, log, _committed.Count, commitIndex, term);
         }
 
         var checkUpTo = Math.Min(commitIndex, _committed.Count);

@@ -11,6 +11,11 @@ public sealed record Violation(Invariant Invariant, double AtTick, string Messag
         Invariant.AckDurability => "ack-durability",
         Invariant.LogMatching => "log-matching",
         Invariant.Liveness => "liveness",
+        Invariant.LeaseRule => "lease-rule",
+        Invariant.StaleMessage => "stale-message",
+        Invariant.Fencing => "fencing",
+        Invariant.RunLimit => "run-limit",
+        Invariant.Durability => "durability",
         _ => "core-assertion",
     };
 

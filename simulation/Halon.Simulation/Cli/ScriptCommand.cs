@@ -29,8 +29,14 @@ internal static class ScriptCommand
 
                 return 0;
             }
-            catch (InvalidOperationException exception)
+            catch (ScriptFailedException exception)
             {
+                // The whole story up to the failure, then what failed.
+                foreach (var line in exception.Output)
+                {
+                    Console.Out.WriteLine(line);
+                }
+
                 Console.Error.WriteLine($"halon-sim: {exception.Message}");
                 return 1;
             }

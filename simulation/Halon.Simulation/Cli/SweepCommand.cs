@@ -11,10 +11,14 @@ internal static class SweepCommand
     {
         var seeds = new Option<int>("--seeds") { Description = "How many seeds to run.", Required = true };
         var from = new Option<ulong>("--from") { Description = "The first seed.", DefaultValueFactory = _ => 1UL };
+        var stopOnFailure = new Option<bool>("--stop-on-failure") { Description = "Start no seed above the first that fails (the lowest failing seed is still found)." };
+        var runSecondsMax = new Option<double>("--run-seconds-max") { Description = "Wall-clock seconds one run may take before it is reported as hung.", DefaultValueFactory = _ => 300 };
         var arguments = new SimulationArguments();
         var command = new Command("sweep", "Run many seeds (in parallel) and report every violation with its replay command.");
         command.Options.Add(seeds);
         command.Options.Add(from);
+        command.Options.Add(stopOnFailure);
+        command.Options.Add(runSecondsMax);
         arguments.AddTo(command);
         command.SetAction(parse =>
         {
@@ -32,7 +36,14 @@ internal static class SweepCommand
             }
 
             var json = parse.GetValue(arguments.Json);
-            var result = Sweep.Run(template, template.Seed, count, p =>
+            if (parse.GetValue(runSecondsMax) <= 0)
+            {
+                Console.Error.WriteLine("halon-sim: --run-seconds-max must be positive");
+                return 2;
+            }
+
+            var sweepOptions = new SweepOptions { StopOnFailure = parse.GetValue(stopOnFailure), RunSecondsMax = parse.GetValue(runSecondsMax) };
+            var result = Sweep.Run(template, template.Seed, count, sweepOptions, p =>
                 Console.Error.WriteLine($"sweep: {p.Done}/{p.Total} runs, {p.FailedRuns} failed, {p.Events / 1e6:0.0}M events, {p.Events / Math.Max(p.Elapsed.TotalSeconds, 1e-9) / 1e6:0.00}M events/s"));
             if (json)
             {
@@ -83,6 +94,16 @@ internal static class SweepCommand
             }
 
             json.WriteEndArray();
+            json.WriteNumber("seeds_run", result.Runs.Count);
+            if (result.Failures.Count > 0)
+            {
+                json.WriteNumber("first_failing_seed", result.Failures.Min(f => f.Options.Seed));
+            }
+            else
+            {
+                json.WriteNull("first_failing_seed");
+            }
+
             json.WriteNumber("events", result.Events);
             json.WriteNumber("elapsed_seconds", Math.Round(result.Elapsed.TotalSeconds, 3));
             json.WriteNumber("events_per_second", Math.Round(result.EventsPerSecond));

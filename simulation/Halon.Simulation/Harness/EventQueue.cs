@@ -35,6 +35,13 @@ internal sealed class EventQueue
 
     public long PeekTime() => _heap[0].Time;
 
+    /// <summary>Drops every event (a run stopped for exceeding its budget).</summary>
+    public void Clear()
+    {
+        Array.Clear(_heap, 0, _count);
+        _count = 0;
+    }
+
     public SimEvent Pop()
     {
         var top = _heap[0];

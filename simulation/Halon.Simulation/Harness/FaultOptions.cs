@@ -51,17 +51,36 @@ public sealed record FaultOptions
     /// <summary>Longest pause, in ticks.</summary>
     public int PauseTicksMax { get; init; } = 40;
 
+    /// <summary>
+    /// With <see cref="ClockDrift"/>: the chance that a drawn tick period sits at an edge of the bound (the fastest or
+    /// the slowest legal clock) instead of anywhere within it.
+    /// </summary>
+    public double DriftAtEdgeProbability { get; init; }
+
+    /// <summary>Mean ticks between the targeted nemesis' scenarios (0: no targeted nemesis).</summary>
+    public double LeaseScenarioIntervalTicksMean { get; init; }
+
+    /// <summary>Which scenarios the targeted nemesis may choose.</summary>
+    public LeaseScenarios LeaseScenarios { get; init; }
+
+    /// <summary>
+    /// Most log entries a master puts in one AppendEntries in this run (0: the protocol's default). Small values make
+    /// followers lag entry by entry, which exposes commit rules (Raft's Figure 8) that big batches hide.
+    /// </summary>
+    public int EntriesPerAppendMax { get; init; }
+
     /// <summary>Whether any fault is on.</summary>
     public bool Any =>
         PacketLossProbability > 0 || PacketDuplicateProbability > 0 || PartitionIntervalTicksMean > 0 || CrashProbabilityPerTick > 0 ||
         CrashAfterPersistProbability > 0 || TornWriteProbability > 0 || ClockDrift || CoordinatorCrashProbabilityPerTick > 0 ||
-        PauseProbabilityPerTick > 0 || OneWayDelayTicksMax > 0.5;
+        PauseProbabilityPerTick > 0 || OneWayDelayTicksMax > 0.5 || LeaseScenarioIntervalTicksMean > 0;
 
     /// <summary>The fault names that <see cref="Parse"/> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } =
     [
         "loss", "duplicate", "delay", "partition", "asymmetric", "bridge", "ring", "isolate-master", "crash", "persist-crash", "torn-write",
-        "drift", "coordinator-crash", "pause",
+        "drift", "coordinator-crash", "pause", "lease", "majority-shift", "crash-after-ack", "pause-at-lease-edge", "late-copies",
+        "master-crash-after-append", "isolate-master-briefly", "reinstall", "small-appends",
     ];
 
     /// <summary>Draws a fault mix from <paramref name="random"/> (swarm testing): each fault is on or off, at its own intensity.</summary>
@@ -77,8 +96,27 @@ public sealed record FaultOptions
             }
         }
 
+        // Half of the seeds also run the targeted nemesis with a random subset of its scenarios, so that a fair share of
+        // every sweep is spent at lease and term boundaries rather than on uniform noise.
+        var scenarios = LeaseScenarios.None;
+        if (random.Chance(0.5))
+        {
+            foreach (var scenario in Enum.GetValues<LeaseScenarios>().Where(s => s is not (LeaseScenarios.None or LeaseScenarios.All)))
+            {
+                if (random.Chance(0.5))
+                {
+                    scenarios |= scenario;
+                }
+            }
+        }
+
+        var drift = random.Chance(0.5);
         return new FaultOptions
         {
+            LeaseScenarios = scenarios,
+            LeaseScenarioIntervalTicksMean = scenarios != LeaseScenarios.None ? random.Uniform(20, 80) : 0,
+            DriftAtEdgeProbability = drift && random.Chance(0.6) ? random.Uniform(0.5, 1) : 0,
+            EntriesPerAppendMax = random.Chance(0.3) ? (int)random.NextInclusive(1, 3) : 0,
             PacketLossProbability = random.Chance(0.6) ? random.Uniform(0, 0.3) : 0,
             PacketDuplicateProbability = random.Chance(0.4) ? random.Uniform(0, 0.5) : 0,
             OneWayDelayTicksMin = 0.05,
@@ -89,7 +127,7 @@ public sealed record FaultOptions
             RestartDelayTicksMax = (int)random.NextInclusive(1, 200),
             CrashAfterPersistProbability = random.Chance(0.3) ? random.Uniform(0, 0.02) : 0,
             TornWriteProbability = random.Chance(0.3) ? random.Uniform(0, 0.02) : 0,
-            ClockDrift = random.Chance(0.5),
+            ClockDrift = drift,
             CoordinatorCrashProbabilityPerTick = random.Chance(0.3) ? random.Uniform(0, 0.01) : 0,
             PauseProbabilityPerTick = random.Chance(0.3) ? random.Uniform(0, 0.002) : 0,
             PauseTicksMax = (int)random.NextInclusive(1, 60),
@@ -124,15 +162,27 @@ public sealed record FaultOptions
                 "crash" => faults with { CrashProbabilityPerTick = 0.002, RestartDelayTicksMax = 150 },
                 "persist-crash" => faults with { CrashAfterPersistProbability = 0.01 },
                 "torn-write" => faults with { TornWriteProbability = 0.01 },
-                "drift" => faults with { ClockDrift = true },
+                "drift" => faults with { ClockDrift = true, DriftAtEdgeProbability = 0.8 },
                 "coordinator-crash" => faults with { CoordinatorCrashProbabilityPerTick = 0.005 },
                 "pause" => faults with { PauseProbabilityPerTick = 0.001, PauseTicksMax = 40 },
+                "lease" => WithScenarios(faults, LeaseScenarios.All),
+                "majority-shift" => WithScenarios(faults, LeaseScenarios.MajorityShift),
+                "crash-after-ack" => WithScenarios(faults, LeaseScenarios.CrashAfterAcknowledgement),
+                "pause-at-lease-edge" => WithScenarios(faults, LeaseScenarios.PauseAtLeaseEdge),
+                "late-copies" => WithScenarios(faults, LeaseScenarios.LateCopies),
+                "master-crash-after-append" => WithScenarios(faults, LeaseScenarios.MasterCrashAfterAppend),
+                "isolate-master-briefly" => WithScenarios(faults, LeaseScenarios.IsolateMasterBriefly),
+                "reinstall" => WithScenarios(faults, LeaseScenarios.ReinstallSatellite),
+                "small-appends" => faults with { EntriesPerAppendMax = 1 },
                 _ => throw new ArgumentException($"unknown fault '{name}'; known faults: none, swarm, {string.Join(", ", Names)}"),
             };
         }
 
         return faults;
     }
+
+    private static FaultOptions WithScenarios(FaultOptions faults, LeaseScenarios scenarios) =>
+        faults with { LeaseScenarioIntervalTicksMean = 40, LeaseScenarios = faults.LeaseScenarios | scenarios };
 
     private static FaultOptions WithPartition(FaultOptions faults, PartitionKinds kinds) =>
         faults with { PartitionIntervalTicksMean = 80, PartitionKinds = faults.PartitionKinds | kinds };

@@ -19,6 +19,9 @@ public sealed class SimDisk
     /// <summary>The persisted log.</summary>
     public IReadOnlyList<LogEntry> Log => _log;
 
+    /// <summary>The persisted hard state.</summary>
+    public HardState HardState => _hardState;
+
     /// <summary>Makes the whole batch durable.</summary>
     public void Apply(in Ready ready)
     {
@@ -40,6 +43,14 @@ public sealed class SimDisk
     {
         Writes++;
         ApplyEntries(ready, Math.Min(entriesLanded, ready.Entries.Count));
+    }
+
+    /// <summary>The data dir is lost (a reinstall): nothing persisted remains.</summary>
+    public void Wipe()
+    {
+        _log.Clear();
+        _hardState = HardState.Initial;
+        _role = RoleConfig.None;
     }
 
     /// <summary>What a restarted node reads back.</summary>

@@ -57,4 +57,34 @@ internal sealed class SimNode
 
     /// <summary>For a satellite: whether its current incarnation is acknowledged.</summary>
     public bool AcknowledgedCurrent { get; set; }
+
+    /// <summary>
+    /// Real time at which each of this generation's ticks fell due: index 0 is the start of the process, index j the
+    /// moment its clock reached j (whether or not a pause delayed processing it).
+    /// </summary>
+    public List<long> TickDueTimes { get; } = new() { 0 };
+
+    /// <summary>
+    /// While master: per peer (indexed like the peer set), the newest LeaderTick echoed in an answer of its term that
+    /// reached it; the ground truth of its lease, independent of its own bookkeeping.
+    /// </summary>
+    public long[] EchoedLeaderTicks { get; set; } = Array.Empty<long>();
+
+    /// <summary>The term whose answers <see cref="EchoedLeaderTicks"/> counts (0: none).</summary>
+    public long EchoedTerm { get; set; }
+
+    /// <summary>For a satellite: the highest epoch of any coordinator message delivered to this generation.</summary>
+    public long HighestEpochDelivered { get; set; }
+
+    /// <summary>A targeted fault armed on this node: crash right after its next batch that acknowledges something.</summary>
+    public bool CrashAfterNextAcknowledgement { get; set; }
+
+    /// <summary>A targeted fault armed on a master: crash right after persisting its next entries, before sending them.</summary>
+    public bool CrashAfterNextAppend { get; set; }
+
+    /// <summary>With an armed crash: the restart delay, in ticks.</summary>
+    public double ArmedRestartDelayTicks { get; set; }
+
+    /// <summary>An action to run when the armed crash happens (a targeted nemesis step), or null.</summary>
+    public Action? OnArmedCrash { get; set; }
 }

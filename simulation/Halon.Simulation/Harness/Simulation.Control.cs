@@ -7,8 +7,8 @@ namespace Halon.Simulation.Harness;
 public sealed partial class Simulation
 {
     /// <summary>A script's cluster: no automatic bootstrap, no faults, no liveness deadlines.</summary>
-    public static Simulation ForScript(int peers, int satellites, ulong seed, Action<string> log) =>
-        new(new SimulationOptions { Seed = seed, Peers = peers, Satellites = satellites, Ticks = int.MaxValue / (int)TimeUnitsPerTick, AutoBootstrap = false }, log);
+    public static Simulation ForScript(int peers, int satellites, ulong seed, Action<string> log, ProtocolOptions? protocol = null) =>
+        new(new SimulationOptions { Seed = seed, Peers = peers, Satellites = satellites, Ticks = int.MaxValue / (int)TimeUnitsPerTick, AutoBootstrap = false, Protocol = protocol ?? ProtocolOptions.Default }, log);
 
     /// <summary>The peer set of all station peers.</summary>
     public PeerSet AllPeers => PeerSet.Create(_nodes.Where(n => n.IsPeer).Select(n => n.Id));

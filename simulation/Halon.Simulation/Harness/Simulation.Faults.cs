@@ -16,6 +16,8 @@ public sealed partial class Simulation
         {
             ScheduleAction(DrawPartitionInterval(), StartPartition);
         }
+
+        ScheduleLeaseNemesis();
     }
 
     private long DrawPartitionInterval() => _now + (long)(_faultMix.PartitionIntervalTicksMean * _random.Uniform(0.5, 1.5) * TimeUnitsPerTick);
@@ -232,6 +234,7 @@ public sealed partial class Simulation
     {
         _healed = true;
         _faults = FaultOptions.None;
+        DisarmTargeted();
         if (_partitioned)
         {
             ClearPartition();

@@ -19,6 +19,7 @@ public sealed partial class Simulation
     private const ulong FnvPrime = 1099511628211UL;
 
     private readonly SimulationOptions _options;
+    private readonly ProtocolOptions _protocol;
     private readonly SimRandom _random;
     private readonly EventQueue _queue = new();
     private readonly SimNode[] _nodes;
@@ -31,6 +32,8 @@ public sealed partial class Simulation
     private long _now;
     private ulong _traceHash = 14695981039346656037UL;
     private long _events;
+    private long _dispatched;
+    private readonly long _eventsMax;
     private long _sent;
     private long _delivered;
     private long _dropped;
@@ -55,9 +58,13 @@ public sealed partial class Simulation
         _random = new SimRandom(options.Seed, 1);
         _faultMix = options.FaultSpec == "swarm" ? FaultOptions.DrawSwarm(new SimRandom(options.Seed, 2)) : FaultOptions.Parse(options.FaultSpec);
         _faults = _faultMix;
+        _protocol = _faultMix.EntriesPerAppendMax > 0 ? options.Protocol with { EntriesPerAppendMax = _faultMix.EntriesPerAppendMax } : options.Protocol;
         _healAt = _faultMix.Any ? options.FaultPhaseTicks * TimeUnitsPerTick : 0;
         _nodes = new SimNode[options.Peers + options.Satellites];
         _blocked = new bool[_nodes.Length * _nodes.Length];
+        _monitor.ElectionTimeoutTicks = _protocol.ElectionTimeoutTicks;
+        _monitor.TickPeriodMin = TimeUnitsPerTick;
+        _eventsMax = options.EventsMax > 0 ? options.EventsMax : DefaultEventsMax(options);
         CreateNodes();
         ScheduleStart();
     }
@@ -93,6 +100,26 @@ public sealed partial class Simulation
         _now = Math.Max(_now, time);
     }
 
+    /// <summary>
+    /// The default event budget of a run: a hundred events per node per tick, far above any correct run (about two
+    /// per node per tick), so that an event storm or a livelock ends the run as a failure instead of hanging a sweep.
+    /// </summary>
+    public static long DefaultEventsMax(SimulationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return 1_000_000 + (100L * Math.Min(options.Ticks, 1_000_000) * (options.Peers + options.Satellites));
+    }
+
+    /// <summary>Whether the run was stopped for exceeding its event budget.</summary>
+    public bool StoppedByRunLimit { get; private set; }
+
+    private void StopForRunLimit()
+    {
+        StoppedByRunLimit = true;
+        _monitor.Report(Invariant.RunLimit, $"the run did not finish within its budget of {_eventsMax} events (an event storm or a livelock); {StationSummary()}");
+        _queue.Clear();
+    }
+
     private void CreateNodes()
     {
         var drift = _faultMix.ClockDrift;
@@ -102,7 +129,7 @@ public sealed partial class Simulation
             var id = NodeId.Parse(isPeer ? $"p{i + 1}:9070" : $"s{i - _options.Peers + 1}:9070");
             var facts = new HostFacts(isPeer ? $"p{i + 1}" : $"s{i - _options.Peers + 1}", 2 + (i % 7), 4096L << (i % 3));
             var node = new SimNode(i, id, isPeer, new SimRandom(_options.Seed, 1000UL + (ulong)i), facts);
-            node.Node = new HalonNode(id, _options.Protocol, node.Random, facts);
+            node.Node = new HalonNode(id, _protocol, node.Random, facts);
             if (drift)
             {
                 node.TickPeriod = DrawTickPeriod();
@@ -175,6 +202,12 @@ public sealed partial class Simulation
 
     private void Dispatch(SimEvent item)
     {
+        if (++_dispatched > _eventsMax)
+        {
+            StopForRunLimit();
+            return;
+        }
+
         _now = item.Time;
         _monitor.NowTicks = NowTicks;
         switch (item.Kind)
@@ -212,30 +245,67 @@ public sealed partial class Simulation
 
         item.Time = _now + node.TickPeriod;
         Schedule(item);
+        node.TickDueTimes.Add(_now);
         if (node.PausedUntil > _now)
         {
             node.MissedTicks++;
+            CheckAuthority(node);
             return;
         }
 
         TickNode(node);
+        CheckAuthority(node);
     }
+
+    /// <summary>
+    /// The lease by real time: if the coordinator on <paramref name="node"/> still has authority by its clock, it has
+    /// it at least until its next tick; that must come before any follower that acknowledged the heartbeat the lease
+    /// rests on (by what was really delivered to the master) could vote again.
+    /// </summary>
+    private void CheckAuthority(SimNode node)
+    {
+        if (node.Node is not { CoordinatorRunning: true } protocolNode || !node.HasLiveCoordinator || protocolNode.Term != node.EchoedTerm)
+        {
+            return;
+        }
+
+        var peers = node.EchoedLeaderTicks.Length;
+        Span<long> echoed = stackalloc long[peers];
+        node.EchoedLeaderTicks.CopyTo(echoed);
+        echoed[PeerIndex(node)] = node.ClockTicks;
+        var leaseStartTick = Quorum.MajorityValue(echoed);
+        if (leaseStartTick < 0)
+        {
+            _monitor.Report(Invariant.LeaseRule, $"the coordinator of epoch {protocolNode.CoordinatorEpoch} on {node.Id} runs, but no majority has answered any heartbeat of term {protocolNode.Term}");
+            return;
+        }
+
+        var leaseStart = node.TickDueTimes[(int)Math.Min(leaseStartTick, node.TickDueTimes.Count - 1)];
+        _monitor.ObserveAuthority(node.Id, protocolNode.CoordinatorEpoch, _now + node.TickPeriod, leaseStart, TimeUnitsPerTick);
+    }
+
+    private int PeerIndex(SimNode node) => node.Index; // Peers are the first nodes, in the peer set's (sorted) order.
 
     private void TickNode(SimNode node)
     {
         _events++;
         Hash(0, node.Index, 0, 0);
+        var protocolNode = node.Node!;
         try
         {
-            node.Node!.Tick();
+            protocolNode.Tick();
         }
-        catch (HalonInvariantException exception)
+        catch (Exception exception) when (exception is HalonInvariantException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NullReferenceException)
         {
             CoreFailure(node, exception);
             return;
         }
 
         Drain(node);
+        if (node.Node is { State: SupervisorState.Master } master)
+        {
+            _monitor.ObserveMasterTick(node.Id, master.Term, master.Now, _options.Peers);
+        }
     }
 
     private void OnDeliver(SimEvent item)
@@ -264,12 +334,14 @@ public sealed partial class Simulation
         _events++;
         _delivered++;
         Hash(1, node.Index, _indexOf[message.From], MessageCode(message));
+        var protocolNode = node.Node;
+        var before = StepWitness.Before(protocolNode, message);
         StepResult result;
         try
         {
-            result = node.Node.Step(message);
+            result = protocolNode.Step(message);
         }
-        catch (HalonInvariantException exception)
+        catch (Exception exception) when (exception is HalonInvariantException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NullReferenceException)
         {
             CoreFailure(node, exception);
             return;
@@ -280,6 +352,7 @@ public sealed partial class Simulation
             Log(node, $"dropped {message.GetType().Name} from {message.From}: {result.DropReason}");
         }
 
+        ObserveStep(node, protocolNode, message, result, before);
         Drain(node);
     }
 
@@ -322,6 +395,11 @@ public sealed partial class Simulation
             if (ready.Entries.Count > 0)
             {
                 _monitor.ObserveEntries(node.Id, ready.Entries);
+                if (node.CrashAfterNextAppend && !_healed)
+                {
+                    CrashAfterAppend(node);
+                    return;
+                }
             }
 
             if (!_healed && _random.Chance(_faults.CrashAfterPersistProbability))
@@ -337,12 +415,19 @@ public sealed partial class Simulation
             Observe(node, protocolNode, effect);
         }
 
+        var acknowledges = false;
         foreach (var message in ready.Messages)
         {
+            ObserveSent(node, protocolNode, message);
+            acknowledges |= message is VoteResponse { Granted: true } or AppendEntriesResponse { Success: true } or NodeUpAck;
             Send(node.Index, message);
         }
 
         protocolNode.Advance();
+        if (acknowledges && node.CrashAfterNextAcknowledgement && node.Node is not null)
+        {
+            CrashAfterAcknowledgement(node);
+        }
     }
 
     private void Observe(SimNode node, HalonNode protocolNode, Effect effect)
@@ -352,7 +437,17 @@ public sealed partial class Simulation
             case BecameMaster master:
                 _elections++;
                 _highestTerm = Math.Max(_highestTerm, master.Term);
-                _monitor.ObserveMaster(node.Id, master.Term);
+                _monitor.ObserveMaster(node.Id, master.Term, protocolNode.Log);
+                _monitor.ObserveMasterStart(node.Id, master.Term, protocolNode.Now);
+                node.EchoedTerm = master.Term;
+                node.EchoedLeaderTicks = new long[_options.Peers];
+                Array.Fill(node.EchoedLeaderTicks, -1);
+                break;
+            case SupervisorStateChanged { To: SupervisorState.PreCandidate } change:
+                _monitor.ObserveCampaign(node.Id, node.Generation, protocolNode.Now, change.Term + 1, preVote: true);
+                break;
+            case SupervisorStateChanged { To: SupervisorState.Candidate } change:
+                _monitor.ObserveCampaign(node.Id, node.Generation, protocolNode.Now, change.Term, preVote: false);
                 break;
             case CoordinatorStarted started:
                 _coordinatorStarts++;
@@ -384,7 +479,7 @@ public sealed partial class Simulation
                 _monitor.ObserveAcknowledged(acknowledged.Satellite, acknowledged.Incarnation);
                 break;
             case EntriesCommitted committed:
-                _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex);
+                _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term);
                 break;
             case AnnouncementAcknowledged:
                 SetAcknowledged(node, true);
@@ -444,10 +539,29 @@ public sealed partial class Simulation
             return;
         }
 
-        Schedule(new SimEvent { Time = _now + DrawDelay(), Kind = EventKind.Deliver, Node = to, Message = message });
+        var extraDelay = 0L;
+        if (!_options.AutoBootstrap)
+        {
+            // A script's run: remember what was sent (for replay) and apply its drop and delay rules.
+            RememberSent(message);
+            if (ApplyRules(message) is not { } delay)
+            {
+                _dropped++;
+                return;
+            }
+
+            extraDelay = delay;
+        }
+
+        Schedule(new SimEvent { Time = _now + DrawDelay() + extraDelay, Kind = EventKind.Deliver, Node = to, Message = message });
         if (_random.Chance(_faults.PacketDuplicateProbability))
         {
             Schedule(new SimEvent { Time = _now + DrawDelay(), Kind = EventKind.Deliver, Node = to, Message = message });
+        }
+
+        if (TakesLateCopy(message))
+        {
+            Schedule(new SimEvent { Time = _now + (long)(_random.Uniform(3, 40) * TimeUnitsPerTick), Kind = EventKind.Deliver, Node = to, Message = message });
         }
     }
 
@@ -457,12 +571,26 @@ public sealed partial class Simulation
         return Math.Max(1, (long)(ticks * TimeUnitsPerTick));
     }
 
-    private long DrawTickPeriod() => TimeUnitsPerTick + _random.NextInclusive(0, (long)(TimeUnitsPerTick * (_options.Protocol.ClockDriftFactor - 1)) - 1);
-
-    private void CoreFailure(SimNode node, HalonInvariantException exception)
+    /// <summary>
+    /// A tick period within the drift bound: [1000, 1000 · ρ) time units, or, with <see cref="FaultOptions.DriftAtEdgeProbability"/>,
+    /// one of its edges (the fastest or the slowest legal clock), where the lease argument is tightest.
+    /// </summary>
+    private long DrawTickPeriod()
     {
-        _monitor.Report(Invariant.CoreAssertion, exception.Message);
-        Crash(node, "core assertion: " + exception.Message);
+        var slowest = TimeUnitsPerTick + (long)(TimeUnitsPerTick * (_protocol.ClockDriftFactor - 1)) - 1;
+        if (_random.Chance(_faultMix.DriftAtEdgeProbability))
+        {
+            return _random.Chance(0.5) ? TimeUnitsPerTick : slowest;
+        }
+
+        return _random.NextInclusive(TimeUnitsPerTick, slowest);
+    }
+
+    private void CoreFailure(SimNode node, Exception exception)
+    {
+        var what = exception is HalonInvariantException ? exception.Message : $"{node.Id}: the core threw {exception.GetType().Name}: {exception.Message}";
+        _monitor.Report(Invariant.CoreAssertion, what);
+        Crash(node, "core assertion: " + what);
     }
 
     private void Crash(SimNode node, string reason)
@@ -497,7 +625,7 @@ public sealed partial class Simulation
         var persisted = node.Disk.Read();
         try
         {
-            node.Node = new HalonNode(node.Id, _options.Protocol, node.Random, node.Facts, persisted);
+            node.Node = new HalonNode(node.Id, _protocol, node.Random, node.Facts, persisted);
         }
         catch (ArgumentException exception)
         {
@@ -505,7 +633,16 @@ public sealed partial class Simulation
             return;
         }
 
-        _monitor.ObserveRestored(node.Id, persisted.Log, persisted.HardState.CommitIndex);
+        _monitor.ObserveRestored(node.Id, persisted.Log, persisted.HardState.CommitIndex, persisted.HardState.Term);
+        node.TickDueTimes.Clear();
+        node.TickDueTimes.Add(_now);
+        node.EchoedTerm = 0;
+        node.HighestEpochDelivered = 0;
+        if (persisted.Role.Role == NodeRole.Station)
+        {
+            _monitor.ObserveStationStart(node.Id, node.Generation);
+        }
+
         Log(node, reason);
         Schedule(new SimEvent { Time = _now + node.TickPeriod, Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation });
         Drain(node);
@@ -530,6 +667,7 @@ public sealed partial class Simulation
         NodeUp up => 7 | (int)(up.Incarnation << 4),
         NodeUpAck ack => 8 | (int)(ack.Epoch << 4),
         NodeUpRedirect => 9,
+        NodeUpOutdated outdated => 10 | (int)(outdated.RecordedIncarnation << 4),
         _ => 0,
     };
 

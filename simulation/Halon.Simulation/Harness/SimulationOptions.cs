@@ -32,6 +32,11 @@ public sealed record SimulationOptions
     /// <summary>The protocol's timers.</summary>
     public ProtocolOptions Protocol { get; init; } = ProtocolOptions.Default;
 
+    /// <summary>
+    /// Most events the run may dispatch before it is stopped as a failure (0: <see cref="Simulation.DefaultEventsMax"/>).
+    /// </summary>
+    public long EventsMax { get; init; }
+
     /// <summary>Whether the run bootstraps every peer and satellite at its start (scripts do it themselves).</summary>
     public bool AutoBootstrap { get; init; } = true;
 

@@ -47,5 +47,27 @@ public sealed record SimulationResult
 
     public bool Passed => Violations.Count == 0;
 
+    /// <summary>The result of a run that a sweep gave up on after <paramref name="seconds"/> of wall time.</summary>
+    public static SimulationResult Hung(SimulationOptions options, double seconds) => new()
+    {
+        Options = options,
+        Violations = [new Violation(Invariant.RunLimit, -1, $"the run did not finish within {seconds:0} s of wall time: it is stuck inside one step (an endless loop in the core?)")],
+        TraceHash = 0,
+        Events = 0,
+        TicksToFirstCoordinator = -1,
+        HealTick = -1,
+        TicksFromHealToCoordinator = -1,
+        TicksFromHealToAllAcknowledged = -1,
+        Elections = 0,
+        HighestTerm = 0,
+        CoordinatorStarts = 0,
+        SatellitesAcknowledged = 0,
+        MessagesSent = 0,
+        MessagesDelivered = 0,
+        MessagesDropped = 0,
+        Crashes = 0,
+        Faults = "unknown (the run did not finish)",
+    };
+
     public string TraceHashText => TraceHash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 }

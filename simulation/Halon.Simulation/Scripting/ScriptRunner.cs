@@ -5,21 +5,58 @@ namespace Halon.Simulation.Scripting;
 
 /// <summary>
 /// Runs an interaction script in the style of etcd-io/raft's testdata: one command per line, and every effect, fault
-/// and status printed as it happens, so the whole output can be kept as a golden file and reviewed as a diff.
+/// and status printed as it happens, so the whole output can be kept as a golden file and reviewed as a diff. A bad
+/// line, a failed <c>expect</c> or <c>assert</c>, or any invariant violation fails the script with
+/// <see cref="ScriptFailedException"/>, which carries the whole output up to that point.
 /// </summary>
 /// <remarks>
-/// Commands: <c>cluster peers=N satellites=M [seed=S]</c>; <c>bootstrap-station NAMES|all [peers=A,B,C]</c>;
-/// <c>bootstrap-satellite NAMES|all</c>; <c>run TICKS</c>; <c>run-until coordinator|acknowledged|master-is NAME [max=TICKS]</c>;
-/// <c>crash NAME|master</c>; <c>restart NAME</c>; <c>crash-coordinator</c>; <c>partition A B | C D</c>;
-/// <c>isolate NAME|master</c>; <c>heal</c>; <c>network loss=P duplicate=P delay-max=TICKS</c>; <c>status</c>;
-/// <c>expect coordinator|no-coordinator|acknowledged|no-violations</c>. Lines starting with <c>#</c> are comments.
+/// The commands are listed in docs/testing.md and in <see cref="Commands"/>. Lines starting with <c>#</c> are comments.
 /// </remarks>
-public sealed class ScriptRunner
+public sealed partial class ScriptRunner
 {
+    /// <summary>Every command with its syntax, for docs and for the error on an unknown command.</summary>
+    public static IReadOnlyList<string> Commands { get; } =
+    [
+        "cluster peers=N satellites=M [seed=S] [entries-per-append=N]",
+        "bootstrap-station NAMES|all [peers=A,B,C]",
+        "bootstrap-satellite NAMES|all",
+        "run TICKS",
+        "run-quiet TICKS",
+        "run-until coordinator [epoch-above=N] [not=NAME] [max=TICKS]",
+        "run-until acknowledged|master [not=NAME] [max=TICKS]",
+        "run-until master-is NAME [max=TICKS]",
+        "run-until state NAME STATE [max=TICKS]",
+        "run-until last-index NAME N [max=TICKS]",
+        "crash NAME|master",
+        "restart NAME",
+        "reinstall NAME",
+        "crash-coordinator",
+        "pause NAME|master ticks=T",
+        "drift NAME period=P",
+        "partition A B | C D",
+        "isolate NAME|master",
+        "cut FROM TO",
+        "uncut FROM TO",
+        "heal",
+        "network loss=P duplicate=P delay-max=TICKS",
+        "drop TYPE|* [from=A] [to=B] [count=N]",
+        "delay TYPE|* ticks=T [from=A] [to=B] [count=N]",
+        "clear-rules",
+        "campaign NAME",
+        "inject TYPE from=A to=B [delay=T] [FIELD=VALUE ...]",
+        "replay TYPE from=A to=B [back=K] [delay=T]",
+        "status",
+        "assert NAME FIELD=VALUE ... | assert NAME down",
+        "expect coordinator|no-coordinator|acknowledged|no-violations",
+    ];
+
     private readonly List<string> _output = new();
     private Harness.Simulation? _simulation;
 
-    /// <summary>Runs <paramref name="script"/> and returns every output line; a failed expectation or a bad line throws.</summary>
+    /// <summary>
+    /// Runs <paramref name="script"/> and returns every output line. Throws <see cref="ScriptFailedException"/> (with
+    /// the output so far) on a bad line, a failed expectation or assertion, or any invariant violation.
+    /// </summary>
     public static IReadOnlyList<string> Run(string script)
     {
         ArgumentNullException.ThrowIfNull(script);
@@ -39,21 +76,28 @@ public sealed class ScriptRunner
             {
                 runner.Execute(line);
             }
-            catch (ArgumentException exception)
+            catch (Exception exception) when (exception is ArgumentException or FormatException or IndexOutOfRangeException or KeyNotFoundException or OverflowException)
             {
-                throw new InvalidOperationException($"script line {lineNumber}: {line}: {exception.Message}", exception);
+                runner.AddViolations();
+                throw new ScriptFailedException($"script line {lineNumber}: {line}: {exception.Message}", runner._output, exception);
             }
-        }
 
-        if (runner._simulation is { } simulation)
-        {
-            foreach (var violation in simulation.Monitor.Violations)
+            if (runner._simulation is { } simulation && simulation.Monitor.Violations.Count > 0)
             {
-                runner._output.Add("VIOLATION " + violation);
+                runner.AddViolations();
+                throw new ScriptFailedException($"script line {lineNumber}: {line}: an invariant was violated: {simulation.Monitor.Violations[0]}", runner._output);
             }
         }
 
         return runner._output;
+    }
+
+    private void AddViolations()
+    {
+        foreach (var violation in _simulation?.Monitor.Violations ?? [])
+        {
+            _output.Add("VIOLATION " + violation);
+        }
     }
 
     private Harness.Simulation Simulation => _simulation ?? throw new ArgumentException("no cluster yet: start with 'cluster peers=N satellites=M'");
@@ -66,7 +110,8 @@ public sealed class ScriptRunner
         switch (words[0])
         {
             case "cluster":
-                _simulation = Harness.Simulation.ForScript(Int(named, "peers", 3), Int(named, "satellites", 0), (ulong)Int(named, "seed", 1), _output.Add);
+                var protocol = Core.ProtocolOptions.Default with { EntriesPerAppendMax = Int(named, "entries-per-append", Core.Limits.AppendEntriesEntriesMax) };
+                _simulation = Harness.Simulation.ForScript(Int(named, "peers", 3), Int(named, "satellites", 0), (ulong)Int(named, "seed", 1), _output.Add, protocol);
                 break;
             case "bootstrap-station":
                 var peers = named.TryGetValue("peers", out var list) ? PeerSet.Create(list.Split(',').Select(n => NodeId.Parse(n + ":9070"))) : Simulation.AllPeers;
@@ -84,32 +129,69 @@ public sealed class ScriptRunner
 
                 break;
             case "run":
-                Simulation.RunTicks(double.Parse(arguments[0], CultureInfo.InvariantCulture));
+                Simulation.RunTicks(Double(arguments[0]));
+                break;
+            case "run-quiet":
+                RunQuiet(Double(arguments[0]));
                 break;
             case "run-until":
                 RunUntil(arguments, named);
                 break;
             case "crash":
-                Simulation.CrashNode(arguments[0]);
+                Simulation.CrashNode(Resolve(arguments[0]));
                 break;
             case "restart":
                 Simulation.RestartNode(arguments[0]);
                 break;
+            case "reinstall":
+                Simulation.Reinstall(arguments[0]);
+                break;
             case "crash-coordinator":
                 Simulation.CrashCoordinator();
+                break;
+            case "pause":
+                Simulation.Pause(Resolve(arguments[0]), Double(Required(named, "ticks")));
+                break;
+            case "drift":
+                Simulation.SetTickPeriod(arguments[0], Double(Required(named, "period")));
                 break;
             case "partition":
                 var groups = string.Join(' ', words.Skip(1)).Split('|').Select(g => (IReadOnlyList<string>)g.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
                 Simulation.Partition(groups);
                 break;
             case "isolate":
-                Simulation.Isolate(arguments[0] == "master" ? Simulation.MasterName ?? throw new ArgumentException("there is no master to isolate") : arguments[0]);
+                Simulation.Isolate(Resolve(arguments[0]));
+                break;
+            case "cut":
+            case "uncut":
+                Simulation.Cut(arguments[0], arguments[1], words[0] == "cut");
                 break;
             case "heal":
                 Simulation.HealNetwork();
                 break;
             case "network":
                 Simulation.SetNetwork(Double(named, "loss", 0), Double(named, "duplicate", 0), Double(named, "delay-max", 0.5));
+                break;
+            case "drop":
+            case "delay":
+                Simulation.AddRule(new Harness.MessageRule(
+                    arguments[0],
+                    named.GetValueOrDefault("from"),
+                    named.GetValueOrDefault("to"),
+                    words[0] == "delay" ? Double(Required(named, "ticks")) : null,
+                    named.TryGetValue("count", out var count) ? int.Parse(count, CultureInfo.InvariantCulture) : int.MaxValue));
+                break;
+            case "clear-rules":
+                Simulation.ClearRules();
+                break;
+            case "campaign":
+                _output.Add($"  {arguments[0]}: {Simulation.Campaign(arguments[0])}");
+                break;
+            case "inject":
+                Simulation.Inject(MessageBuilder.Build(Simulation, arguments[0], named), Double(named, "delay", 0.001));
+                break;
+            case "replay":
+                Simulation.Replay(arguments[0], Required(named, "from"), Required(named, "to"), Int(named, "back", 0), Double(named, "delay", 0.001));
                 break;
             case "status":
                 foreach (var status in Simulation.StatusLines())
@@ -118,22 +200,44 @@ public sealed class ScriptRunner
                 }
 
                 break;
+            case "assert":
+                Assert(arguments, named);
+                break;
             case "expect":
                 Expect(arguments[0]);
                 break;
             default:
-                throw new ArgumentException($"unknown command '{words[0]}'");
+                throw new ArgumentException($"unknown command '{words[0]}'; the commands are:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", Commands)}");
         }
+    }
+
+    private void RunQuiet(double ticks)
+    {
+        var elections = Simulation.Elections;
+        var terms = Simulation.Names(peers: true).ToDictionary(n => n, n => Simulation.NodeNamed(n)?.Term);
+        Simulation.RunTicks(ticks);
+        var changed = terms.Where(t => t.Value is not null && Simulation.NodeNamed(t.Key) is { } node && node.Term != t.Value).Select(t => $"{t.Key} term {t.Value} -> {Simulation.NodeNamed(t.Key)!.Term}").ToArray();
+        if (Simulation.Elections != elections || changed.Length > 0)
+        {
+            _output.Add($"  NOT QUIET: {Simulation.Elections - elections} elections, {(changed.Length == 0 ? "no term changed" : string.Join(", ", changed))}");
+            throw new ArgumentException($"an election or a term change happened within {ticks} ticks");
+        }
+
+        _output.Add($"  quiet for {ticks} ticks: no election, no term change");
     }
 
     private void RunUntil(string[] arguments, Dictionary<string, string> named)
     {
         var max = Double(named, "max", 1000);
+        var not = named.GetValueOrDefault("not");
         Func<bool> condition = arguments[0] switch
         {
-            "coordinator" => () => Simulation.CoordinatorRunning,
+            "coordinator" => () => Simulation.NewCoordinatorRunning(Int(named, "epoch-above", 0), not),
             "acknowledged" => () => Simulation.AllSatellitesAcknowledged,
+            "master" => () => Simulation.MasterName is { } master && master != not,
             "master-is" => () => Simulation.MasterName == arguments[1],
+            "state" => () => Simulation.NodeNamed(arguments[1]) is { } node && StateName(node.State) == arguments[2],
+            "last-index" => () => Simulation.NodeNamed(arguments[1]) is { } node && node.LastLogIndex >= long.Parse(arguments[2], CultureInfo.InvariantCulture),
             _ => throw new ArgumentException($"unknown condition '{arguments[0]}'"),
         };
         var held = Simulation.RunUntilCondition(condition, max);
@@ -157,12 +261,20 @@ public sealed class ScriptRunner
         }
     }
 
+    private string Resolve(string name) =>
+        name == "master" ? Simulation.MasterName ?? throw new ArgumentException("there is no master now") : name;
+
     private IEnumerable<string> Expand(string[] names, bool peers) =>
         names.Length == 1 && names[0] == "all" ? Simulation.Names(peers) : names;
+
+    private static string Required(Dictionary<string, string> named, string key) =>
+        named.TryGetValue(key, out var value) ? value : throw new ArgumentException($"'{key}=' is required");
 
     private static int Int(Dictionary<string, string> named, string key, int fallback) =>
         named.TryGetValue(key, out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
     private static double Double(Dictionary<string, string> named, string key, double fallback) =>
-        named.TryGetValue(key, out var text) ? double.Parse(text, CultureInfo.InvariantCulture) : fallback;
+        named.TryGetValue(key, out var text) ? Double(text) : fallback;
+
+    private static double Double(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 }

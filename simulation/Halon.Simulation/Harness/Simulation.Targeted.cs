@@ -1,0 +1,245 @@
+using Halon.Core;
+using Halon.Core.Messages;
+
+namespace Halon.Simulation.Harness;
+
+/// <summary>
+/// The targeted nemesis (<see cref="LeaseScenarios"/>): schedules built around the master, its lease and its
+/// majority, started at moments chosen by what the cluster is doing (right after an acknowledgement, while a lease
+/// runs), so that a fair share of every run is spent where the lease argument is tight.
+/// </summary>
+public sealed partial class Simulation
+{
+    private long _lateCopiesUntil;
+    private double _lateCopyProbability;
+
+    private void ScheduleLeaseNemesis()
+    {
+        if (_faultMix.LeaseScenarioIntervalTicksMean > 0 && _faultMix.LeaseScenarios != LeaseScenarios.None)
+        {
+            ScheduleAction(DrawScenarioTime(), RunLeaseScenario);
+        }
+    }
+
+    private long DrawScenarioTime() => _now + (long)(_faultMix.LeaseScenarioIntervalTicksMean * _random.Uniform(0.5, 1.5) * TimeUnitsPerTick);
+
+    private void RunLeaseScenario()
+    {
+        if (_healed)
+        {
+            return;
+        }
+
+        var enabled = Enum.GetValues<LeaseScenarios>().Where(s => s is not (LeaseScenarios.None or LeaseScenarios.All) && _faultMix.LeaseScenarios.HasFlag(s)).ToArray();
+        var scenario = enabled[_random.Next(enabled.Length)];
+        switch (scenario)
+        {
+            case LeaseScenarios.MajorityShift:
+                StartMajorityShift();
+                break;
+            case LeaseScenarios.CrashAfterAcknowledgement:
+                ArmCrashAfterAcknowledgement(_nodes[_random.Next(_options.Peers)], null);
+                break;
+            case LeaseScenarios.PauseAtLeaseEdge:
+                PauseMasterAtLeaseEdge();
+                break;
+            case LeaseScenarios.LateCopies:
+                _lateCopiesUntil = _now + (_random.NextInclusive(5, 40) * TimeUnitsPerTick);
+                _lateCopyProbability = _random.Uniform(0.2, 1);
+                _log?.Invoke($"{NowTicks,9:0.000} net  late copies until tick {(double)_lateCopiesUntil / TimeUnitsPerTick:0.000} ({_lateCopyProbability:P0} of messages with a term or an epoch)");
+                break;
+            case LeaseScenarios.MasterCrashAfterAppend:
+                if (CurrentMaster() is var master and >= 0)
+                {
+                    _nodes[master].CrashAfterNextAppend = true;
+                    _nodes[master].ArmedRestartDelayTicks = _random.Uniform(0, 10);
+                }
+
+                break;
+            case LeaseScenarios.IsolateMasterBriefly:
+                IsolateMasterBriefly();
+                break;
+            case LeaseScenarios.ReinstallSatellite:
+                ReinstallSatellite();
+                break;
+            default:
+                break;
+        }
+
+        ScheduleAction(DrawScenarioTime(), RunLeaseScenario);
+    }
+
+    /// <summary>
+    /// The master keeps a bare majority; a follower on its side crashes right after its next acknowledgement, restarts
+    /// within 0–4 ticks, and finds itself on the other side, where it can complete a new majority.
+    /// </summary>
+    private void StartMajorityShift()
+    {
+        var master = CurrentMaster();
+        var peers = _options.Peers;
+        if (master < 0 || peers < 3)
+        {
+            return;
+        }
+
+        var followers = Enumerable.Range(0, peers).Where(i => i != master).ToArray();
+        Shuffle(followers);
+        var side = followers.Take(Quorum.MajorityOf(peers) - 1).ToList();
+        var rest = followers.Skip(side.Count).ToList();
+        SetGroups([[master, .. side], [.. rest]], "majority shift: the master keeps a bare majority");
+        var victim = _nodes[side[_random.Next(side.Count)]];
+        var armAt = _now + (_random.NextInclusive(2, 20) * TimeUnitsPerTick);
+        ScheduleAction(armAt, () => ArmCrashAfterAcknowledgement(victim, () =>
+        {
+            if (!_healed)
+            {
+                SetGroups([[master, .. side.Where(i => i != victim.Index)], [.. rest, victim.Index]], $"majority shift: {victim.Id.Host} moves to the other side");
+                ScheduleAction(_now + (_random.NextInclusive(2, 6) * _protocol.ElectionTimeoutTicks * TimeUnitsPerTick), EndTargetedPartition);
+            }
+        }));
+    }
+
+    private void ArmCrashAfterAcknowledgement(SimNode node, Action? then)
+    {
+        if (node.Node is null)
+        {
+            return;
+        }
+
+        node.CrashAfterNextAcknowledgement = true;
+        node.ArmedRestartDelayTicks = _random.Uniform(0, 4);
+        node.OnArmedCrash = then;
+    }
+
+    /// <summary>Runs at the end of a drain whose batch acknowledged something, when a crash was armed.</summary>
+    private void CrashAfterAcknowledgement(SimNode node)
+    {
+        var then = node.OnArmedCrash;
+        node.CrashAfterNextAcknowledgement = false;
+        node.OnArmedCrash = null;
+        if (_healed)
+        {
+            return;
+        }
+
+        Crash(node, "crashed right after acknowledging (targeted)");
+        ScheduleRestartIn(node, node.ArmedRestartDelayTicks);
+        then?.Invoke();
+    }
+
+    /// <summary>Runs in a drain after persisting entries, before sending, when a crash was armed on the master.</summary>
+    private void CrashAfterAppend(SimNode node)
+    {
+        node.CrashAfterNextAppend = false;
+        Crash(node, "crashed right after appending, before replicating (targeted)");
+        ScheduleRestartIn(node, node.ArmedRestartDelayTicks);
+    }
+
+    private void ScheduleRestartIn(SimNode node, double ticks) =>
+        Schedule(new SimEvent { Time = _now + Math.Max(1, (long)(ticks * TimeUnitsPerTick)), Kind = EventKind.Restart, Node = node.Index });
+
+    private void PauseMasterAtLeaseEdge()
+    {
+        var master = CurrentMaster();
+        if (master < 0 || _nodes[master].PausedUntil != 0)
+        {
+            return;
+        }
+
+        var node = _nodes[master];
+        var ticks = _random.Uniform(Math.Max(1, _protocol.LeaseTicks - 2), _protocol.ElectionTimeoutTicks + 3);
+        node.PausedUntil = _now + (long)(ticks * TimeUnitsPerTick);
+        Schedule(new SimEvent { Time = node.PausedUntil, Kind = EventKind.Resume, Node = node.Index, Generation = node.Generation });
+        Log(node, $"paused at the lease edge until tick {(double)node.PausedUntil / TimeUnitsPerTick:0.000} (targeted)");
+    }
+
+    private void IsolateMasterBriefly()
+    {
+        var master = CurrentMaster();
+        if (master < 0)
+        {
+            return;
+        }
+
+        SetGroups([[master], [.. Enumerable.Range(0, _nodes.Length).Where(i => i != master)]], $"{_nodes[master].Id.Host} (master) isolated briefly");
+        var e = _protocol.ElectionTimeoutTicks;
+        ScheduleAction(_now + (long)(_random.Uniform(e / 2.0, 2.0 * e) * TimeUnitsPerTick), EndTargetedPartition);
+    }
+
+    private void EndTargetedPartition()
+    {
+        if (!_healed && _partitioned)
+        {
+            ClearPartition();
+        }
+    }
+
+    private void ReinstallSatellite()
+    {
+        if (_options.Satellites == 0)
+        {
+            return;
+        }
+
+        var node = _nodes[_options.Peers + _random.Next(_options.Satellites)];
+        Crash(node, "reinstalled: its data dir is lost (targeted)");
+        node.Disk.Wipe();
+        var restartAt = _now + (_random.NextInclusive(1, 20) * TimeUnitsPerTick);
+        Schedule(new SimEvent { Time = restartAt, Kind = EventKind.Restart, Node = node.Index });
+        var peers = AllPeers;
+        ScheduleAction(restartAt + (_random.NextInclusive(1, 10) * TimeUnitsPerTick), () => Command(node, peers));
+    }
+
+    /// <summary>Whether <paramref name="message"/> gets a late copy: it carries a term or an epoch, and late copies are on.</summary>
+    private bool TakesLateCopy(Message message) =>
+        _now < _lateCopiesUntil && !_healed && message is (StationMessage and not PeerProbe) or NodeUpAck or NodeUpOutdated && _random.Chance(_lateCopyProbability);
+
+    private void SetGroups(int[][] groups, string description)
+    {
+        Array.Clear(_blocked);
+        var groupOf = new int[_nodes.Length];
+        Array.Fill(groupOf, -1);
+        for (var g = 0; g < groups.Length; g++)
+        {
+            foreach (var index in groups[g])
+            {
+                groupOf[index] = g;
+            }
+        }
+
+        for (var from = 0; from < _nodes.Length; from++)
+        {
+            for (var to = 0; to < _nodes.Length; to++)
+            {
+                if (groupOf[from] >= 0 && groupOf[to] >= 0 && groupOf[from] != groupOf[to])
+                {
+                    Block(from, to);
+                }
+            }
+        }
+
+        _partitioned = true;
+        _log?.Invoke($"{NowTicks,9:0.000} net  partition: {description}: {string.Join(" | ", groups.Select(g => string.Join(' ', g.Select(i => _nodes[i].Id.Host))))}");
+    }
+
+    private void Shuffle(int[] items)
+    {
+        for (var i = items.Length - 1; i > 0; i--)
+        {
+            var j = _random.Next(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
+    /// <summary>At the heal every targeted fault is disarmed.</summary>
+    private void DisarmTargeted()
+    {
+        _lateCopiesUntil = 0;
+        foreach (var node in _nodes)
+        {
+            node.CrashAfterNextAcknowledgement = false;
+            node.CrashAfterNextAppend = false;
+            node.OnArmedCrash = null;
+        }
+    }
+}
