@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Halon.Core.Identity;
+using Halon.Daemon.Logging;
 using Halon.Transport.Tcp;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,8 @@ namespace Halon.Daemon;
 
 /// <summary>
 /// halond's command line (the v1 contract):
-/// <c>halond [--listen HOST:PORT] [--advertise HOST:PORT] [--data-dir DIR] [--cluster-key-file FILE | --insecure] [--log-level LEVEL]</c>.
+/// <c>halond [--listen HOST:PORT] [--advertise HOST:PORT] [--data-dir DIR] [--cluster-key-file FILE | --insecure] [--log-level LEVEL]</c>,
+/// extended with <c>[--log-format text|json] [--metrics-listen HOST:PORT]</c>.
 /// Every usage error exits with code 2 and a one-line message.
 /// </summary>
 internal static class DaemonCommandLine
@@ -27,12 +29,14 @@ internal static class DaemonCommandLine
     private static readonly Option<string?> s_clusterKeyFile = new("--cluster-key-file") { Description = $"File holding the shared cluster key (default: ${ClusterKeyFileVariable})." };
     private static readonly Option<bool> s_insecure = new("--insecure") { Description = "Run without a cluster key on a non-loopback address (logs a warning)." };
     private static readonly Option<string> s_logLevel = new("--log-level") { Description = "Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => "Information" };
+    private static readonly Option<string> s_logFormat = new("--log-format") { Description = "text (one readable line per event) or json (one object per line, every value a field).", DefaultValueFactory = _ => "text" };
+    private static readonly Option<string?> s_metricsListen = new("--metrics-listen") { Description = "Serve Prometheus metrics at http://HOST:PORT/metrics (off unless given)." };
 
     /// <summary>The root command, with every option.</summary>
     public static RootCommand Build() =>
         new("halond: starts a Halon node and does nothing else; halonctl tells it what to be.")
         {
-            s_listen, s_advertise, s_dataDir, s_clusterKeyFile, s_insecure, s_logLevel,
+            s_listen, s_advertise, s_dataDir, s_clusterKeyFile, s_insecure, s_logLevel, s_logFormat, s_metricsListen,
         };
 
     /// <summary>
@@ -71,6 +75,7 @@ internal static class DaemonCommandLine
             result.GetValue(s_logLevel)!,
             environment,
             out var problem);
+        settings = settings is null ? null : ResolveOperations(settings, result.GetValue(s_logFormat)!, result.GetValue(s_metricsListen), out problem);
         if (settings is null)
         {
             error.WriteLine($"halond: {problem}");
@@ -79,6 +84,44 @@ internal static class DaemonCommandLine
 
         return settings;
     }
+
+    /// <summary>Checks and adds the logging and metrics options; null with <paramref name="problem"/> on a usage error.</summary>
+    internal static DaemonSettings? ResolveOperations(DaemonSettings settings, string logFormatText, string? metricsListen, out string problem)
+    {
+        problem = string.Empty;
+        if (!Enum.TryParse<LogFormat>(logFormatText, ignoreCase: true, out var logFormat) || !Enum.IsDefined(logFormat) || int.TryParse(logFormatText, out _))
+        {
+            problem = $"--log-format '{logFormatText}' is not one of text, json";
+            return null;
+        }
+
+        IPEndPoint? metrics = null;
+        if (metricsListen is not null)
+        {
+            if (!NodeId.TryParse(metricsListen, out var metricsId, out var metricsError))
+            {
+                problem = $"--metrics-listen: {metricsError}";
+                return null;
+            }
+
+            if (!TryResolveAddress(metricsId.Host, out var metricsAddress, out problem))
+            {
+                problem = $"--metrics-listen: {problem}";
+                return null;
+            }
+
+            metrics = new IPEndPoint(metricsAddress, metricsId.Port);
+            if (metrics.Port == settings.Listen.Port && (metrics.Address.Equals(settings.Listen.Address) || IsWildcard(metrics.Address) || IsWildcard(settings.Listen.Address)))
+            {
+                problem = $"--metrics-listen {metricsListen} is the port halond listens on for peers; give another port";
+                return null;
+            }
+        }
+
+        return settings with { LogFormat = logFormat, MetricsListen = metrics };
+    }
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
     /// <summary>Checks and resolves the option values; null with <paramref name="problem"/> on a usage error.</summary>
     internal static DaemonSettings? Resolve(string listen, string? advertise, string dataDir, string? keyFile, bool insecure, string logLevelText, Func<string, string?> environment, out string problem)

@@ -40,6 +40,9 @@ internal static partial class DaemonLog
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: acknowledged satellite {Satellite} incarnation {Incarnation} ({Hostname}) in epoch {Epoch}")]
     public static partial void SatelliteAcknowledged(ILogger logger, NodeId node, NodeId satellite, long incarnation, string hostname, long epoch);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Node}: acknowledged satellite {Satellite} incarnation {Incarnation} again in epoch {Epoch} (it announced again)")]
+    public static partial void SatelliteAcknowledgedAgain(ILogger logger, NodeId node, NodeId satellite, long incarnation, long epoch);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: the station holds incarnation {Recorded} of this node (it was reinstalled, or its data dir restored from an old copy), so it now announces incarnation {To} in place of {From} (told by {By})")]
     public static partial void IncarnationAdvanced(ILogger logger, NodeId node, long from, long to, long recorded, NodeId by);
 
@@ -52,17 +55,23 @@ internal static partial class DaemonLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Node}: committed entries {From}..{To}")]
     public static partial void EntriesCommitted(ILogger logger, NodeId node, long from, long to);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: dropped {Type} from {From}: {Reason}{Suppressed}")]
-    public static partial void MessageDropped(ILogger logger, NodeId node, string type, NodeId from, string reason, string suppressed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: dropped {Type} from {From} ({Category}): {Reason}{Suppressed}")]
+    public static partial void MessageDropped(ILogger logger, NodeId node, string type, NodeId from, string category, string reason, string suppressed);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Node}: dropped {Type} from {From} ({Category}): {Reason}")]
+    public static partial void MessageDroppedRoutine(ILogger logger, NodeId node, string type, NodeId from, string category, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: halonctl bootstrap {Kind} {Peers}: {Result}")]
     public static partial void ControlCommand(ILogger logger, NodeId node, string kind, PeerSet peers, string result);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: the clock jumped {Ticks} ticks ahead (a stall of {Milliseconds} ms); issuing them before anything else")]
-    public static partial void Stall(ILogger logger, NodeId node, long ticks, long milliseconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: the loop ran {Ticks} ticks late (a stall of {Milliseconds} ms: the process was paused, starved of CPU, or blocked on the disk); issuing them before anything else; {HeldBack} more stalls since the last such line, the longest {LongestMilliseconds} ms")]
+    public static partial void Stall(ILogger logger, NodeId node, long ticks, long milliseconds, int heldBack, long longestMilliseconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{File}: cutting a torn final record at offset {Offset} ({Bytes} bytes: {What}); it was never fsynced, so never acted on")]
-    public static partial void TornLogTail(ILogger logger, string file, long offset, long bytes, string what);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{File}: the last {Bytes} bytes, from offset {Offset}, are not a complete record ({What}); cutting them off and starting with the {Entries} entries before them. A crash or power loss during an append leaves exactly this, and the station sends a follower any entry it lacks; if this node did not crash, the disk may be damaging data: check it, and to start this node afresh stop it and move the data dir aside")]
+    public static partial void TornLogTail(ILogger logger, string file, long offset, long bytes, string what, int entries);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: serving metrics at {Url}")]
+    public static partial void MetricsListening(ILogger logger, NodeId node, string url);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{Node}: cannot write the data dir {DataDir}; stopping rather than send unpersisted state")]
     public static partial void PersistFailed(ILogger logger, Exception exception, NodeId node, string dataDir);

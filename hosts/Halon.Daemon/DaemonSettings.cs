@@ -1,6 +1,8 @@
 using System.Net;
 using Halon.Core;
 using Halon.Core.Identity;
+using Halon.Daemon.Logging;
+using Halon.Daemon.Systemd;
 using Halon.Transport.Tcp;
 using Microsoft.Extensions.Logging;
 
@@ -38,6 +40,25 @@ internal sealed record DaemonSettings
 
     /// <summary>The minimum level logged.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>How log lines are written.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    /// <summary>Where to serve Prometheus metrics, or null (the default) for nowhere.</summary>
+    public IPEndPoint? MetricsListen { get; init; }
+
+    /// <summary>The service manager to notify (READY=1, WATCHDOG=1 from the loop); from the environment.</summary>
+    public SystemdNotifier Notifier { get; init; } = SystemdNotifier.None;
+
+    /// <summary>
+    /// Longest the loop sleeps when the node has no timer due, so that it still notices the clock (and, under a
+    /// watchdog, notifies systemd at least this often; see <see cref="IdleWakeInterval"/>).
+    /// </summary>
+    public static readonly TimeSpan IdleWakeMax = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the loop may sleep at most: <see cref="IdleWakeMax"/>, or a quarter of the watchdog interval when shorter.</summary>
+    public TimeSpan IdleWakeInterval =>
+        Notifier.WatchdogInterval is { } watchdog && watchdog / 4 < IdleWakeMax ? watchdog / 4 : IdleWakeMax;
 
     /// <summary>The protocol's timers.</summary>
     public ProtocolOptions Protocol { get; init; } = ProtocolOptions.Default;

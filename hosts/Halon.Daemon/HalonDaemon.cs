@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Halon.Core;
@@ -6,6 +7,7 @@ using Halon.Core.Identity;
 using Halon.Core.Messages;
 using Halon.Core.Protocol;
 using Halon.Core.Status;
+using Halon.Daemon.Metrics;
 using Halon.Daemon.Storage;
 using Halon.Transport.Tcp;
 using Halon.Transport.Tcp.Connections;
@@ -14,9 +16,12 @@ using Microsoft.Extensions.Logging;
 namespace Halon.Daemon;
 
 /// <summary>
-/// One halond: the data dir, the protocol core and the TCP transport, driven by one loop. The loop is the only code
-/// that touches the node: it issues due ticks, steps received messages, runs halonctl's commands, and after each
-/// input drains the node's outputs in order: persist (durably), log the effects, send the messages, advance.
+/// One halond: the data dir, the protocol core and the TCP transport, driven by one loop on a thread of its own (a
+/// starved thread pool must not delay ticks). The loop is the only code that touches the node: it issues due ticks,
+/// steps received messages, runs halonctl's commands, and after each input drains the node's outputs in order:
+/// persist (durably), log the effects, send the messages, advance. With nothing to do it sleeps until the node's
+/// next timer (<see cref="HalonNode.TicksUntilNextTimer"/>) or the next event, and on waking issues the ticks that
+/// fell due in one burst before any message, exactly as after a stall. It tells systemd it is alive from the loop.
 /// </summary>
 internal sealed class HalonDaemon : IAsyncDisposable
 {
@@ -30,6 +35,11 @@ internal sealed class HalonDaemon : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly LogThrottle _dropThrottle = new(TimeSpan.FromSeconds(10));
+    private readonly StallReport _stalls = new(TimeSpan.FromMinutes(1));
+    private readonly AcknowledgementLog _acknowledgements = new();
+    private readonly DaemonMetrics _metrics;
+    private MetricsEndpoint? _metricsEndpoint;
+    private long _watchdogSentAt;
     private DataDirectory? _dataDir;
     private HalonNode? _node;
     private TcpTransport? _transport;
@@ -40,7 +50,14 @@ internal sealed class HalonDaemon : IAsyncDisposable
         _settings = settings;
         _logger = loggerFactory.CreateLogger("halond");
         _time = time;
+        _metrics = new DaemonMetrics(() => _transport?.Counters);
     }
+
+    /// <summary>The metrics endpoint's URL, or null when <c>--metrics-listen</c> was not given.</summary>
+    public string? MetricsUrl => _metricsEndpoint?.Url;
+
+    /// <summary>Tests only: the data dir (after <see cref="Start"/>).</summary>
+    internal DataDirectory DataDir => _dataDir ?? throw new InvalidOperationException("the daemon is not started");
 
     /// <summary>The node's id.</summary>
     public NodeId NodeId => _settings.NodeId;
@@ -93,45 +110,82 @@ internal sealed class HalonDaemon : IAsyncDisposable
         {
             DaemonLog.KeyFileWarning(_logger, NodeId, warning);
         }
+
+        if (_settings.MetricsListen is { } metricsListen)
+        {
+            _metricsEndpoint = MetricsEndpoint.Start(metricsListen);
+            DaemonLog.MetricsListening(_logger, NodeId, _metricsEndpoint.Url);
+        }
+
+        _metrics.Observe(_node);
+        _settings.Notifier.Ready();
     }
 
-    /// <summary>Runs the loop until <paramref name="cancellationToken"/> fires. Throws <see cref="DaemonFatalException"/> when the node must stop.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the loop on its own thread and returns a task that completes when the loop ends: when
+    /// <paramref name="cancellationToken"/> fires, or faulted with <see cref="DaemonFatalException"/> when the node must stop.
+    /// </summary>
+    public Task RunAsync(CancellationToken cancellationToken)
     {
         var node = _node ?? throw new InvalidOperationException("the daemon is not started");
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(node, cancellationToken);
+                done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "halond loop",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run(HalonNode node, CancellationToken cancellationToken)
+    {
         var transport = Transport;
         var clock = _clock!;
         var events = transport.Events;
+        var wake = new[] { transport.EventWritten, cancellationToken.WaitHandle };
         Guard(() => DrainReady(node)); // The constructor's outputs: a resumed satellite's new incarnation, for one.
-        Task<bool>? eventsReady = null;
+        _metrics.Observe(node);
+        var caughtUpAt = clock.DueIndex; // The tick by which the loop meant to be back; later than that is a stall.
         while (!cancellationToken.IsCancellationRequested)
         {
-            IssueDueTicks(node, clock);
+            caughtUpAt = IssueDueTicks(node, clock, caughtUpAt);
             var handled = 0;
             while (handled < EventsPerTurnMax && events.TryRead(out var transportEvent))
             {
-                IssueDueTicks(node, clock);
+                caughtUpAt = IssueDueTicks(node, clock, caughtUpAt);
                 Guard(() => Handle(node, transportEvent));
+                _metrics.Observe(node);
                 handled++;
             }
 
+            NotifyWatchdog();
             if (handled > 0)
             {
                 continue;
             }
 
-            eventsReady ??= events.WaitToReadAsync(cancellationToken).AsTask();
-            var tick = Task.Delay(clock.UntilNextTick(), _time, cancellationToken);
-            await Task.WhenAny(eventsReady, tick).ConfigureAwait(false);
-            if (eventsReady.IsCompleted)
+            if (events.Completion.IsCompleted)
             {
-                if (eventsReady.IsCanceled || !eventsReady.Result)
-                {
-                    break;
-                }
-
-                eventsReady = null;
+                break;
             }
+
+            // Sleep until the node's next timer is due or an event arrives, and at least once per idle-wake interval.
+            var idleTicks = Math.Max(1, _settings.IdleWakeInterval.Ticks / DaemonSettings.TickInterval.Ticks);
+            var wakeTick = clock.Issued + Math.Min(node.TicksUntilNextTimer, idleTicks);
+            caughtUpAt = Math.Max(caughtUpAt, wakeTick);
+            WaitHandle.WaitAny(wake, clock.UntilTick(wakeTick));
         }
     }
 
@@ -143,6 +197,8 @@ internal sealed class HalonDaemon : IAsyncDisposable
         }
 
         _dataDir?.Dispose();
+        _metricsEndpoint?.Dispose();
+        _metrics.Dispose();
         if (_node is not null)
         {
             DaemonLog.Stopped(_logger, NodeId);
@@ -161,9 +217,13 @@ internal sealed class HalonDaemon : IAsyncDisposable
         }
         catch (DataDirCorruptException e)
         {
-            throw new DaemonStartException($"{e.Message}; refusing to start (restore the data dir, or move it aside to start this node afresh)", e);
+            throw new DaemonStartException($"{e.Message}; refusing to start (restore the data dir, or move it aside to start this node afresh)", e, DaemonExit.DataDirUnusable);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DaemonStartException($"cannot use data dir {_settings.DataDir}: {e.Message} (give the user halond runs as read and write access to it)", e, DaemonExit.DataDirUnusable);
+        }
+        catch (IOException e)
         {
             throw new DaemonStartException($"cannot use data dir {_settings.DataDir}: {e.Message}", e);
         }
@@ -177,24 +237,32 @@ internal sealed class HalonDaemon : IAsyncDisposable
         }
         catch (ArgumentException e)
         {
-            throw new DaemonStartException($"data dir {dataDir.Path} holds a state the protocol rejects: {e.Message}; refusing to start (if --advertise changed, the node's id changed with it: start it with its old address)", e);
+            throw new DaemonStartException($"data dir {dataDir.Path} holds a state the protocol rejects: {e.Message}; refusing to start (if --advertise changed, the node's id changed with it: start it with its old address)", e, DaemonExit.DataDirUnusable);
         }
     }
 
-    private void IssueDueTicks(HalonNode node, TickClock clock)
+    /// <summary>Issues every due tick; returns the tick the loop has caught up to.</summary>
+    private long IssueDueTicks(HalonNode node, TickClock clock, long caughtUpAt)
     {
-        var due = clock.Due;
-        if (due <= 0)
+        var dueIndex = clock.DueIndex;
+        if (dueIndex <= clock.Issued)
         {
-            return;
+            return dueIndex; // Woken before the planned tick (an event): caught up now.
         }
 
-        if (due >= StallTicksMin)
+        var late = dueIndex - caughtUpAt;
+        if (late >= StallTicksMin)
         {
-            DaemonLog.Stall(_logger, NodeId, due, due * DaemonSettings.TickInterval.Ticks / TimeSpan.TicksPerMillisecond);
+            _metrics.Stalled();
+            if (_stalls.Record(late, out var more, out var longest))
+            {
+                var milliseconds = late * DaemonSettings.TickInterval.Ticks / TimeSpan.TicksPerMillisecond;
+                var longestMilliseconds = longest * DaemonSettings.TickInterval.Ticks / TimeSpan.TicksPerMillisecond;
+                DaemonLog.Stall(_logger, NodeId, late, milliseconds, more, longestMilliseconds);
+            }
         }
 
-        for (var i = 0; i < due; i++)
+        while (clock.Issued < dueIndex)
         {
             clock.Issue();
             Guard(() =>
@@ -202,6 +270,25 @@ internal sealed class HalonDaemon : IAsyncDisposable
                 node.Tick();
                 DrainReady(node);
             });
+            _metrics.Observe(node);
+        }
+
+        return dueIndex;
+    }
+
+    /// <summary>WATCHDOG=1 from the loop itself, a few times per watchdog interval: a wedged loop stops it.</summary>
+    private void NotifyWatchdog()
+    {
+        if (_settings.Notifier.WatchdogInterval is not { } interval)
+        {
+            return;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        if (_watchdogSentAt == 0 || Stopwatch.GetElapsedTime(_watchdogSentAt, now) >= interval / 4)
+        {
+            _settings.Notifier.Watchdog();
+            _watchdogSentAt = now;
         }
     }
 
@@ -210,15 +297,18 @@ internal sealed class HalonDaemon : IAsyncDisposable
         switch (transportEvent)
         {
             case MessageReceived received:
+                _metrics.Received(received.Message);
                 var result = node.Step(received.Message);
                 if (!result.Accepted)
                 {
-                    LogDrop(received.Message, result.DropReason ?? "no reason given");
+                    _metrics.Dropped(received.Message, result.DropCategory);
+                    LogDrop(received.Message, result);
                 }
 
                 DrainReady(node);
                 break;
             case PeerUnreachable unreachable:
+                _metrics.DialFailed(unreachable.Problem);
                 node.ReportUnreachable(unreachable.Peer, unreachable.Problem, unreachable.Detail);
                 break;
             case ControlRequested control:
@@ -269,7 +359,12 @@ internal sealed class HalonDaemon : IAsyncDisposable
         var ready = node.GetReady();
         try
         {
-            _dataDir!.Persist(ready);
+            if (ready.MustPersist)
+            {
+                var started = Stopwatch.GetTimestamp();
+                _dataDir!.Persist(ready);
+                _metrics.Persisted(started);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -279,11 +374,13 @@ internal sealed class HalonDaemon : IAsyncDisposable
 
         foreach (var effect in ready.Effects)
         {
+            _metrics.Effect(effect);
             LogEffect(effect);
         }
 
         foreach (var message in ready.Messages)
         {
+            _metrics.Sent(message);
             _transport!.Send(message);
         }
 
@@ -319,8 +416,12 @@ internal sealed class HalonDaemon : IAsyncDisposable
             case CoordinatorStopped stopped:
                 DaemonLog.CoordinatorStopped(_logger, NodeId, stopped.Epoch, stopped.Reason);
                 break;
-            case SatelliteAcknowledged acknowledged:
+            case SatelliteAcknowledged acknowledged when _acknowledgements.IsFirst(acknowledged):
                 DaemonLog.SatelliteAcknowledged(_logger, NodeId, acknowledged.Satellite, acknowledged.Incarnation, acknowledged.Hostname, acknowledged.Epoch);
+                break;
+            case SatelliteAcknowledged repeated:
+                // The satellite announced again before the first acknowledgement reached it: routine.
+                DaemonLog.SatelliteAcknowledgedAgain(_logger, NodeId, repeated.Satellite, repeated.Incarnation, repeated.Epoch);
                 break;
             case IncarnationAdvanced advanced:
                 DaemonLog.IncarnationAdvanced(_logger, NodeId, advanced.From, advanced.To, advanced.Recorded, advanced.By);
@@ -344,12 +445,22 @@ internal sealed class HalonDaemon : IAsyncDisposable
         }
     }
 
-    private void LogDrop(Message message, string reason)
+    private void LogDrop(Message message, StepResult result)
     {
         var type = message.GetType().Name;
-        if (_dropThrottle.ShouldLog(message.From.Value + " " + type, out var suppressed))
+        var reason = result.DropReason ?? "no reason given";
+        var category = MetricText.Snake(result.DropCategory.ToString());
+        if (IsRoutine(result.DropCategory))
         {
-            DaemonLog.MessageDropped(_logger, NodeId, type, message.From, reason, suppressed == 0 ? string.Empty : $" ({suppressed} similar lines suppressed)");
+            // Late answers and stale terms come with every election and every restart: worth a debug line only.
+            DaemonLog.MessageDroppedRoutine(_logger, NodeId, type, message.From, category, reason);
+        }
+        else if (_dropThrottle.ShouldLog(message.From.Value + " " + type, out var suppressed))
+        {
+            DaemonLog.MessageDropped(_logger, NodeId, type, message.From, category, reason, suppressed == 0 ? string.Empty : $" ({suppressed} similar lines suppressed)");
         }
     }
+
+    private static bool IsRoutine(DropCategory category) =>
+        category is DropCategory.Outdated or DropCategory.StaleTerm or DropCategory.VoteWithheld or DropCategory.Fenced;
 }

@@ -5,8 +5,9 @@ namespace Halon.Daemon;
 
 /// <summary>
 /// The one hosted service of halond. <see cref="StartAsync"/> opens the data dir and listens before the host
-/// reports itself started, so systemd gets READY=1 as soon as the node listens (never after quorum). The loop runs
-/// in <see cref="ExecuteAsync"/>; a fatal error records exit code 1 and stops the host.
+/// reports itself started, and the daemon tells systemd READY=1 as soon as the node listens (never after quorum).
+/// The loop runs on its own thread, awaited by <see cref="ExecuteAsync"/>; a fatal error records exit code 1 and
+/// stops the host. A start failure that a restart cannot fix exits with <see cref="DaemonExit.DataDirUnusable"/>.
 /// </summary>
 internal sealed class HalonService : BackgroundService
 {
@@ -14,6 +15,7 @@ internal sealed class HalonService : BackgroundService
     private readonly DaemonExit _exit;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger _logger;
+    private readonly DaemonSettings _settings;
 
     public HalonService(DaemonSettings settings, ILoggerFactory loggerFactory, TimeProvider time, DaemonExit exit, IHostApplicationLifetime lifetime)
     {
@@ -21,6 +23,7 @@ internal sealed class HalonService : BackgroundService
         _exit = exit;
         _lifetime = lifetime;
         _logger = loggerFactory.CreateLogger("halond");
+        _settings = settings;
     }
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -31,7 +34,7 @@ internal sealed class HalonService : BackgroundService
         }
         catch (DaemonStartException e)
         {
-            _exit.Code = 1;
+            _exit.Code = e.ExitCode;
             DaemonLog.StartFailed(_logger, e.Message);
             await _daemon.DisposeAsync().ConfigureAwait(false);
             throw;
@@ -42,6 +45,7 @@ internal sealed class HalonService : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _settings.Notifier.Stopping();
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         await _daemon.DisposeAsync().ConfigureAwait(false);
     }
@@ -54,13 +58,13 @@ internal sealed class HalonService : BackgroundService
         }
         catch (DaemonFatalException)
         {
-            _exit.Code = 1; // Logged where it happened.
+            _exit.Code = DaemonExit.Failure; // Logged where it happened.
             _lifetime.StopApplication();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             DaemonLog.LoopFailed(_logger, e);
-            _exit.Code = 1;
+            _exit.Code = DaemonExit.Failure;
             _lifetime.StopApplication();
         }
     }

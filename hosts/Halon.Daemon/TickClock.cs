@@ -31,10 +31,16 @@ internal sealed class TickClock
     /// <summary>Records that one tick was issued.</summary>
     public void Issue() => _issued++;
 
+    /// <summary>The number of ticks due by now, issued or not: the index of the tick the clock is at.</summary>
+    public long DueIndex => _time.GetElapsedTime(_started).Ticks / Tick.Ticks;
+
     /// <summary>Time until the next tick is due (zero when one is due already).</summary>
-    public TimeSpan UntilNextTick()
+    public TimeSpan UntilNextTick() => UntilTick(_issued + 1);
+
+    /// <summary>Time until tick number <paramref name="index"/> (counted from the start) is due; zero when it is already.</summary>
+    public TimeSpan UntilTick(long index)
     {
-        var wait = TimeSpan.FromTicks(((_issued + 1) * Tick.Ticks) - _time.GetElapsedTime(_started).Ticks);
+        var wait = TimeSpan.FromTicks((index * Tick.Ticks) - _time.GetElapsedTime(_started).Ticks);
         return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
     }
 }

@@ -30,6 +30,7 @@ public sealed class TcpTransport : IAsyncDisposable
     private readonly ConcurrentDictionary<NodeId, OutboundPeer> _outbound = new();
     private readonly ConcurrentDictionary<Task, bool> _tasks = new();
     private readonly ConcurrentDictionary<Socket, bool> _inbound = new();
+    private readonly AutoResetEvent _eventWritten = new(false);
     private Socket? _listener;
     private long _messagesSent;
     private long _messagesReceived;
@@ -56,6 +57,12 @@ public sealed class TcpTransport : IAsyncDisposable
 
     /// <summary>What the node's loop must handle. One reader.</summary>
     public ChannelReader<TransportEvent> Events => _events.Reader;
+
+    /// <summary>
+    /// Set after every event written to <see cref="Events"/> (and at dispose), so that a loop on a thread of its own
+    /// can wait for events without a thread-pool continuation: wait on it, then drain <see cref="Events"/>.
+    /// </summary>
+    public WaitHandle EventWritten => _eventWritten;
 
     /// <summary>Where the transport listens (after <see cref="Start"/>); useful with port 0.</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint)(_listener?.LocalEndPoint ?? throw new InvalidOperationException("the transport is not started"));
@@ -165,6 +172,7 @@ public sealed class TcpTransport : IAsyncDisposable
         }
 
         _events.Writer.TryComplete();
+        _eventWritten.Set();
         try
         {
             await Task.WhenAll(_tasks.Keys).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -183,7 +191,11 @@ public sealed class TcpTransport : IAsyncDisposable
 
     internal void CountDialFailure() => Interlocked.Increment(ref _dialFailures);
 
-    internal void Report(TransportEvent transportEvent) => _events.Writer.TryWrite(transportEvent);
+    internal void Report(TransportEvent transportEvent)
+    {
+        _events.Writer.TryWrite(transportEvent);
+        _eventWritten.Set();
+    }
 
     internal void Retire(OutboundPeer peer) => _outbound.TryRemove(new KeyValuePair<NodeId, OutboundPeer>(peer.Destination, peer));
 
@@ -379,6 +391,7 @@ public sealed class TcpTransport : IAsyncDisposable
             // Counted before it is handed over, so whoever reads the message also sees it counted.
             Interlocked.Increment(ref _messagesReceived);
             await _events.Writer.WriteAsync(new MessageReceived(message), shutdown).ConfigureAwait(false);
+            _eventWritten.Set();
         }
     }
 
@@ -412,6 +425,7 @@ public sealed class TcpTransport : IAsyncDisposable
             var (requestId, command) = ControlCodec.DecodeRequest(reader.Payload);
             var call = new ControlRequested(command);
             await _events.Writer.WriteAsync(call, shutdown).ConfigureAwait(false);
+            _eventWritten.Set();
             object answer;
             try
             {

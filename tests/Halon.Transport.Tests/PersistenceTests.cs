@@ -111,7 +111,11 @@ public sealed class PersistenceTests : IDisposable
         var logs = new CapturingLoggerFactory();
         using var reopened = DataDirectory.Open(_dir, logs.CreateLogger("test"));
         Assert.Equal(4, reopened.State.Log.Count);
-        Assert.True(logs.Contains("cutting a torn final record"));
+        // What the node knows (the tail is not a complete record; what it keeps), and what to do, as for corruption.
+        Assert.True(logs.Contains("are not a complete record"), logs.Tail(3));
+        Assert.True(logs.Contains("starting with the 4 entries before them"), logs.Tail(3));
+        Assert.True(logs.Contains("move the data dir aside"), logs.Tail(3));
+        Assert.False(logs.Contains("never fsynced"));
         Assert.True(new FileInfo(log).Length < bytes.Length - 3);
     }
 
@@ -198,6 +202,7 @@ public sealed class PersistenceTests : IDisposable
         var e = Assert.Throws<DaemonStartException>(daemon.Start);
         Assert.Contains(log, e.Message, StringComparison.Ordinal);
         Assert.Contains("refusing to start", e.Message, StringComparison.Ordinal);
+        Assert.Equal(DaemonExit.DataDirUnusable, e.ExitCode); // A restart cannot fix it: systemd must not loop.
         await daemon.DisposeAsync();
     }
 
@@ -221,6 +226,7 @@ public sealed class PersistenceTests : IDisposable
         var daemon = new HalonDaemon(DaemonHarness.Settings_(TestSupport.FreePort(), _dir), new CapturingLoggerFactory(), TimeProvider.System);
         var e = Assert.Throws<DaemonStartException>(daemon.Start);
         Assert.Contains("holds a state the protocol rejects", e.Message, StringComparison.Ordinal);
+        Assert.Equal(DaemonExit.DataDirUnusable, e.ExitCode);
         await daemon.DisposeAsync();
     }
 

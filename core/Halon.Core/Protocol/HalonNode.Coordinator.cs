@@ -170,12 +170,12 @@ public sealed partial class HalonNode
         if (_roleConfig.Role != NodeRole.Station)
         {
             Send(new NodeUpRedirect(Id, nodeUp.From, null, 0));
-            return StepResult.Dropped($"NodeUp from {nodeUp.From}, but this node is not a station peer");
+            return StepResult.Dropped($"NodeUp from {nodeUp.From}, but this node is not a station peer", DropCategory.RoleMismatch);
         }
 
         if (nodeUp.Incarnation < 1 || nodeUp.Facts is null || !nodeUp.Facts.IsValid)
         {
-            return StepResult.Dropped($"NodeUp from {nodeUp.From} with an invalid incarnation or host facts");
+            return StepResult.Dropped($"NodeUp from {nodeUp.From} with an invalid incarnation or host facts", DropCategory.Malformed);
         }
 
         if (!_coordinatorRunning)
@@ -209,17 +209,17 @@ public sealed partial class HalonNode
         if (nodeUp.Incarnation <= recorded)
         {
             Send(new NodeUpOutdated(Id, satellite, nodeUp.InstallId, recorded, recordedInstall, _term));
-            return StepResult.Dropped($"NodeUp from {satellite} for incarnation {nodeUp.Incarnation}, not above the recorded {recorded}; told it so");
+            return StepResult.Dropped($"NodeUp from {satellite} for incarnation {nodeUp.Incarnation}, not above the recorded {recorded}; told it so", DropCategory.Outdated);
         }
 
         if (!hasPending && _pendingAcknowledgements.Count >= Limits.PendingAcknowledgementsMax)
         {
-            return StepResult.Dropped($"NodeUp from {satellite}: {Limits.PendingAcknowledgementsMax} acknowledgements already wait for commit; it will retry");
+            return StepResult.Dropped($"NodeUp from {satellite}: {Limits.PendingAcknowledgementsMax} acknowledgements already wait for commit; it will retry", DropCategory.LimitReached);
         }
 
         if (known is null && !hasPending && _satellites.Count + _pendingNewSatellites >= _options.SatellitesMax)
         {
-            return StepResult.Dropped($"NodeUp from {satellite}: the station tracks {_options.SatellitesMax} satellites already (acknowledged or waiting for commit)");
+            return StepResult.Dropped($"NodeUp from {satellite}: the station tracks {_options.SatellitesMax} satellites already (acknowledged or waiting for commit)", DropCategory.LimitReached);
         }
 
         RemovePending(satellite);

@@ -233,12 +233,12 @@ public sealed partial class HalonNode
         {
             if (_state != SupervisorState.PreCandidate)
             {
-                return StepResult.Dropped("pre-vote response while not pre-candidate");
+                return StepResult.Dropped("pre-vote response while not pre-candidate", DropCategory.Outdated);
             }
 
             if (response.Granted && response.Term != _term + 1)
             {
-                return StepResult.Dropped($"pre-vote grant for term {response.Term}, not for {_term + 1}");
+                return StepResult.Dropped($"pre-vote grant for term {response.Term}, not for {_term + 1}", DropCategory.Outdated);
             }
 
             var result = RecordVote(response.From, response.Granted);
@@ -256,7 +256,7 @@ public sealed partial class HalonNode
 
         if (_state != SupervisorState.Candidate || response.Term != _term)
         {
-            return StepResult.Dropped("vote response while not a candidate of that term");
+            return StepResult.Dropped("vote response while not a candidate of that term", DropCategory.Outdated);
         }
 
         var outcome = RecordVote(response.From, response.Granted);
@@ -280,20 +280,20 @@ public sealed partial class HalonNode
     {
         if (_roleConfig.Role != NodeRole.Station)
         {
-            return StepResult.Dropped($"{message.GetType().Name} from {message.From}, but this node runs no supervisor");
+            return StepResult.Dropped($"{message.GetType().Name} from {message.From}, but this node runs no supervisor", DropCategory.RoleMismatch);
         }
 
         var index = Peers.IndexOf(message.From);
         if (index < 0 || message.From.Equals(Id))
         {
-            return StepResult.Dropped($"{message.GetType().Name} from {message.From}, which is not a peer of station {ClusterId}");
+            return StepResult.Dropped($"{message.GetType().Name} from {message.From}, which is not a peer of station {ClusterId}", DropCategory.NotAMember);
         }
 
         if (message.ClusterId != ClusterId)
         {
             _peerProblem[index] = PeerProblem.DifferentCluster;
             _peerProblemDetail[index] = message.ClusterId;
-            return StepResult.Dropped($"{message.GetType().Name} from {message.From} of station {message.ClusterId}; this is station {ClusterId}");
+            return StepResult.Dropped($"{message.GetType().Name} from {message.From} of station {message.ClusterId}; this is station {ClusterId}", DropCategory.OtherStation);
         }
 
         _peerHeardAt[index] = _now;
@@ -304,7 +304,7 @@ public sealed partial class HalonNode
             switch (message)
             {
                 case VoteRequest when WithholdsVotes():
-                    return StepResult.Dropped($"vote request for term {message.Term} from {message.From} while a master's lease may hold");
+                    return StepResult.Dropped($"vote request for term {message.Term} from {message.From} while a master's lease may hold", DropCategory.VoteWithheld);
                 case VoteRequest { PreVote: true }:
                 case VoteResponse { PreVote: true, Granted: true }:
                     break;
@@ -323,12 +323,12 @@ public sealed partial class HalonNode
                 case AppendEntries append:
                     // Tell a stale master about the newer term so it steps down.
                     Send(new AppendEntriesResponse(Id, append.From, ClusterId, _term, false, 0, 0, append.LeaderTick));
-                    return StepResult.Dropped($"AppendEntries of stale term {message.Term} from {message.From}");
+                    return StepResult.Dropped($"AppendEntries of stale term {message.Term} from {message.From}", DropCategory.StaleTerm);
                 case VoteRequest request:
                     Send(new VoteResponse(Id, request.From, ClusterId, _term, false, request.PreVote));
-                    return StepResult.Dropped($"vote request of stale term {message.Term} from {message.From}");
+                    return StepResult.Dropped($"vote request of stale term {message.Term} from {message.From}", DropCategory.StaleTerm);
                 default:
-                    return StepResult.Dropped($"{message.GetType().Name} of stale term {message.Term} from {message.From}");
+                    return StepResult.Dropped($"{message.GetType().Name} of stale term {message.Term} from {message.From}", DropCategory.StaleTerm);
             }
         }
 
@@ -339,7 +339,7 @@ public sealed partial class HalonNode
             VoteResponse response => StepVoteResponse(response),
             AppendEntries append => StepAppendEntries(append),
             AppendEntriesResponse response => StepAppendEntriesResponse(response),
-            _ => StepResult.Dropped($"unknown station message {message.GetType().Name}"),
+            _ => StepResult.Dropped($"unknown station message {message.GetType().Name}", DropCategory.Malformed),
         };
     }
 }

@@ -163,12 +163,12 @@ public sealed partial class HalonNode
         {
             // Raft's vote rules make this impossible between correct peers; the simulator's election-safety checker
             // would report it there. From the network it is a forged or corrupted message, not a reason to stop.
-            return StepResult.Dropped($"AppendEntries of term {_term} from {append.From}, but this node is the master of term {_term}");
+            return StepResult.Dropped($"AppendEntries of term {_term} from {append.From}, but this node is the master of term {_term}", DropCategory.Malformed);
         }
 
         if (!EntriesAreWellFormed(append))
         {
-            return StepResult.Dropped($"malformed AppendEntries from {append.From}");
+            return StepResult.Dropped($"malformed AppendEntries from {append.From}", DropCategory.Malformed);
         }
 
         if (_state != SupervisorState.Follower || !append.From.Equals(_leader))
@@ -265,12 +265,12 @@ public sealed partial class HalonNode
     {
         if (_state != SupervisorState.Master)
         {
-            return StepResult.Dropped($"AppendEntries response from {response.From}, but this node is not the master");
+            return StepResult.Dropped($"AppendEntries response from {response.From}, but this node is not the master", DropCategory.Outdated);
         }
 
         if (response.LeaderTick > _now || response.MatchIndex > LastLogIndex || response.MatchIndex < 0 || response.RejectHint < 0)
         {
-            return StepResult.Dropped($"AppendEntries response from {response.From} with impossible fields");
+            return StepResult.Dropped($"AppendEntries response from {response.From} with impossible fields", DropCategory.Malformed);
         }
 
         var peer = Peers.IndexOf(response.From);

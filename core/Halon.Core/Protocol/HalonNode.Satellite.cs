@@ -109,14 +109,14 @@ public sealed partial class HalonNode
     {
         if (_roleConfig.Role != NodeRole.Satellite || !Station.Contains(redirect.From))
         {
-            return StepResult.Dropped($"NodeUp redirect from {redirect.From}, which is not this satellite's station");
+            return StepResult.Dropped($"NodeUp redirect from {redirect.From}, which is not this satellite's station", DropCategory.NotAMember);
         }
 
         CompareStation(redirect.From, redirect.Station);
 
         if (_announceAcknowledged)
         {
-            return StepResult.Dropped("NodeUp redirect after acknowledgement");
+            return StepResult.Dropped("NodeUp redirect after acknowledgement", DropCategory.Outdated);
         }
 
         if (redirect.Leader is not null && Station.Contains(redirect.Leader))
@@ -149,18 +149,18 @@ public sealed partial class HalonNode
     {
         if (_roleConfig.Role != NodeRole.Satellite || !Station.Contains(outdated.From))
         {
-            return StepResult.Dropped($"NodeUp outdated notice from {outdated.From}, which is not this satellite's station");
+            return StepResult.Dropped($"NodeUp outdated notice from {outdated.From}, which is not this satellite's station", DropCategory.NotAMember);
         }
 
         if (outdated.Epoch < _highestEpochSeen)
         {
-            return StepResult.Dropped($"outdated notice of epoch {outdated.Epoch} fenced: epoch {_highestEpochSeen} was seen already");
+            return StepResult.Dropped($"outdated notice of epoch {outdated.Epoch} fenced: epoch {_highestEpochSeen} was seen already", DropCategory.Fenced);
         }
 
         _highestEpochSeen = outdated.Epoch;
         if (outdated.InstallId != _roleConfig.InstallId)
         {
-            return StepResult.Dropped($"outdated notice for installation {outdated.InstallId:x}; this is installation {_roleConfig.InstallId:x}");
+            return StepResult.Dropped($"outdated notice for installation {outdated.InstallId:x}; this is installation {_roleConfig.InstallId:x}", DropCategory.Outdated);
         }
 
         var incarnation = _roleConfig.Incarnation;
@@ -168,7 +168,7 @@ public sealed partial class HalonNode
         if (outdated.RecordedIncarnation < incarnation || (outdated.RecordedIncarnation == incarnation && recordedIsOurs))
         {
             // It answers an older announcement of ours; the station's record is not ahead of this incarnation.
-            return StepResult.Dropped($"outdated notice for incarnation {outdated.RecordedIncarnation}; this is incarnation {incarnation} already");
+            return StepResult.Dropped($"outdated notice for incarnation {outdated.RecordedIncarnation}; this is incarnation {incarnation} already", DropCategory.Outdated);
         }
 
         // The station holds an incarnation at or above ours from another installation (this node was reinstalled) or
@@ -189,20 +189,20 @@ public sealed partial class HalonNode
     {
         if (_roleConfig.Role != NodeRole.Satellite || !Station.Contains(ack.From))
         {
-            return StepResult.Dropped($"NodeUp acknowledgement from {ack.From}, which is not this satellite's station");
+            return StepResult.Dropped($"NodeUp acknowledgement from {ack.From}, which is not this satellite's station", DropCategory.NotAMember);
         }
 
         CompareStation(ack.From, ack.Station);
 
         if (ack.Epoch < _highestEpochSeen)
         {
-            return StepResult.Dropped($"acknowledgement of epoch {ack.Epoch} fenced: epoch {_highestEpochSeen} was seen already");
+            return StepResult.Dropped($"acknowledgement of epoch {ack.Epoch} fenced: epoch {_highestEpochSeen} was seen already", DropCategory.Fenced);
         }
 
         _highestEpochSeen = ack.Epoch;
         if (ack.Incarnation != _roleConfig.Incarnation)
         {
-            return StepResult.Dropped($"acknowledgement of incarnation {ack.Incarnation}; this is incarnation {_roleConfig.Incarnation}");
+            return StepResult.Dropped($"acknowledgement of incarnation {ack.Incarnation}; this is incarnation {_roleConfig.Incarnation}", DropCategory.Outdated);
         }
 
         if (!_announceAcknowledged)

@@ -214,13 +214,13 @@ public sealed partial class HalonNode
     {
         if (_roleConfig.Role != NodeRole.Station)
         {
-            return StepResult.Dropped("probe reply to a node that is not a station peer");
+            return StepResult.Dropped("probe reply to a node that is not a station peer", DropCategory.RoleMismatch);
         }
 
         var index = Peers.IndexOf(reply.From);
         if (index < 0)
         {
-            return StepResult.Dropped($"probe reply from {reply.From}, which is not in the peer set");
+            return StepResult.Dropped($"probe reply from {reply.From}, which is not in the peer set", DropCategory.NotAMember);
         }
 
         if (reply.Role == NodeRole.Station && reply.ResponderClusterId == ClusterId)

@@ -174,7 +174,7 @@ public sealed partial class HalonNode
         StepResult result;
         if (!message.To.Equals(Id))
         {
-            result = StepResult.Dropped($"addressed to {message.To}, not to {Id}");
+            result = StepResult.Dropped($"addressed to {message.To}, not to {Id}", DropCategory.Misaddressed);
         }
         else
         {
@@ -187,7 +187,7 @@ public sealed partial class HalonNode
                 NodeUpAck ack => StepNodeUpAck(ack),
                 NodeUpRedirect redirect => StepNodeUpRedirect(redirect),
                 NodeUpOutdated outdated => StepNodeUpOutdated(outdated),
-                _ => StepResult.Dropped($"unknown message type {message.GetType().Name}"),
+                _ => StepResult.Dropped($"unknown message type {message.GetType().Name}", DropCategory.Malformed),
             };
         }
 

@@ -60,6 +60,8 @@ internal static class StatusJson
             json.WriteBoolean("acknowledged", satellite.Acknowledged);
             json.WriteNumber("incarnation", satellite.Incarnation);
             json.WriteString("hostname", satellite.Hostname);
+            json.WriteNumber("install_id", satellite.InstallId);
+            json.WriteNumber("reinstalls", satellite.Reinstalls);
             json.WriteEndObject();
         }
 

@@ -8,8 +8,8 @@ namespace Halon.Daemon.Storage;
 /// The replicated log as an append-only file. Layout: an 8-byte file header (magic, format version), then records
 /// of [payload length, CRC-32 of the payload, CRC-32 of these first 8 header bytes] (4 bytes each, big-endian) and a
 /// protobuf payload. Appends are fsynced once per batch. A truncation (rare: a new master overwrote uncommitted
-/// entries) rewrites the file atomically. On open, a torn final record (a crash mid-append; never fsynced, so never
-/// acted on) is cut off with a warning; any other damage is a <see cref="DataDirCorruptException"/>.
+/// entries) rewrites the file atomically. On open, an incomplete final record (what a crash mid-append leaves) is
+/// cut off with a warning that says what is known; any other damage is a <see cref="DataDirCorruptException"/>.
 /// </summary>
 internal sealed class LogFile : IDisposable
 {
@@ -53,7 +53,7 @@ internal sealed class LogFile : IDisposable
         var end = Scan(path, bytes, offsets, entries, out var torn);
         if (torn is not null)
         {
-            DaemonLog.TornLogTail(logger, path, end, bytes.Length - end, torn);
+            DaemonLog.TornLogTail(logger, path, end, bytes.Length - end, torn, entries.Count);
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None);
             stream.SetLength(end);
             stream.Flush(flushToDisk: true);

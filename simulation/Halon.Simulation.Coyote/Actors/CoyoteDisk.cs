@@ -34,6 +34,12 @@ internal sealed class CoyoteDisk
         }
     }
 
+    /// <summary>The persisted hard state.</summary>
+    public HardState HardState => _hardState;
+
+    /// <summary>How many entries the persisted log holds.</summary>
+    public int LogLength => _log.Count;
+
     /// <summary>What a restarted node reads back.</summary>
     public PersistentState Read() => new(_hardState, _role, _log.ToArray());
 }

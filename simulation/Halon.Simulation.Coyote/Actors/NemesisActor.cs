@@ -16,9 +16,10 @@ namespace Halon.Simulation.Coyote.Actors;
 /// </summary>
 internal sealed class NemesisActor : Actor
 {
-    private const int FaultKinds = 9;
+    private const int FaultKinds = 11;
 
     private readonly List<(int Round, NodeCommand Command)> _scheduled = new();
+    private readonly List<(int Round, bool[] Blocked)> _scheduledPartitions = new();
     private CoyoteClusterOptions _options = new();
     private ActorId? _network;
 
@@ -50,6 +51,7 @@ internal sealed class NemesisActor : Actor
         if (round <= _options.FaultRounds)
         {
             TakeScheduled(round, inputs);
+            blocked = TakeScheduledPartition(round);
             for (var i = 0; i < _faultsInRound[round]; i++)
             {
                 blocked = Inject(round, turn.Master, inputs) ?? blocked;
@@ -58,6 +60,7 @@ internal sealed class NemesisActor : Actor
         else if (round == _options.HealRound)
         {
             _scheduled.Clear();
+            _scheduledPartitions.Clear();
             for (var node = 0; node < _options.Nodes; node++)
             {
                 inputs.Add(new NodeCommand(node, NodeInputKind.Heal));
@@ -123,6 +126,12 @@ internal sealed class NemesisActor : Actor
                 CoverageCounter.Paused();
                 NodeFault(round, Victim(master), inputs, NodeInputKind.Pause, NodeInputKind.Resume, _options.PauseRoundsMax);
                 return null;
+            case 8:
+                // A peer crashes right after its next acknowledgement and comes back within a few rounds.
+                NodeFault(round, RandomInteger(_options.Peers), inputs, NodeInputKind.ArmAcknowledgementCrash, NodeInputKind.Restart, AcknowledgementCrashRestartRoundsMax);
+                return null;
+            case 9:
+                return MajorityShift(round, master, inputs);
             default:
                 CoverageCounter.CoordinatorCrashed();
                 for (var peer = 0; peer < _options.Peers; peer++)
@@ -132,6 +141,61 @@ internal sealed class NemesisActor : Actor
 
                 return null;
         }
+    }
+
+    /// <summary>Most rounds a node armed to crash right after acknowledging stays down.</summary>
+    private const int AcknowledgementCrashRestartRoundsMax = 4;
+
+    /// <summary>
+    /// The master keeps a bare majority of the peers; one follower on its side is armed to crash right after its next
+    /// acknowledgement, and a round later the partition moves it to the other side, where it can complete a new
+    /// majority once it restarts, while the old master's lease may still rest on its acknowledgement.
+    /// </summary>
+    private bool[]? MajorityShift(int round, int master, List<NodeCommand> inputs)
+    {
+        var peers = _options.Peers;
+        if (peers < 3)
+        {
+            return null;
+        }
+
+        CoverageCounter.MajorityShifted();
+        var leader = master >= 0 && master < peers ? master : RandomInteger(peers);
+        var sides = new bool[_options.Nodes];
+        sides[leader] = true;
+        var others = Enumerable.Range(0, peers).Where(p => p != leader).ToList();
+        var victim = -1;
+        for (var taken = 0; taken < (peers / 2); taken++)
+        {
+            var pick = others[RandomInteger(others.Count)];
+            others.Remove(pick);
+            sides[pick] = true;
+            victim = victim < 0 || RandomBoolean() ? pick : victim;
+        }
+
+        inputs.Add(new NodeCommand(victim, NodeInputKind.ArmAcknowledgementCrash));
+        Schedule(round + 1 + RandomInteger(AcknowledgementCrashRestartRoundsMax), victim, NodeInputKind.Restart);
+        var shifted = (bool[])sides.Clone();
+        shifted[victim] = false;
+        if (round + 1 <= _options.FaultRounds)
+        {
+            _scheduledPartitions.Add((round + 1, Cut(shifted, bothWays: true)));
+        }
+
+        CoverageCounter.Partitioned();
+        return Cut(sides, bothWays: true);
+    }
+
+    private bool[]? TakeScheduledPartition(int round)
+    {
+        bool[]? blocked = null;
+        foreach (var (at, partition) in _scheduledPartitions)
+        {
+            blocked = at == round ? partition : blocked;
+        }
+
+        _scheduledPartitions.RemoveAll(p => p.Round <= round);
+        return blocked;
     }
 
     /// <summary>The master or, by Coyote's choice, any node.</summary>

@@ -41,6 +41,20 @@ public class NodeActor : Actor
 
     private bool _persistCrashArmed;
 
+    /// <summary>Armed by the nemesis: crash right after the next batch that acknowledges something has left.</summary>
+    private bool _acknowledgementCrashArmed;
+
+    /// <summary>Counts restarts: the core's tick count and <see cref="_contactAt"/> belong to one generation.</summary>
+    private int _generation;
+
+    /// <summary>
+    /// Ground truth for the withholding rule: the core's tick at which it last accepted an AppendEntries of a master of
+    /// its term (or 0 after a restart as a station peer), or null when it never had one in this generation.
+    /// </summary>
+    private long? _contactAt;
+
+    private NodeId? _contactMaster;
+
     /// <summary>The node's index, peers first.</summary>
     protected int NodeIndex => Setup.Index;
 
@@ -105,8 +119,12 @@ public class NodeActor : Actor
             case NodeInputKind.ArmPersistCrash:
                 _persistCrashArmed = _core is not null;
                 break;
+            case NodeInputKind.ArmAcknowledgementCrash:
+                _acknowledgementCrashArmed = _core is not null;
+                break;
             case NodeInputKind.Heal:
                 _persistCrashArmed = false;
+                _acknowledgementCrashArmed = false;
                 Restart(input.Clock);
                 Resume(input.Clock);
                 break;
@@ -171,7 +189,9 @@ public class NodeActor : Actor
 
                     if (Accepts(stepped, message))
                     {
-                        Guard(() => stepped.Step(message));
+                        StepResult? result = null;
+                        Guard(() => result = stepped.Step(message));
+                        NoteContact(stepped, message, result);
                         Drain(message);
                     }
                 }
@@ -187,6 +207,16 @@ public class NodeActor : Actor
                 break;
             default:
                 throw new InvalidOperationException($"input {input.Kind} is not for the core");
+        }
+    }
+
+    /// <summary>Records an accepted AppendEntries of the node's master as its latest contact (ground truth for <see cref="LeaseRule"/>).</summary>
+    private void NoteContact(HalonNode core, Message message, StepResult? result)
+    {
+        if (result is { Accepted: true } && message is AppendEntries append && core.State == SupervisorState.Follower && core.Term == append.Term && append.From.Equals(core.Leader))
+        {
+            _contactAt = core.Now;
+            _contactMaster = append.From;
         }
     }
 
@@ -216,10 +246,70 @@ public class NodeActor : Actor
             Report(core, ready.Effects, endOfInput: false);
         }
 
+        // The checks of rule W and of persist-before-send judge what the core asked to send; a broken double may change
+        // the batch below, and then only the outcome monitors judge it.
+        CheckDurable(ready);
+        ReportVotes(core, ready);
         var batch = new List<Message>(ready.Messages);
         OnSending(core, ready, input, batch);
         _outgoing.AddRange(batch);
+        var acknowledges = batch.Any(m => m is VoteResponse { Granted: true } or AppendEntriesResponse { Success: true } or NodeUpAck);
         core.Advance();
+        if (_acknowledgementCrashArmed && acknowledges)
+        {
+            CoverageCounter.CrashedAfterAcknowledgement();
+            Crash(); // The batch left; the node dies right after, and the nemesis restarts it within a few rounds.
+        }
+    }
+
+    private void CheckDurable(in Ready ready)
+    {
+        var hard = _disk.HardState;
+        foreach (var message in ready.Messages)
+        {
+            var problem = message switch
+            {
+                VoteResponse { Granted: true, PreVote: false } vote when hard.Term != vote.Term || !vote.To.Equals(hard.VotedFor) =>
+                    $"a vote for {vote.To} in term {vote.Term} (disk: term {hard.Term}, vote {hard.VotedFor?.ToString() ?? "none"})",
+                VoteRequest { PreVote: false } request when hard.Term != request.Term || !request.From.Equals(hard.VotedFor) =>
+                    $"a campaign in term {request.Term} (disk: term {hard.Term}, vote {hard.VotedFor?.ToString() ?? "none"})",
+                AppendEntriesResponse { Success: true } answer when _disk.LogLength < answer.MatchIndex =>
+                    $"a match of index {answer.MatchIndex} (disk: {_disk.LogLength} entries)",
+                StationMessage station and not (VoteRequest { PreVote: true } or VoteResponse { PreVote: true } or PeerProbe) when station.Term > hard.Term =>
+                    $"a {message.GetType().Name} of term {station.Term} (disk: term {hard.Term})",
+                _ => null,
+            };
+            if (problem is not null)
+            {
+                Monitor<Durability>(new DurabilityReport { Id = Setup.Id, Problem = problem });
+            }
+        }
+    }
+
+    private void ReportVotes(HalonNode core, in Ready ready)
+    {
+        List<(long Term, NodeId Candidate, bool PreVote)>? votes = null;
+        foreach (var message in ready.Messages)
+        {
+            if (message is VoteResponse { Granted: true } grant)
+            {
+                (votes ??= new()).Add((grant.Term, grant.To, grant.PreVote));
+            }
+        }
+
+        foreach (var effect in ready.Effects)
+        {
+            if (effect is SupervisorStateChanged { To: SupervisorState.PreCandidate or SupervisorState.Candidate } campaign)
+            {
+                var preVote = campaign.To == SupervisorState.PreCandidate;
+                (votes ??= new()).Add((preVote ? campaign.Term + 1 : campaign.Term, Setup.Id, preVote));
+            }
+        }
+
+        if (votes is not null)
+        {
+            Monitor<LeaseRule>(new VoteReport { Id = Setup.Id, Generation = _generation, Now = core.Now, ContactAt = _contactAt, ContactMaster = _contactMaster, Votes = votes });
+        }
     }
 
     private void EndOfInput()
@@ -240,6 +330,7 @@ public class NodeActor : Actor
         _core = null;
         _paused = false;
         _persistCrashArmed = false;
+        _acknowledgementCrashArmed = false;
         _backlog.Clear();
         Tell(new NodeReport { Node = Setup.Index, Id = Setup.Id, Clock = _clock, Up = false, EndOfInput = true });
     }
@@ -253,9 +344,14 @@ public class NodeActor : Actor
 
         _clock = Math.Max(_clock, clock);
         _clockAtStart = _clock;
+        _generation++;
+        var persisted = _disk.Read();
+        // A restarted station peer may have accepted a heartbeat just before it crashed: its start counts as contact.
+        _contactAt = persisted.Role.Role == NodeRole.Station ? 0 : null;
+        _contactMaster = null;
         try
         {
-            _core = new HalonNode(Setup.Id, Setup.Protocol, _random!, Setup.Facts, _disk.Read());
+            _core = new HalonNode(Setup.Id, Setup.Protocol, _random!, Setup.Facts, persisted);
         }
         catch (ArgumentException exception)
         {

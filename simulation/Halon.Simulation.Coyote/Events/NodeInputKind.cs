@@ -30,6 +30,12 @@ public enum NodeInputKind
     /// <summary>The node's next persisting batch is written, and then the node crashes before sending it.</summary>
     ArmPersistCrash,
 
+    /// <summary>
+    /// The node crashes right after its next batch that acknowledges something (a vote, an append, a satellite) has
+    /// left, and restarts soon after: the targeted fault that the lease's withholding rule must survive.
+    /// </summary>
+    ArmAcknowledgementCrash,
+
     /// <summary>The heal: a crashed node restarts, a paused one resumes, an armed crash is disarmed.</summary>
     Heal,
 }

@@ -4,8 +4,11 @@ using Monitor = Microsoft.Coyote.Specifications.Monitor;
 namespace Halon.Simulation.Coyote.Monitors;
 
 /// <summary>Tells a monitor the cluster it watches, before the first round.</summary>
-public sealed class MonitorSetup(IReadOnlyList<NodeId> ids, int peers) : Monitor.Event
+public sealed class MonitorSetup(IReadOnlyList<NodeId> ids, int peers, int electionTimeoutTicks = int.MaxValue) : Monitor.Event
 {
+    /// <summary>The protocol's election timeout E, in ticks.</summary>
+    public int ElectionTimeoutTicks { get; } = electionTimeoutTicks;
+
     /// <summary>Node ids by index, peers first.</summary>
     public IReadOnlyList<NodeId> Ids { get; } = ids;
 

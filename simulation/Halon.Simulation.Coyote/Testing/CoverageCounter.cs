@@ -16,6 +16,8 @@ internal static class CoverageCounter
     private static long s_partitions;
     private static long s_crashes;
     private static long s_persistCrashes;
+    private static long s_acknowledgementCrashes;
+    private static long s_majorityShifts;
     private static long s_pauses;
     private static long s_coordinatorCrashes;
     private static long s_messagesLost;
@@ -30,6 +32,7 @@ internal static class CoverageCounter
     {
         s_iterations = s_elections = s_coordinatorStarts = s_highestTermTotal = s_highestTerm = 0;
         s_partitions = s_crashes = s_persistCrashes = s_pauses = s_coordinatorCrashes = 0;
+        s_acknowledgementCrashes = s_majorityShifts = 0;
         s_messagesLost = s_messagesDuplicated = s_messagesDelayed = s_satellitesAcknowledged = 0;
         s_converged = s_roundsToConvergeTotal = 0;
         s_roundsToConvergeMax = 0;
@@ -55,6 +58,10 @@ internal static class CoverageCounter
     public static void Crashed() => s_crashes++;
 
     public static void CrashedAfterPersist() => s_persistCrashes++;
+
+    public static void CrashedAfterAcknowledgement() => s_acknowledgementCrashes++;
+
+    public static void MajorityShifted() => s_majorityShifts++;
 
     public static void Paused() => s_pauses++;
 
@@ -84,6 +91,8 @@ internal static class CoverageCounter
         Partitions = s_partitions,
         Crashes = s_crashes,
         PersistCrashes = s_persistCrashes,
+        AcknowledgementCrashes = s_acknowledgementCrashes,
+        MajorityShifts = s_majorityShifts,
         Pauses = s_pauses,
         CoordinatorCrashes = s_coordinatorCrashes,
         MessagesLost = s_messagesLost,

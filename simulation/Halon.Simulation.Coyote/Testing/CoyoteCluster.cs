@@ -37,9 +37,12 @@ public static class CoyoteCluster
         runtime.RegisterMonitor<CoordinatorExclusivity>();
         runtime.RegisterMonitor<AckDurability>();
         runtime.RegisterMonitor<Liveness>();
-        var monitorSetup = new MonitorSetup(ids, options.Peers);
+        runtime.RegisterMonitor<LeaseRule>();
+        runtime.RegisterMonitor<Durability>();
+        var monitorSetup = new MonitorSetup(ids, options.Peers, options.Protocol.ElectionTimeoutTicks);
         runtime.Monitor<CoordinatorExclusivity>(monitorSetup);
         runtime.Monitor<Liveness>(monitorSetup);
+        runtime.Monitor<LeaseRule>(monitorSetup);
 
         // Every id exists before any actor runs, because sending to an id that is not bound yet fails.
         var nodes = new ActorId[ids.Count];

@@ -27,6 +27,12 @@ public sealed record CoyoteCoverage
     /// <summary>Crashes that struck between persisting a batch and sending it.</summary>
     public long PersistCrashes { get; init; }
 
+    /// <summary>Crashes right after a batch that acknowledged something (targeted).</summary>
+    public long AcknowledgementCrashes { get; init; }
+
+    /// <summary>Majority shifts: the master's bare majority loses a node right after it acknowledged (targeted).</summary>
+    public long MajorityShifts { get; init; }
+
     /// <summary>Process pauses.</summary>
     public long Pauses { get; init; }
 

@@ -120,7 +120,7 @@ internal static class CoyoteCommand
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  steps             {result.Steps} ({result.StepsPerSecond:0} steps/s); at most {result.MaxStepsInIteration} in one iteration (bound {result.MaxSteps})"));
         var c = result.Coverage;
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  explored          {c.Elections} elections (mean highest term {c.HighestTermMean:0.0}), {c.CoordinatorStarts} coordinator starts, {c.SatellitesAcknowledged} satellite acknowledgements"));
-        Console.Out.WriteLine($"  faults            {c.Partitions} partitions, {c.Crashes} crashes ({c.PersistCrashes} between persist and send), {c.Pauses} pauses, {c.CoordinatorCrashes} coordinator crashes; messages {c.MessagesLost} lost, {c.MessagesDuplicated} duplicated, {c.MessagesDelayed} delayed");
+        Console.Out.WriteLine($"  faults            {c.Partitions} partitions, {c.Crashes} crashes ({c.PersistCrashes} between persist and send, {c.AcknowledgementCrashes} right after acknowledging), {c.MajorityShifts} majority shifts, {c.Pauses} pauses, {c.CoordinatorCrashes} coordinator crashes; messages {c.MessagesLost} lost, {c.MessagesDuplicated} duplicated, {c.MessagesDelayed} delayed");
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  after the heal    {c.Converged} of {c.Iterations} iterations converged, in {c.RoundsToConvergeMean:0.0} rounds on average and {c.RoundsToConvergeMax} at most (bound {o.Cluster.LivenessRounds})"));
         Console.Out.WriteLine($"  bugs              {result.Bugs}");
         if (result.Passed)
@@ -175,6 +175,8 @@ internal static class CoyoteCommand
         json.WriteNumber("partitions", c.Partitions);
         json.WriteNumber("crashes", c.Crashes);
         json.WriteNumber("persist_crashes", c.PersistCrashes);
+        json.WriteNumber("acknowledgement_crashes", c.AcknowledgementCrashes);
+        json.WriteNumber("majority_shifts", c.MajorityShifts);
         json.WriteNumber("pauses", c.Pauses);
         json.WriteNumber("coordinator_crashes", c.CoordinatorCrashes);
         json.WriteNumber("messages_lost", c.MessagesLost);

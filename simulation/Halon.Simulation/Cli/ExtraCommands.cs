@@ -9,5 +9,6 @@ internal static partial class ExtraCommands
     {
         yield return ScriptCommand.Create();
         yield return CoyoteCommand.Create();
+        yield return TimelineCommand.Create();
     }
 }

@@ -12,11 +12,13 @@ internal static class RunCommand
     {
         var seed = new Option<ulong>("--seed") { Description = "The seed; the same seed gives the same run.", Required = true };
         var trace = new Option<FileInfo?>("--trace") { Description = "Write every effect and fault, one line each, to FILE." };
+        var timeline = new Option<FileInfo?>("--timeline") { Description = "Draw the run to FILE: a self-contained HTML page, one lane per node (states, terms, coordinator epochs, faults, acknowledgements, violations)." };
         var arguments = new SimulationArguments();
         var command = new Command("run", "Run one seeded simulation and check every invariant after every step.");
         command.Options.Add(seed);
         arguments.AddTo(command);
         command.Options.Add(trace);
+        command.Options.Add(timeline);
         command.SetAction(parse =>
         {
             var options = arguments.Build(parse, parse.GetValue(seed));
@@ -27,7 +29,15 @@ internal static class RunCommand
 
             var traceFile = parse.GetValue(trace);
             using var writer = traceFile is null ? null : new StreamWriter(traceFile.FullName);
-            var result = new Harness.Simulation(options, writer is null ? null : writer.WriteLine).Run();
+            var simulation = new Harness.Simulation(options, writer is null ? null : writer.WriteLine);
+            var timelineFile = parse.GetValue(timeline);
+            var recorder = timelineFile is null ? null : TimelineCommand.Record(simulation, options);
+            var result = simulation.Run();
+            if (recorder is not null)
+            {
+                TimelineCommand.Write(recorder, result, timelineFile!);
+            }
+
             if (parse.GetValue(arguments.Json))
             {
                 Console.Out.WriteLine(ToJson(result));

@@ -46,6 +46,7 @@ public sealed partial class Simulation
                 node.PausedUntil = _now + (_random.NextInclusive(1, _faults.PauseTicksMax) * TimeUnitsPerTick);
                 Schedule(new SimEvent { Time = node.PausedUntil, Kind = EventKind.Resume, Node = node.Index, Generation = node.Generation });
                 Log(node, $"paused until tick {(double)node.PausedUntil / TimeUnitsPerTick:0.000}");
+                Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Pause);
             }
         }
 
@@ -83,6 +84,7 @@ public sealed partial class Simulation
         var description = BuildPartition(kind);
         _partitioned = true;
         _log?.Invoke($"{NowTicks,9:0.000} net  partition: {description}");
+        Timeline?.Network(NowTicks, Halon.Simulation.Timeline.TimelineEventKind.Partition, description);
         ScheduleAction(DrawPartitionInterval(), EndPartition);
     }
 
@@ -102,6 +104,7 @@ public sealed partial class Simulation
         Array.Clear(_blocked);
         _partitioned = false;
         _log?.Invoke($"{NowTicks,9:0.000} net  partition healed");
+        Timeline?.Network(NowTicks, Halon.Simulation.Timeline.TimelineEventKind.PartitionHealed);
     }
 
     private string BuildPartition(PartitionKinds kind)
@@ -241,6 +244,7 @@ public sealed partial class Simulation
         }
 
         _log?.Invoke($"{NowTicks,9:0.000} net  HEAL: faults stop; every node is restarted or resumed");
+        Timeline?.Network(NowTicks, Halon.Simulation.Timeline.TimelineEventKind.Heal);
         foreach (var node in _nodes)
         {
             if (node.Node is null)

@@ -69,6 +69,12 @@ public sealed partial class Simulation
         ScheduleStart();
     }
 
+    /// <summary>When set, receives every effect and fault as a typed timeline event (<c>halon-sim run --timeline</c>).</summary>
+    internal Timeline.TimelineRecorder? Timeline { get; set; }
+
+    /// <summary>Tests only: called after every tick with the node and what its <c>TicksUntilNextTimer</c> was before.</summary>
+    internal Action<HalonNode, long>? TickObserver { get; set; }
+
     /// <summary>Whether dropped messages are logged too (noisy: stale heartbeats are normal).</summary>
     public bool LogDrops { get; set; }
 
@@ -291,9 +297,11 @@ public sealed partial class Simulation
         _events++;
         Hash(0, node.Index, 0, 0);
         var protocolNode = node.Node!;
+        var timerTicks = TickObserver is null ? 0 : protocolNode.TicksUntilNextTimer;
         try
         {
             protocolNode.Tick();
+            TickObserver?.Invoke(protocolNode, timerTicks);
         }
         catch (Exception exception) when (exception is HalonInvariantException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NullReferenceException)
         {
@@ -364,6 +372,7 @@ public sealed partial class Simulation
         }
 
         node.PausedUntil = 0;
+        Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Resume);
         while (node.MissedTicks > 0 && node.Node is not null)
         {
             node.MissedTicks--;
@@ -392,6 +401,11 @@ public sealed partial class Simulation
             }
 
             node.Disk.Apply(ready);
+            if (ready.HardState is { } hardState)
+            {
+                Timeline?.Term(NowTicks, node.Id, hardState.Term);
+            }
+
             if (ready.Entries.Count > 0)
             {
                 _monitor.ObserveEntries(node.Id, ready.Entries);
@@ -432,6 +446,7 @@ public sealed partial class Simulation
 
     private void Observe(SimNode node, HalonNode protocolNode, Effect effect)
     {
+        Timeline?.Effect(NowTicks, node.Id, effect);
         switch (effect)
         {
             case BecameMaster master:
@@ -610,6 +625,7 @@ public sealed partial class Simulation
         node.MissedTicks = 0;
         SetAcknowledged(node, false);
         Log(node, $"crashed ({reason})");
+        Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Crash, reason);
     }
 
     private void ScheduleRestart(SimNode node) =>
@@ -644,6 +660,7 @@ public sealed partial class Simulation
         }
 
         Log(node, reason);
+        Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Restart, reason);
         Schedule(new SimEvent { Time = _now + node.TickPeriod, Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation });
         Drain(node);
     }
