@@ -137,7 +137,7 @@ internal sealed class NodeSession : IAsyncDisposable
         where T : class
     {
         var waited = _pendingSinceTimestamp == 0 ? _deadline.Elapsed : Stopwatch.GetElapsedTime(_pendingSinceTimestamp);
-        LastError = _deadline.Expired ? $"{Target}: no answer within {Durations.Format(waited)}" : $"{Target}: no answer yet";
+        LastError = _deadline.Expired ? $"{Target}: no answer within {Waited(waited)}" : $"{Target}: no answer yet";
         return (false, null);
     }
 
@@ -184,8 +184,7 @@ internal sealed class NodeSession : IAsyncDisposable
         catch (OperationCanceledException) when (!_deadline.Interrupt.IsCancellationRequested)
         {
             await CloseAsync().ConfigureAwait(false);
-            var waited = Durations.Format(Stopwatch.GetElapsedTime(_pendingSinceTimestamp));
-            return new Answer(kind, null, $"{Target}: no answer within {waited}", reached);
+            return new Answer(kind, null, $"{Target}: no answer within {Waited(Stopwatch.GetElapsedTime(_pendingSinceTimestamp))}", reached);
         }
         catch (ObjectDisposedException) when (_disposed)
         {
@@ -193,6 +192,9 @@ internal sealed class NodeSession : IAsyncDisposable
             return new Answer(kind, null, $"{Target}: the connection was closed", reached);
         }
     }
+
+    /// <summary>A wait for messages, to the nearest 10 ms: <c>2s</c> rather than <c>2.001s</c>.</summary>
+    private static string Waited(TimeSpan waited) => Durations.Format(TimeSpan.FromMilliseconds(Math.Round(waited.TotalMilliseconds / 10) * 10));
 
     private async ValueTask CloseAsync()
     {
