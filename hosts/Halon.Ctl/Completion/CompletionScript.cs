@@ -40,17 +40,7 @@ internal static class CompletionScript
                     case "$cmdpath ${COMP_WORDS[i]}" in
 
             """));
-        foreach (var node in nodes.Where(n => n.Path != program))
-        {
-            text.Append(CultureInvariant($"            {Quote(node.Path)}) cmdpath={Quote(node.Path)} ;;\n"));
-        }
-
-        text.Append("""
-                    esac
-                done
-                case "$cmdpath" in
-
-            """);
+        AppendPathWalk(text, nodes, program);
         foreach (var node in nodes)
         {
             text.Append(CultureInvariant($"        {Quote(node.Path)})\n"));
@@ -104,17 +94,7 @@ internal static class CompletionScript
                     case "$cmdpath ${words[i]}" in
 
             """));
-        foreach (var node in nodes.Where(n => n.Path != program))
-        {
-            text.Append(CultureInvariant($"            {Quote(node.Path)}) cmdpath={Quote(node.Path)} ;;\n"));
-        }
-
-        text.Append("""
-                    esac
-                done
-                case "$cmdpath" in
-
-            """);
+        AppendPathWalk(text, nodes, program);
         foreach (var node in nodes)
         {
             text.Append(CultureInvariant($"        {Quote(node.Path)})\n"));
@@ -154,6 +134,25 @@ internal static class CompletionScript
 
             """));
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The same in both shells: each word before the cursor that names a subcommand of the path so far extends the
+    /// path; then the completion of that path begins.
+    /// </summary>
+    private static void AppendPathWalk(StringBuilder text, List<CommandNode> nodes, string program)
+    {
+        foreach (var node in nodes.Where(n => n.Path != program))
+        {
+            text.Append(CultureInvariant($"            {Quote(node.Path)}) cmdpath={Quote(node.Path)} ;;\n"));
+        }
+
+        text.Append("""
+                    esac
+                done
+                case "$cmdpath" in
+
+            """);
     }
 
     /// <summary>Every command with its path (<c>halonctl bootstrap station</c>), parents first.</summary>
