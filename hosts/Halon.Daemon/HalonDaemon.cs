@@ -262,12 +262,25 @@ internal sealed class HalonDaemon : IAsyncDisposable
             }
         }
 
+        // After a stall with messages waiting, the missed ticks are catch-up ticks: the clock (and a master's lease)
+        // is made true before anything else, but an election timer that expired meanwhile does not campaign before
+        // the waiting messages, heartbeats among them, are stepped; the next regular tick campaigns if still due.
+        // A single due tick is a regular one, so a steady stream of messages never holds a campaign back.
+        var catchingUp = dueIndex - clock.Issued >= 2 && Transport.Events.TryPeek(out _);
         while (clock.Issued < dueIndex)
         {
             clock.Issue();
             Guard(() =>
             {
-                node.Tick();
+                if (catchingUp)
+                {
+                    node.TickCatchingUp();
+                }
+                else
+                {
+                    node.Tick();
+                }
+
                 DrainReady(node);
             });
             _metrics.Observe(node);

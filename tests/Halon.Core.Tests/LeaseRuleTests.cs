@@ -135,3 +135,73 @@ public sealed class LeaseRuleTests
         master.Advance();
     }
 }
+
+/// <summary>Catch-up ticks after a stall: the clock and the lease stay true, and a campaign waits for the messages that waited.</summary>
+public sealed class StallTests
+{
+    [Fact]
+    public void A_follower_that_wakes_from_a_stall_steps_the_waiting_heartbeat_before_it_campaigns()
+    {
+        var cluster = new TestCluster(3);
+        cluster.BootstrapStation();
+        Assert.True(cluster.TickUntil(() => cluster.Master?.CoordinatorRunning == true, 300));
+        cluster.Tick(5);
+        var master = cluster.Master!;
+        var follower = cluster.Nodes.Values.First(n => n.Role == NodeRole.Station && !n.Id.Equals(master.Id));
+
+        // The follower stalls for 3E ticks; the master's latest heartbeat waits in its socket.
+        var stalled = 3 * ProtocolOptions.Default.ElectionTimeoutTicks;
+        for (var tick = 0; tick < stalled; tick++)
+        {
+            follower.TickCatchingUp();
+            Assert.True(follower.State == SupervisorState.Follower, $"campaigned on catch-up tick {tick}");
+            follower.GetReady();
+            follower.Advance();
+        }
+
+        var heartbeat = new Messages.AppendEntries(master.Id, follower.Id, cluster.Peers.ClusterId, master.Term, master.LastLogIndex, master.Log[^1].Term, [], master.CommitIndex, master.Now, master.CoordinatorEpoch);
+        Assert.True(follower.Step(heartbeat).Accepted);
+        follower.GetReady();
+        follower.Advance();
+        follower.Tick();
+        Assert.Equal(SupervisorState.Follower, follower.State);
+        Assert.Equal(master.Id, follower.Leader);
+    }
+
+    [Fact]
+    public void A_deferred_campaign_starts_at_the_next_regular_tick_when_no_heartbeat_came()
+    {
+        var cluster = new TestCluster(3);
+        cluster.BootstrapStation();
+        Assert.True(cluster.TickUntil(() => cluster.Master?.CoordinatorRunning == true, 300));
+        var master = cluster.Master!;
+        var follower = cluster.Nodes.Values.First(n => n.Role == NodeRole.Station && !n.Id.Equals(master.Id));
+        for (var tick = 0; tick < 3 * ProtocolOptions.Default.ElectionTimeoutTicks; tick++)
+        {
+            follower.TickCatchingUp();
+        }
+
+        Assert.Equal(SupervisorState.Follower, follower.State);
+        follower.Tick();
+        Assert.Equal(SupervisorState.PreCandidate, follower.State);
+    }
+
+    [Fact]
+    public void A_master_that_wakes_from_a_stall_finds_its_lease_lapsed_on_the_catch_up_ticks()
+    {
+        var cluster = new TestCluster(3);
+        cluster.BootstrapStation();
+        Assert.True(cluster.TickUntil(() => cluster.Master?.CoordinatorRunning == true, 300));
+        var master = cluster.Master!;
+        var lease = master.LeaseEndTick;
+        while (master.Now < lease)
+        {
+            Assert.True(master.CoordinatorRunning);
+            master.TickCatchingUp();
+        }
+
+        Assert.False(master.CoordinatorRunning);
+        Assert.Contains(master.GetReady().Effects, e => e is Effects.CoordinatorStopped);
+        master.Advance();
+    }
+}

@@ -55,6 +55,18 @@ public sealed class SimulationTests
         Assert.All(result.Runs, run => Assert.True(run.TicksFromHealToCoordinator >= 0));
     }
 
+    [Theory]
+    [InlineData(3, 120)]
+    [InlineData(5, 60)]
+    public void A_short_swarm_sweep_finds_no_violation(int peers, int seeds)
+    {
+        // Few satellites and seeds of their own, so it is quick enough to run for every mutant of a mutation-testing run.
+        var template = new SimulationOptions { Peers = peers, Satellites = 4, FaultSpec = "swarm" };
+        var result = Sweep.Run(template, from: 90_000, count: seeds);
+        var failures = result.Failures.Select(f => $"{f.Violations[0]} — replay: {f.Options.ReplayCommand}");
+        Assert.True(result.Failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
     [Fact]
     public void A_run_over_its_event_budget_fails_with_its_replay_instead_of_running_on()
     {

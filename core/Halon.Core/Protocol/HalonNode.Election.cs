@@ -28,7 +28,7 @@ public sealed partial class HalonNode
         // from a live master (or restarted) less than E ticks ago waits, whatever its timer says. Without this, a
         // peer that acknowledged a heartbeat, crashed and restarted could elect itself inside the old master's lease
         // through the short first-campaign timer.
-        if (_electionElapsedTicks >= _electionTimeoutTicksRandomized && !WithholdsVotes())
+        if (_electionElapsedTicks >= _electionTimeoutTicksRandomized && !WithholdsVotes() && !_catchingUp)
         {
             BecomePreCandidate();
         }

@@ -24,6 +24,9 @@ public sealed partial class HalonNode
     /// <summary>Ticks since this incarnation of the node started. Volatile: a restart begins again at 0.</summary>
     private long _now;
 
+    /// <summary>True only while a <see cref="TickCatchingUp"/> runs: campaigns wait for the next regular tick.</summary>
+    private bool _catchingUp;
+
     // Persisted state. _term never decreases; _votedFor is the vote cast in _term; _commitIndex never decreases and
     // never exceeds the last log index.
     private long _term;
@@ -147,9 +150,22 @@ public sealed partial class HalonNode
     }
 
     /// <summary>Logical time passes by one tick.</summary>
-    public void Tick()
+    public void Tick() => TickOnce(catchingUp: false);
+
+    /// <summary>
+    /// Logical time passes by one tick that fell due while the host was stalled (GC, SIGSTOP, a starved machine), with
+    /// messages that arrived meanwhile still waiting. Everything a tick does happens (a master's lease lapses, its
+    /// coordinator stops, check-quorum steps it down, heartbeats and probes go out), except that an election timer
+    /// that expires does not start a campaign yet: the host steps the waiting messages first (a heartbeat among them
+    /// resets the timer), and the next <see cref="Tick()"/> campaigns if it is still due. Deferring a campaign only
+    /// delays it; issuing every missed tick before any message keeps the node's clock, and so the lease, true.
+    /// </summary>
+    public void TickCatchingUp() => TickOnce(catchingUp: true);
+
+    private void TickOnce(bool catchingUp)
     {
         _now++;
+        _catchingUp = catchingUp;
         switch (_roleConfig.Role)
         {
             case NodeRole.Station:
@@ -164,6 +180,7 @@ public sealed partial class HalonNode
                 throw new HalonInvariantException($"unknown role {_roleConfig.Role}");
         }
 
+        _catchingUp = false;
         CheckInvariants();
     }
 

@@ -159,12 +159,16 @@ public class NodeActor : Actor
     }
 
     /// <summary>Issues every tick the clock has reached, each followed by its own Ready, as the daemon does.</summary>
-    private void CatchUp(long clock)
+    /// <remarks>
+    /// After a pause, with inputs waiting in the backlog, the ticks are catch-up ticks: a campaign waits until the
+    /// backlog is handled (a heartbeat in it resets the election timer), as the daemon does after a stall.
+    /// </remarks>
+    private void CatchUp(long clock, bool messagesWaiting = false)
     {
         _clock = Math.Max(_clock, clock);
         while (_core is { } core && core.Now < _clock - _clockAtStart && DeliversTick(core))
         {
-            Guard(core.Tick);
+            Guard(messagesWaiting ? core.TickCatchingUp : core.Tick);
             Drain(null);
         }
     }
@@ -233,6 +237,7 @@ public class NodeActor : Actor
         if (ready.MustPersist)
         {
             _disk.Apply(ready);
+            ReportPersistedVote(core, ready);
             if (_persistCrashArmed)
             {
                 CoverageCounter.CrashedAfterPersist();
@@ -283,6 +288,15 @@ public class NodeActor : Actor
             {
                 Monitor<Durability>(new DurabilityReport { Id = Setup.Id, Problem = problem });
             }
+        }
+    }
+
+    /// <summary>A vote is cast when it is durable, whether or not its answer leaves; later grants of it are repeats.</summary>
+    private void ReportPersistedVote(HalonNode core, in Ready ready)
+    {
+        if (ready.HardState is { VotedFor: { } votedFor } hard && !votedFor.Equals(Setup.Id))
+        {
+            Monitor<LeaseRule>(new VoteReport { Id = Setup.Id, Generation = _generation, Now = core.Now, ContactAt = _contactAt, ContactMaster = _contactMaster, Votes = [(hard.Term, votedFor, false)] });
         }
     }
 
@@ -373,7 +387,7 @@ public class NodeActor : Actor
         _paused = false;
         var backlog = _backlog.ToArray();
         _backlog.Clear();
-        CatchUp(clock);
+        CatchUp(clock, messagesWaiting: backlog.Length > 0);
         foreach (var input in backlog)
         {
             if (_core is null)

@@ -292,7 +292,7 @@ public sealed partial class Simulation
 
     private int PeerIndex(SimNode node) => node.Index; // Peers are the first nodes, in the peer set's (sorted) order.
 
-    private void TickNode(SimNode node)
+    private void TickNode(SimNode node, bool catchingUp = false)
     {
         _events++;
         Hash(0, node.Index, 0, 0);
@@ -300,7 +300,15 @@ public sealed partial class Simulation
         var timerTicks = TickObserver is null ? 0 : protocolNode.TicksUntilNextTimer;
         try
         {
-            protocolNode.Tick();
+            if (catchingUp)
+            {
+                protocolNode.TickCatchingUp();
+            }
+            else
+            {
+                protocolNode.Tick();
+            }
+
             TickObserver?.Invoke(protocolNode, timerTicks);
         }
         catch (Exception exception) when (exception is HalonInvariantException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NullReferenceException)
@@ -373,10 +381,12 @@ public sealed partial class Simulation
 
         node.PausedUntil = 0;
         Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Resume);
+        // The missed ticks first, so the clock (and a master's lease) is true before anything else; but as catch-up
+        // ticks: a campaign waits until the messages that arrived during the pause (delivered next) are stepped.
         while (node.MissedTicks > 0 && node.Node is not null)
         {
             node.MissedTicks--;
-            TickNode(node);
+            TickNode(node, catchingUp: true);
         }
     }
 
@@ -404,6 +414,12 @@ public sealed partial class Simulation
             if (ready.HardState is { } hardState)
             {
                 Timeline?.Term(NowTicks, node.Id, hardState.Term);
+                if (hardState.VotedFor is { } votedFor && !votedFor.Equals(node.Id))
+                {
+                    // A vote is cast when it is durable, whether or not the answer ever leaves (a crash before sending
+                    // keeps it, and the node repeats it later): rule W is judged here, and later grants are repeats.
+                    _monitor.ObserveVoteGranted(node.Id, node.Generation, protocolNode.Now, hardState.Term, votedFor, preVote: false);
+                }
             }
 
             if (ready.Entries.Count > 0)
