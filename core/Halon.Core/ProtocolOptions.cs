@@ -63,6 +63,28 @@ public sealed record ProtocolOptions
     /// </summary>
     public int LeaseTicks => (int)Math.Floor((ElectionTimeoutTicks - 2) / ClockDriftFactor);
 
+    /// <summary>The station timing these options hold (named after the profile whose values they match, else <c>custom</c>).</summary>
+    public StationTiming Timing
+    {
+        get
+        {
+            var values = new StationTiming("custom", HeartbeatIntervalTicks, ElectionTimeoutTicks, ClockDriftFactor);
+            return StationTiming.Profiles.FirstOrDefault(p => p.SameValues(values)) ?? values;
+        }
+    }
+
+    /// <summary>These options with a station's timing in place of their own.</summary>
+    public ProtocolOptions WithTiming(StationTiming timing)
+    {
+        ArgumentNullException.ThrowIfNull(timing);
+        return this with
+        {
+            HeartbeatIntervalTicks = timing.HeartbeatIntervalTicks,
+            ElectionTimeoutTicks = timing.ElectionTimeoutTicks,
+            ClockDriftFactor = timing.ClockDriftFactor,
+        };
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option that is out of range.</summary>
     public void Validate()
     {

@@ -19,6 +19,12 @@ public sealed record RoleConfig(NodeRole Role, PeerSet? Peers, PeerSet? Station,
     /// </summary>
     public long InstallId { get; init; }
 
+    /// <summary>
+    /// For a station peer, the station's timing, chosen at bootstrap; null in data dirs written before it existed,
+    /// which then run with the host's options.
+    /// </summary>
+    public StationTiming? Timing { get; init; }
+
     /// <summary>A node told nothing yet.</summary>
     public static RoleConfig None { get; } = new(NodeRole.None, null, null, 0);
 }

@@ -21,40 +21,73 @@ public sealed partial class HalonNode
 
     private PeerSet Peers => _roleConfig.Peers ?? throw new HalonInvariantException($"{Id} has no peer set");
 
-    private string ClusterId => _roleConfig.Peers?.ClusterId ?? string.Empty;
+    /// <summary>This station's cluster id (its peers and its timing), or empty when not a station peer. Set with the role.</summary>
+    private string _clusterId = string.Empty;
+
+    private string ClusterId => _clusterId;
+
+    /// <summary>The station's timing (the host's, for a data dir that predates station timing).</summary>
+    public StationTiming Timing => _roleConfig.Timing ?? _options.Timing;
+
+    private string StationClusterId() => _roleConfig.Peers is { } peers ? Timing.ClusterIdFor(peers) : string.Empty;
 
     /// <summary>
-    /// Makes this node a station peer of <paramref name="peers"/>. Repeating it with the same set is a no-op; a node
-    /// already in another peer set, or already a satellite, refuses with a message naming both.
+    /// Makes this node a station peer of <paramref name="peers"/>, running with <paramref name="timing"/> (by default
+    /// the timing of the options the node was created with). Repeating it with the same set and timing is a no-op; a
+    /// node already in another peer set or with other timing, or already a satellite, refuses with a message naming
+    /// both. Timing that breaks the lease argument is refused.
     /// </summary>
-    public CommandResult BecomeStationPeer(PeerSet peers)
+    public CommandResult BecomeStationPeer(PeerSet peers, StationTiming? timing = null)
     {
         ArgumentNullException.ThrowIfNull(peers);
+        timing ??= _roleConfig.Role == NodeRole.Station ? Timing : _options.Timing;
+        var clusterId = timing.ClusterIdFor(peers);
         CommandResult result;
         if (!peers.Contains(Id))
         {
             result = CommandResult.Refused($"{Id} is not in the peer set {peers}; a station peer must be one of its own peers");
         }
+        else if (TimingProblem(timing) is { } problem)
+        {
+            result = CommandResult.Refused($"timing {timing} is refused: {problem}");
+        }
         else if (_roleConfig.Role == NodeRole.Station)
         {
-            result = Peers.Equals(peers)
-                ? CommandResult.AlreadyDone($"{Id} is already a peer of station {ClusterId} ({Peers})")
-                : CommandResult.Refused($"{Id} is already a peer of station {ClusterId} ({Peers}); refusing to join station {peers.ClusterId} ({peers})");
+            result = !Peers.Equals(peers)
+                ? CommandResult.Refused($"{Id} is already a peer of station {ClusterId} ({Peers}); refusing to join station {clusterId} ({peers})")
+                : !Timing.SameValues(timing)
+                    ? CommandResult.Refused($"{Id} is already a peer of station {ClusterId} ({Peers}) with timing {Timing}; refusing timing {timing}: every peer of a station must use the same timing, chosen when it was bootstrapped")
+                    : CommandResult.AlreadyDone($"{Id} is already a peer of station {ClusterId} ({Peers}), timing {Timing}");
         }
         else if (_roleConfig.Role == NodeRole.Satellite)
         {
-            result = CommandResult.Refused($"{Id} is a satellite of station {_roleConfig.Station!.ClusterId} ({_roleConfig.Station}); refusing to become a peer of station {peers.ClusterId} ({peers})");
+            result = CommandResult.Refused($"{Id} is a satellite of station {_roleConfig.Station!.ClusterId} ({_roleConfig.Station}); refusing to become a peer of station {clusterId} ({peers})");
         }
         else
         {
-            _roleConfig = new RoleConfig(NodeRole.Station, peers, null, 0);
+            _roleConfig = new RoleConfig(NodeRole.Station, peers, null, 0) { Timing = timing };
+            _options = _hostOptions.WithTiming(timing);
+            _clusterId = clusterId;
             _roleDirty = true;
-            StartSupervisor($"bootstrapped as a peer of station {peers.ClusterId} ({peers})");
-            result = CommandResult.Done($"{Id} is now a peer of station {peers.ClusterId} ({peers})");
+            StartSupervisor($"bootstrapped as a peer of station {clusterId} ({peers}), timing {timing}");
+            result = CommandResult.Done($"{Id} is now a peer of station {clusterId} ({peers}), timing {timing}");
         }
 
         CheckInvariants();
         return result;
+    }
+
+    private string? TimingProblem(StationTiming timing)
+    {
+        try
+        {
+            _hostOptions.WithTiming(timing).Validate();
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
     }
 
     /// <summary>

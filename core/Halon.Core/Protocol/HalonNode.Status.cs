@@ -24,7 +24,10 @@ public sealed partial class HalonNode
                 : null,
             _commitIndex,
             LastLogIndex,
-            _now);
+            _now)
+        {
+            Timing = role == NodeRole.Station ? Timing : null,
+        };
     }
 
     private CoordinatorInfo? CoordinatorView()

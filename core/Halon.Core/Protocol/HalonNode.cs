@@ -15,7 +15,11 @@ public sealed partial class HalonNode
 {
     private static readonly IReadOnlyList<LogEntry> s_noEntries = Array.Empty<LogEntry>();
 
-    private readonly ProtocolOptions _options;
+    /// <summary>The options the host gave; a station's timing replaces their timing values in <see cref="_options"/>.</summary>
+    private readonly ProtocolOptions _hostOptions;
+
+    /// <summary>The options in force: the host's, with the station's timing once this node is a station peer.</summary>
+    private ProtocolOptions _options;
     private readonly IRandomSource _random;
     private readonly HostFacts _hostFacts;
     private readonly List<Message> _outbox = new();
@@ -65,6 +69,7 @@ public sealed partial class HalonNode
         }
 
         Id = id;
+        _hostOptions = options;
         _options = options;
         _random = random;
         _hostFacts = hostFacts;
@@ -245,6 +250,13 @@ public sealed partial class HalonNode
 
         _commitIndex = persisted.HardState.CommitIndex;
         _roleConfig = persisted.Role;
+        if (_roleConfig.Timing is { } timing)
+        {
+            _options = _hostOptions.WithTiming(timing);
+            _options.Validate();
+        }
+
+        _clusterId = StationClusterId();
         ApplyCommitted();
         switch (_roleConfig.Role)
         {

@@ -20,6 +20,9 @@ public sealed record NodeStatus(
     long LastLogIndex,
     long Ticks)
 {
+    /// <summary>For a station peer, the station's timing; null otherwise.</summary>
+    public StationTiming? Timing { get; init; }
+
     /// <summary>The text of a <see cref="NodeRole"/> in status.</summary>
     public static string RoleText(NodeRole role) => role switch
     {

@@ -1,3 +1,5 @@
+using Halon.Core;
+
 namespace Halon.Simulation.Harness;
 
 /// <summary>
@@ -69,6 +71,12 @@ public sealed record FaultOptions
     /// </summary>
     public int EntriesPerAppendMax { get; init; }
 
+    /// <summary>
+    /// The station timing of this run, when it is not the protocol options' own (null): a swarm runs a share of its
+    /// seeds with the <c>lan</c> profile that <c>halond</c> stations use by default.
+    /// </summary>
+    public StationTiming? Timing { get; init; }
+
     /// <summary>Whether any fault is on.</summary>
     public bool Any =>
         PacketLossProbability > 0 || PacketDuplicateProbability > 0 || PartitionIntervalTicksMean > 0 || CrashProbabilityPerTick > 0 ||
@@ -80,7 +88,7 @@ public sealed record FaultOptions
     [
         "loss", "duplicate", "delay", "partition", "asymmetric", "bridge", "ring", "isolate-master", "crash", "persist-crash", "torn-write",
         "drift", "coordinator-crash", "pause", "lease", "majority-shift", "crash-after-ack", "pause-at-lease-edge", "late-copies",
-        "master-crash-after-append", "isolate-master-briefly", "reinstall", "small-appends",
+        "master-crash-after-append", "isolate-master-briefly", "reinstall", "small-appends", "lan-timing",
     ];
 
     /// <summary>Draws a fault mix from <paramref name="random"/> (swarm testing): each fault is on or off, at its own intensity.</summary>
@@ -113,6 +121,7 @@ public sealed record FaultOptions
         var drift = random.Chance(0.5);
         return new FaultOptions
         {
+            Timing = random.Chance(0.3) ? StationTiming.Lan : null,
             LeaseScenarios = scenarios,
             LeaseScenarioIntervalTicksMean = scenarios != LeaseScenarios.None ? random.Uniform(20, 80) : 0,
             DriftAtEdgeProbability = drift && random.Chance(0.6) ? random.Uniform(0.5, 1) : 0,
@@ -174,6 +183,7 @@ public sealed record FaultOptions
                 "isolate-master-briefly" => WithScenarios(faults, LeaseScenarios.IsolateMasterBriefly),
                 "reinstall" => WithScenarios(faults, LeaseScenarios.ReinstallSatellite),
                 "small-appends" => faults with { EntriesPerAppendMax = 1 },
+                "lan-timing" => faults with { Timing = StationTiming.Lan },
                 _ => throw new ArgumentException($"unknown fault '{name}'; known faults: none, swarm, {string.Join(", ", Names)}"),
             };
         }

@@ -273,7 +273,7 @@ public sealed partial class Simulation
     {
         if (_coordinatorAfterHealAt < 0)
         {
-            _monitor.Report(Invariant.Liveness, $"no coordinator within {_options.LivenessCoordinatorTicksMax} ticks of the heal at tick {(double)_healAt / TimeUnitsPerTick:0}; {StationSummary()}");
+            _monitor.Report(Invariant.Liveness, $"no coordinator within {_livenessCoordinatorTicksMax} ticks of the heal at tick {(double)_healAt / TimeUnitsPerTick:0}; {StationSummary()}");
         }
     }
 
@@ -282,14 +282,14 @@ public sealed partial class Simulation
         if (_allAcknowledgedAfterHealAt < 0)
         {
             var missing = _nodes.Where(n => !n.IsPeer && !n.AcknowledgedCurrent).Select(n => n.Id.Host).Take(10);
-            _monitor.Report(Invariant.Liveness, $"{_options.Satellites - _satellitesAcknowledged} satellites not acknowledged within {_options.LivenessAcknowledgedTicksMax} ticks of the heal (e.g. {string.Join(' ', missing)}); {StationSummary()}");
+            _monitor.Report(Invariant.Liveness, $"{_options.Satellites - _satellitesAcknowledged} satellites not acknowledged within {_livenessAcknowledgedTicksMax} ticks of the heal (e.g. {string.Join(' ', missing)}); {StationSummary()}");
         }
     }
 
     private void FinalChecks()
     {
         var end = _options.Ticks * TimeUnitsPerTick;
-        var coordinatorCheckAt = _healAt + (_options.LivenessCoordinatorTicksMax * TimeUnitsPerTick);
+        var coordinatorCheckAt = _healAt + (_livenessCoordinatorTicksMax * TimeUnitsPerTick);
         if (_options.AutoBootstrap && end >= coordinatorCheckAt && _monitor.CoordinatorsRunning == 0 && _monitor.Violations.Count == 0)
         {
             _monitor.Report(Invariant.Liveness, $"no coordinator running at the end of a healed run; {StationSummary()}");

@@ -81,6 +81,16 @@ public sealed partial class Simulation
             parts.Add($"coordinator crash {faults.CoordinatorCrashProbabilityPerTick * 1000:0.##}‰/tick");
         }
 
+        if (faults.Timing is { } timing)
+        {
+            parts.Add($"timing {timing.Name}");
+        }
+
+        if (faults.LeaseScenarios != LeaseScenarios.None)
+        {
+            parts.Add($"targeted ({faults.LeaseScenarios}) every ~{faults.LeaseScenarioIntervalTicksMean:0} ticks");
+        }
+
         if (faults.PauseProbabilityPerTick > 0)
         {
             parts.Add($"pause {faults.PauseProbabilityPerTick * 1000:0.##}‰/tick ≤{faults.PauseTicksMax} ticks");

@@ -20,6 +20,8 @@ public sealed partial class Simulation
 
     private readonly SimulationOptions _options;
     private readonly ProtocolOptions _protocol;
+    private readonly int _livenessCoordinatorTicksMax;
+    private readonly int _livenessAcknowledgedTicksMax;
     private readonly SimRandom _random;
     private readonly EventQueue _queue = new();
     private readonly SimNode[] _nodes;
@@ -59,6 +61,10 @@ public sealed partial class Simulation
         _faultMix = options.FaultSpec == "swarm" ? FaultOptions.DrawSwarm(new SimRandom(options.Seed, 2)) : FaultOptions.Parse(options.FaultSpec);
         _faults = _faultMix;
         _protocol = _faultMix.EntriesPerAppendMax > 0 ? options.Protocol with { EntriesPerAppendMax = _faultMix.EntriesPerAppendMax } : options.Protocol;
+        _protocol = _faultMix.Timing is { } timing ? _protocol.WithTiming(timing) : _protocol;
+        // Liveness bounds are stated for E = 15; a station with a longer election timeout gets proportionally longer.
+        _livenessCoordinatorTicksMax = Math.Max(options.LivenessCoordinatorTicksMax, 10 * _protocol.ElectionTimeoutTicks);
+        _livenessAcknowledgedTicksMax = Math.Max(options.LivenessAcknowledgedTicksMax, 20 * _protocol.ElectionTimeoutTicks);
         _healAt = _faultMix.Any ? options.FaultPhaseTicks * TimeUnitsPerTick : 0;
         _nodes = new SimNode[options.Peers + options.Satellites];
         _blocked = new bool[_nodes.Length * _nodes.Length];
@@ -176,8 +182,8 @@ public sealed partial class Simulation
 
         if (_options.AutoBootstrap)
         {
-            ScheduleAction(_healAt + (_options.LivenessCoordinatorTicksMax * TimeUnitsPerTick), CheckCoordinatorLiveness);
-            ScheduleAction(_healAt + (_options.LivenessAcknowledgedTicksMax * TimeUnitsPerTick), CheckAcknowledgedLiveness);
+            ScheduleAction(_healAt + (_livenessCoordinatorTicksMax * TimeUnitsPerTick), CheckCoordinatorLiveness);
+            ScheduleAction(_healAt + (_livenessAcknowledgedTicksMax * TimeUnitsPerTick), CheckAcknowledgedLiveness);
         }
     }
 
