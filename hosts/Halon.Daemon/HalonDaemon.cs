@@ -443,9 +443,9 @@ internal sealed class HalonDaemon : IAsyncDisposable
                 DaemonLog.AnnouncementAcknowledged(_logger, NodeId, announcement.Incarnation, announcement.By, announcement.Epoch);
                 break;
             case StationListMismatch mismatch:
-                if (_dropThrottle.ShouldLog("station list " + mismatch.Reported.ClusterId, out _))
+                if (_dropThrottle.ShouldLog("station list " + mismatch.Reported, out _))
                 {
-                    DaemonLog.StationListMismatch(_logger, NodeId, mismatch.Configured, mismatch.Configured.ClusterId, mismatch.ReportedBy, mismatch.Reported, mismatch.Reported.ClusterId, _settings.DataDir);
+                    DaemonLog.StationListMismatch(_logger, NodeId, mismatch.Configured, mismatch.ReportedBy, mismatch.Reported, _settings.DataDir);
                 }
 
                 break;

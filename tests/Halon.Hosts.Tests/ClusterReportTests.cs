@@ -79,6 +79,22 @@ public sealed class ClusterReportTests
     }
 
     [Fact]
+    public void A_station_is_judged_by_the_cluster_id_its_peers_report_which_also_folds_in_its_timing()
+    {
+        const string timed = "halon-00000000000000aa";
+        var answers = Steady().Select(a => a with { Status = a.Status! with { ClusterId = timed } }).ToArray();
+        var healthy = ClusterReport.Build(s_peers, answers, null);
+        answers[2] = answers[2] with { Status = answers[2].Status! with { ClusterId = "halon-00000000000000bb" } };
+        var otherTiming = ClusterReport.Build(s_peers, answers, null);
+
+        Assert.True(healthy.Healthy, string.Join("; ", healthy.Problems));
+        Assert.Equal(timed, healthy.ClusterId);
+        Assert.False(otherTiming.Healthy);
+        Assert.Equal(timed, otherTiming.ClusterId);
+        Assert.Contains(otherTiming.Problems, p => p.Code == "different-cluster" && p.Node == "10.0.0.3:9070");
+    }
+
+    [Fact]
     public void Satellites_not_acknowledged_unreachable_or_with_a_wrong_list_fail_health()
     {
         var station = s_peers.ToString();

@@ -77,12 +77,13 @@ public sealed class SatelliteStationTests : IDisposable
         {
             var announcer = document.RootElement.GetProperty("announcer");
             Assert.True(announcer.GetProperty("station_mismatch").GetBoolean());
-            Assert.Equal(stationSet.ClusterId, announcer.GetProperty("reported_cluster_id").GetString());
+            Assert.Equal(stationSet.ToString(), announcer.GetProperty("reported_station").GetString());
+            Assert.Contains(announcer.GetProperty("reported_by").GetString(), peers.Select(p => p.Listen.Value));
         }
 
         var text = await Ctl.RunAsync("status", "--node", satellite.Listen.Value);
         Assert.Contains("WRONG STATION LIST", text.Output, StringComparison.Ordinal);
-        Assert.Contains(satellite.LogLines, l => l.Contains("is not the station's peer set", StringComparison.Ordinal) && l.Contains(stationSet.ClusterId, StringComparison.Ordinal));
+        Assert.Contains(satellite.LogLines, l => l.Contains("is not the station's peer set", StringComparison.Ordinal) && l.Contains($"answers as a peer of {stationSet}", StringComparison.Ordinal));
         Assert.Single(satellite.LogLines, l => l.Contains("is not the station's peer set", StringComparison.Ordinal));
     }
 

@@ -98,15 +98,16 @@ internal static class SatelliteProgress
     /// <summary>The coordinator that the station's peers that answered report, newest first.</summary>
     private static CoordinatorInfo? Coordinator(PeerSet station, IReadOnlyList<NodeView> views) =>
         views.Select(v => v.Status)
-            .Where(s => s is { Role: "station" } && s.ClusterId == station.ClusterId)
-            .Select(s => s!.Coordinator)
+            .OfType<NodeStatus>()
+            .Where(s => StationCheck.IsPeerOf(s, station))
+            .Select(s => s.Coordinator)
             .Where(c => c is not null)
             .MaxBy(c => c!.Epoch);
 
     /// <summary>What the station is doing, from whichever of its peers answered.</summary>
     private static string StationLine(PeerSet station, IReadOnlyList<NodeView> views)
     {
-        var answered = views.Where(v => v.Status is { Role: "station" } s && s.ClusterId == station.ClusterId).Select(v => v.Status!).ToList();
+        var answered = views.Select(v => v.Status).OfType<NodeStatus>().Where(s => StationCheck.IsPeerOf(s, station)).ToList();
         if (answered.Count == 0)
         {
             var reasons = views.Select(v => v.Error ?? (v.Status is { } s ? $"{v.Target} is not a station peer yet (role {s.Role})" : $"{v.Target}: no answer yet"));

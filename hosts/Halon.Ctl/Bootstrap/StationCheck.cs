@@ -39,21 +39,30 @@ internal static class StationCheck
     }
 
     /// <summary>
+    /// Whether <paramref name="status"/> is that of a peer of the station whose peer set is <paramref name="station"/>.
+    /// Peer sets are compared rather than cluster ids, which also fold in the station's timing.
+    /// </summary>
+    public static bool IsPeerOf(NodeStatus status, PeerSet station)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        ArgumentNullException.ThrowIfNull(station);
+        return ReportedPeers(status) is { } peers && peers.Equals(station);
+    }
+
+    /// <summary>
     /// Why the node polled at <paramref name="view"/> shows that <paramref name="given"/> is not its station: it is
-    /// a peer of another one. Null when it agrees, does not answer, or is no station peer (yet).
+    /// a peer of another peer set. Null when it agrees, does not answer, or is no station peer (yet).
     /// </summary>
     public static string? Disagreement(PeerSet given, NodeView view)
     {
         ArgumentNullException.ThrowIfNull(given);
         ArgumentNullException.ThrowIfNull(view);
-        if (view.Status is not { Role: "station" } status || status.ClusterId == given.ClusterId)
+        if (view.Status is not { Role: "station" } status || ReportedPeers(status) is not { } reported || reported.Equals(given))
         {
             return null;
         }
 
-        var reported = ReportedPeers(status);
-        var theirs = reported is null ? status.ClusterId : $"{status.ClusterId} ({reported})";
-        return $"{view.Target} is a peer of station {theirs}, not of the station given, {given.ClusterId} ({given})";
+        return $"{view.Target} is a peer of station {status.ClusterId} ({reported}), not of the station list given ({given})";
     }
 
     /// <summary>What a satellite itself reports about its list, or null when the station's answers agreed with it.</summary>
@@ -65,20 +74,7 @@ internal static class StationCheck
             return null;
         }
 
-        return $"{target}'s station list {announcer.Station} ({ClusterIdOf(announcer.Station)}) is not the station's peer set: " +
-            $"{announcer.ReportedBy ?? "a peer"} answers as a peer of {announcer.ReportedStation} ({ClusterIdOf(announcer.ReportedStation)})";
-    }
-
-    /// <summary>The cluster id of a comma list, or <c>?</c> when it is not a valid peer set.</summary>
-    public static string ClusterIdOf(string peers)
-    {
-        try
-        {
-            return PeerSet.Parse(peers).ClusterId;
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            return "?";
-        }
+        return $"{target}'s station list ({announcer.Station}) is not the station's peer set: " +
+            $"{announcer.ReportedBy ?? "a peer"} answers as a peer of {announcer.ReportedStation}";
     }
 }

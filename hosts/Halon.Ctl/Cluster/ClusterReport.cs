@@ -21,6 +21,12 @@ internal sealed class ClusterReport
 
     public PeerSet Peers { get; }
 
+    /// <summary>
+    /// The station's cluster id, as its peers report it (it folds in the station's timing as well as the peer set):
+    /// the id most peers of this peer set answer with, or the peer set's own id when none answers.
+    /// </summary>
+    public string ClusterId { get; private set; } = string.Empty;
+
     public IReadOnlyList<MemberView> Members { get; private set; } = [];
 
     /// <summary>The satellites, when they were asked; null otherwise.</summary>
@@ -54,7 +60,13 @@ internal sealed class ClusterReport
         var report = new ClusterReport(peers);
         var problems = new List<ClusterProblem>();
         var warnings = new List<ClusterProblem>();
-        var members = answers.Select(a => a.Status).OfType<NodeStatus>().Where(s => s.Role == "station" && s.ClusterId == peers.ClusterId).ToList();
+        var statuses = answers.Select(a => a.Status).OfType<NodeStatus>().ToList();
+        report.ClusterId = statuses.Where(s => StationCheck.IsPeerOf(s, peers) && s.ClusterId is not null)
+            .GroupBy(s => s.ClusterId!)
+            .OrderByDescending(g => g.Count())
+            .Select(g => g.Key)
+            .FirstOrDefault() ?? peers.ClusterId;
+        var members = statuses.Where(s => s.Role == "station" && s.ClusterId == report.ClusterId).ToList();
         var masters = members.Where(s => s.State == "master").ToList();
         report.Answering = members.Count;
         report.Master = masters.MaxBy(s => s.Term);
@@ -121,8 +133,8 @@ internal sealed class ClusterReport
             case { Role: "satellite" }:
                 Fail("not-a-peer", "is a satellite, though the station's peer set names it");
                 break;
-            case { Role: "station" } when status.ClusterId != report.Peers.ClusterId:
-                Fail("different-cluster", $"is a peer of station {status.ClusterId}, not of {report.Peers.ClusterId}");
+            case { Role: "station" } when status.ClusterId != report.ClusterId:
+                Fail("different-cluster", $"is a peer of station {status.ClusterId}{(StationCheck.ReportedPeers(status) is { } theirs ? $" ({theirs})" : string.Empty)}, not of {report.ClusterId}");
                 break;
             case { State: "waiting-for-quorum" }:
                 Warn("waiting-for-quorum", StationProgress.QuorumLine(status, sayWhere: false));
@@ -149,7 +161,7 @@ internal sealed class ClusterReport
                 break;
         }
 
-        var inStation = status.Role == "station" && status.ClusterId == report.Peers.ClusterId;
+        var inStation = status.Role == "station" && status.ClusterId == report.ClusterId;
         long? lag = master is not null && inStation ? Math.Max(0, master.CommitIndex - status.CommitIndex) : null;
         long? contact = master is not null && !ReferenceEquals(status, master) && master.Peers.FirstOrDefault(p => p.Node == node) is { LastHeardTicksAgo: >= 0 } seen
             ? Ticks.ToMilliseconds(seen.LastHeardTicksAgo)

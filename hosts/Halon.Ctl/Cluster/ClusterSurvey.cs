@@ -101,7 +101,7 @@ internal sealed class ClusterSurvey : IAsyncDisposable
     /// <summary>The satellites the station knows: the master's list, or the union of what the peers that answered know.</summary>
     private static List<SatelliteStatus> KnownSatellites(PeerSet peers, IReadOnlyList<NodeView> answers)
     {
-        var statuses = answers.Select(a => a.Status).OfType<NodeStatus>().Where(s => s.Role == "station" && s.ClusterId == peers.ClusterId).ToList();
+        var statuses = answers.Select(a => a.Status).OfType<NodeStatus>().Where(s => StationCheck.IsPeerOf(s, peers)).ToList();
         if (statuses.FirstOrDefault(s => s.State == "master") is { } master)
         {
             return master.Satellites.ToList();

@@ -14,7 +14,7 @@ internal static class ClusterJson
     {
         ArgumentNullException.ThrowIfNull(report);
         json.WriteStartObject();
-        json.WriteString("cluster_id", report.Peers.ClusterId);
+        json.WriteString("cluster_id", report.ClusterId);
         JsonText.WriteStrings(json, "peers", report.Peers.Members.Select(m => m.Value));
         json.WriteBoolean("healthy", report.Healthy);
         JsonText.WriteNullableString(json, "master", report.Master?.Node);

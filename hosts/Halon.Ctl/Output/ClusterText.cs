@@ -79,7 +79,7 @@ internal static class ClusterText
     }
 
     private static string Summary(ClusterReport report) =>
-        $"station {report.Peers.ClusterId} ({report.Peers}): {Facts(report)}; {(report.Healthy ? "healthy" : "UNHEALTHY")}";
+        $"station {report.ClusterId} ({report.Peers}): {Facts(report)}; {(report.Healthy ? "healthy" : "UNHEALTHY")}";
 
     private static string Facts(ClusterReport report)
     {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Halon.Core.Status;
-using Halon.Ctl.Bootstrap;
 
 namespace Halon.Ctl.Output;
 
@@ -77,7 +76,6 @@ internal static class StatusJson
             json.WriteNumber("announcements_sent", announcer.AnnouncementsSent);
             json.WriteBoolean("station_mismatch", announcer.ReportedStation is not null);
             JsonText.WriteNullableString(json, "reported_station", announcer.ReportedStation);
-            JsonText.WriteNullableString(json, "reported_cluster_id", announcer.ReportedStation is { } reported ? StationCheck.ClusterIdOf(reported) : null);
             JsonText.WriteNullableString(json, "reported_by", announcer.ReportedBy);
             json.WriteEndObject();
         }
