@@ -88,7 +88,7 @@ public sealed record FaultOptions
     [
         "loss", "duplicate", "delay", "partition", "asymmetric", "bridge", "ring", "isolate-master", "crash", "persist-crash", "torn-write",
         "drift", "coordinator-crash", "pause", "lease", "majority-shift", "crash-after-ack", "pause-at-lease-edge", "late-copies",
-        "master-crash-after-append", "isolate-master-briefly", "reinstall", "small-appends", "lan-timing",
+        "master-crash-after-append", "isolate-master-briefly", "reinstall", "master-crash-after-commit", "figure-8", "stale-acknowledgement", "small-appends", "lan-timing",
     ];
 
     /// <summary>Draws a fault mix from <paramref name="random"/> (swarm testing): each fault is on or off, at its own intensity.</summary>
@@ -125,7 +125,7 @@ public sealed record FaultOptions
             LeaseScenarios = scenarios,
             LeaseScenarioIntervalTicksMean = scenarios != LeaseScenarios.None ? random.Uniform(20, 80) : 0,
             DriftAtEdgeProbability = drift && random.Chance(0.6) ? random.Uniform(0.5, 1) : 0,
-            EntriesPerAppendMax = random.Chance(0.3) ? (int)random.NextInclusive(1, 3) : 0,
+            EntriesPerAppendMax = scenarios.HasFlag(LeaseScenarios.Figure8) || random.Chance(0.3) ? (int)random.NextInclusive(1, 3) : 0,
             PacketLossProbability = random.Chance(0.6) ? random.Uniform(0, 0.3) : 0,
             PacketDuplicateProbability = random.Chance(0.4) ? random.Uniform(0, 0.5) : 0,
             OneWayDelayTicksMin = 0.05,
@@ -182,6 +182,9 @@ public sealed record FaultOptions
                 "master-crash-after-append" => WithScenarios(faults, LeaseScenarios.MasterCrashAfterAppend),
                 "isolate-master-briefly" => WithScenarios(faults, LeaseScenarios.IsolateMasterBriefly),
                 "reinstall" => WithScenarios(faults, LeaseScenarios.ReinstallSatellite),
+                "master-crash-after-commit" => WithScenarios(faults, LeaseScenarios.MasterCrashAfterCommit),
+                "figure-8" => WithScenarios(faults, LeaseScenarios.Figure8) with { EntriesPerAppendMax = 1 },
+                "stale-acknowledgement" => WithScenarios(faults, LeaseScenarios.StaleAcknowledgement),
                 "small-appends" => faults with { EntriesPerAppendMax = 1 },
                 "lan-timing" => faults with { Timing = StationTiming.Lan },
                 _ => throw new ArgumentException($"unknown fault '{name}'; known faults: none, swarm, {string.Join(", ", Names)}"),

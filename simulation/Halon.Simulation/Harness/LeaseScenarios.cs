@@ -34,6 +34,28 @@ public enum LeaseScenarios
     /// <summary>A satellite loses its data dir and is bootstrapped again (a reinstall).</summary>
     ReinstallSatellite = 64,
 
+    /// <summary>
+    /// The master crashes right after a batch that advanced its commit index, before sending it, and restarts after a
+    /// while: with divergent logs and entry-by-entry catch-up, this is the last step of Raft's Figure 8.
+    /// </summary>
+    MasterCrashAfterCommit = 128,
+
+    /// <summary>
+    /// Raft's Figure 8, played out: the master crashes right after appending a satellite's entry (on no one else); the
+    /// next master crashes right after appending its first entry at the same index (on no one else either); the first
+    /// comes back, is elected again, brings a follower up to date entry by entry, and crashes right after its next
+    /// commit; the second comes back. Correct commit rules lose nothing; committing an earlier term's entry by counting
+    /// loses a committed entry. (Its runs also send few entries per AppendEntries.)
+    /// </summary>
+    Figure8 = 256,
+
+    /// <summary>
+    /// Old news for a satellite across a failover: it restarts (a new incarnation), the master's acknowledgements to it
+    /// are held back 40–80 ticks and a later master's 40 ticks more, late copies of its previous announcement reach the
+    /// peers, and the master is cut off briefly, so that words of two coordinators' epochs reach it out of order.
+    /// </summary>
+    StaleAcknowledgement = 512,
+
     /// <summary>Every scenario.</summary>
-    All = MajorityShift | CrashAfterAcknowledgement | PauseAtLeaseEdge | LateCopies | MasterCrashAfterAppend | IsolateMasterBriefly | ReinstallSatellite,
+    All = MajorityShift | CrashAfterAcknowledgement | PauseAtLeaseEdge | LateCopies | MasterCrashAfterAppend | IsolateMasterBriefly | ReinstallSatellite | MasterCrashAfterCommit | Figure8 | StaleAcknowledgement,
 }

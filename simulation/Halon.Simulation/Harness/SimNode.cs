@@ -82,6 +82,15 @@ internal sealed class SimNode
     /// <summary>A targeted fault armed on a master: crash right after persisting its next entries, before sending them.</summary>
     public bool CrashAfterNextAppend { get; set; }
 
+    /// <summary>A targeted fault armed on a master: crash right after persisting its next commit advance, before sending.</summary>
+    public bool CrashAfterNextCommit { get; set; }
+
+    /// <summary>Armed with <see cref="CrashAfterNextAppend"/> as one of a group: the first of the group to crash disarms the rest.</summary>
+    public bool ArmedAsNextMaster { get; set; }
+
+    /// <summary>With an armed crash after an append or a commit: what to do when the node restarts, or null.</summary>
+    public Action? OnArmedRestart { get; set; }
+
     /// <summary>With an armed crash: the restart delay, in ticks.</summary>
     public double ArmedRestartDelayTicks { get; set; }
 

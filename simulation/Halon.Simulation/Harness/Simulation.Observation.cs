@@ -65,6 +65,12 @@ public sealed partial class Simulation
             _monitor.Report(Invariant.StaleMessage, $"{node.Id} in term {before.Term} acted on {message.GetType().Name} of older term {((StationMessage)message).Term} from {message.From}: {change}");
         }
 
+        if (message is NodeUpAck or NodeUpOutdated && protocolNode.Role == NodeRole.Satellite && _indexOf[message.From] < _options.Peers)
+        {
+            // Fencing is judged against every coordinator word delivered, handled or dropped.
+            ObserveFence(node, protocolNode, message, before);
+        }
+
         if (!result.Accepted)
         {
             return;
@@ -82,9 +88,6 @@ public sealed partial class Simulation
                     node.EchoedLeaderTicks[from] = Math.Max(node.EchoedLeaderTicks[from], answer.LeaderTick);
                 }
 
-                break;
-            case NodeUpAck or NodeUpOutdated when protocolNode.Role == NodeRole.Satellite:
-                ObserveFence(node, protocolNode, message, before);
                 break;
             default:
                 break;

@@ -1,5 +1,6 @@
 using Halon.Core;
 using Halon.Core.Messages;
+using Halon.Core.Protocol;
 
 namespace Halon.Simulation.Harness;
 
@@ -56,6 +57,20 @@ public sealed partial class Simulation
                 }
 
                 break;
+            case LeaseScenarios.MasterCrashAfterCommit:
+                if (CurrentMaster() is var committing and >= 0)
+                {
+                    _nodes[committing].CrashAfterNextCommit = true;
+                    _nodes[committing].ArmedRestartDelayTicks = _random.Uniform(5, 60);
+                }
+
+                break;
+            case LeaseScenarios.Figure8:
+                StartFigure8();
+                break;
+            case LeaseScenarios.StaleAcknowledgement:
+                StartStaleAcknowledgement();
+                break;
             case LeaseScenarios.IsolateMasterBriefly:
                 IsolateMasterBriefly();
                 break;
@@ -99,6 +114,43 @@ public sealed partial class Simulation
         }));
     }
 
+    /// <summary>Plays Raft's Figure 8 (see <see cref="LeaseScenarios.Figure8"/>) from the current master.</summary>
+    private void StartFigure8()
+    {
+        var master = CurrentMaster();
+        if (master < 0 || _options.Peers < 3 || _options.Satellites == 0)
+        {
+            return;
+        }
+
+        var first = _nodes[master];
+        var others = Enumerable.Range(0, _options.Peers).Where(i => i != master).Select(i => _nodes[i]).ToArray();
+        first.CrashAfterNextAppend = true;
+        first.ArmedRestartDelayTicks = _random.Uniform(3, 6) * _protocol.ElectionTimeoutTicks;
+        first.OnArmedRestart = () =>
+        {
+            // Back, and likely elected again: its next commit is its last.
+            first.CrashAfterNextCommit = true;
+            first.ArmedRestartDelayTicks = _random.Uniform(1, 3) * _protocol.ElectionTimeoutTicks;
+            first.OnArmedRestart = null;
+        };
+
+        // The next master among the others crashes right after its first append, and comes back after the first.
+        foreach (var other in others)
+        {
+            other.CrashAfterNextAppend = true;
+            other.ArmedAsNextMaster = true;
+            other.ArmedRestartDelayTicks = _random.Uniform(6, 9) * _protocol.ElectionTimeoutTicks;
+            other.OnArmedRestart = null;
+        }
+
+        // A satellite restarts, so the master has an entry to append.
+        var satellite = _nodes[_options.Peers + _random.Next(_options.Satellites)];
+        Crash(satellite, "restarted to make the master append (targeted)");
+        ScheduleRestartIn(satellite, 0);
+        _log?.Invoke($"{NowTicks,9:0.000} net  figure 8 from {first.Id.Host}");
+    }
+
     private void ArmCrashAfterAcknowledgement(SimNode node, Action? then)
     {
         if (node.Node is null)
@@ -133,10 +185,39 @@ public sealed partial class Simulation
         node.CrashAfterNextAppend = false;
         Crash(node, "crashed right after appending, before replicating (targeted)");
         ScheduleRestartIn(node, node.ArmedRestartDelayTicks);
+        if (node.ArmedAsNextMaster)
+        {
+            // One master of a group armed together is enough (Figure 8 arms every follower for the next master).
+            foreach (var other in _nodes.Where(n => n.ArmedAsNextMaster))
+            {
+                other.ArmedAsNextMaster = false;
+                other.CrashAfterNextAppend = false;
+            }
+        }
     }
 
-    private void ScheduleRestartIn(SimNode node, double ticks) =>
+    /// <summary>Runs in a drain after persisting a commit advance, before sending, when a crash was armed on the master.</summary>
+    private void CrashAfterCommit(SimNode node)
+    {
+        node.CrashAfterNextCommit = false;
+        Crash(node, "crashed right after committing, before telling anyone (targeted)");
+        ScheduleRestartIn(node, node.ArmedRestartDelayTicks);
+    }
+
+    private void ScheduleRestartIn(SimNode node, double ticks)
+    {
         Schedule(new SimEvent { Time = _now + Math.Max(1, (long)(ticks * TimeUnitsPerTick)), Kind = EventKind.Restart, Node = node.Index });
+        if (node.OnArmedRestart is { } then)
+        {
+            ScheduleAction(_now + Math.Max(1, (long)(ticks * TimeUnitsPerTick)) + 1, () =>
+            {
+                if (!_healed && node.Node is not null)
+                {
+                    then();
+                }
+            });
+        }
+    }
 
     private void PauseMasterAtLeaseEdge()
     {
@@ -174,6 +255,46 @@ public sealed partial class Simulation
         }
     }
 
+    /// <summary>See <see cref="LeaseScenarios.StaleAcknowledgement"/>.</summary>
+    private void StartStaleAcknowledgement()
+    {
+        if (_options.Satellites == 0 || CurrentMaster() < 0)
+        {
+            return;
+        }
+
+        var satellite = _nodes[_options.Peers + _random.Next(_options.Satellites)];
+        if (satellite.Node is not { Role: NodeRole.Satellite } core)
+        {
+            return;
+        }
+
+        // Its announcement of the incarnation it has now, which the peers will receive again, late, several times.
+        var previous = new NodeUp(satellite.Id, satellite.Id, core.Incarnation, satellite.Facts) { InstallId = core.InstallId };
+        var master = _nodes[CurrentMaster()];
+        Crash(satellite, "restarted (targeted: old news across a failover)");
+        ScheduleRestartIn(satellite, 0);
+        // The current master's acknowledgements reach it late; those of any later master later still.
+        var delay = _random.Uniform(40, 80);
+        var fromMaster = new MessageRule(nameof(NodeUpAck), master.Id.Host, satellite.Id.Host, delay, int.MaxValue);
+        var fromOthers = new MessageRule(nameof(NodeUpAck), null, satellite.Id.Host, delay + 40, int.MaxValue);
+        _rules.Add(fromMaster);
+        _rules.Add(fromOthers);
+        ScheduleAction(_now + (30 * TimeUnitsPerTick), () => _rules.Remove(fromMaster));
+        ScheduleAction(_now + (120 * TimeUnitsPerTick), () => _rules.Remove(fromOthers));
+        foreach (var lateTicks in new[] { 20, 30, 40, 50, 60 })
+        {
+            var lateAt = _now + ((lateTicks + _random.NextInclusive(0, 9)) * TimeUnitsPerTick);
+            for (var peer = 0; peer < _options.Peers; peer++)
+            {
+                Schedule(new SimEvent { Time = lateAt, Kind = EventKind.Deliver, Node = peer, Message = previous with { To = _nodes[peer].Id } });
+            }
+        }
+
+        ScheduleAction(_now + (_random.NextInclusive(3, 10) * TimeUnitsPerTick), IsolateMasterBriefly);
+        _log?.Invoke($"{NowTicks,9:0.000} net  old news for {satellite.Id.Host}: acknowledgements to it held back {delay:0} ticks, and more from a later master");
+    }
+
     private void ReinstallSatellite()
     {
         if (_options.Satellites == 0)
@@ -192,7 +313,7 @@ public sealed partial class Simulation
 
     /// <summary>Whether <paramref name="message"/> gets a late copy: it carries a term or an epoch, and late copies are on.</summary>
     private bool TakesLateCopy(Message message) =>
-        _now < _lateCopiesUntil && !_healed && message is (StationMessage and not PeerProbe) or NodeUpAck or NodeUpOutdated && _random.Chance(_lateCopyProbability);
+        _now < _lateCopiesUntil && !_healed && message is (StationMessage and not PeerProbe) or NodeUp or NodeUpAck or NodeUpOutdated or NodeUpRedirect && _random.Chance(_lateCopyProbability);
 
     private void SetGroups(int[][] groups, string description)
     {
@@ -235,11 +356,19 @@ public sealed partial class Simulation
     private void DisarmTargeted()
     {
         _lateCopiesUntil = 0;
+        if (_options.AutoBootstrap)
+        {
+            _rules.Clear(); // The nemesis' holds; a script's own rules stay.
+        }
+
         foreach (var node in _nodes)
         {
             node.CrashAfterNextAcknowledgement = false;
             node.CrashAfterNextAppend = false;
+            node.CrashAfterNextCommit = false;
             node.OnArmedCrash = null;
+            node.OnArmedRestart = null;
+            node.ArmedAsNextMaster = false;
         }
     }
 }

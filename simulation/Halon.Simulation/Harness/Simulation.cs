@@ -431,11 +431,19 @@ public sealed partial class Simulation
             if (ready.Entries.Count > 0)
             {
                 _monitor.ObserveEntries(node.Id, ready.Entries);
-                if (node.CrashAfterNextAppend && !_healed)
+                if (node.CrashAfterNextAppend && !_healed && protocolNode.State == SupervisorState.Master)
                 {
                     CrashAfterAppend(node);
                     return;
                 }
+            }
+
+            if (node.CrashAfterNextCommit && !_healed && ready.Effects.Any(e => e is EntriesCommitted) && protocolNode.State == SupervisorState.Master)
+            {
+                // The commit is durable on the master, but the batch that tells everyone dies with it.
+                ObserveCommitsOf(node, protocolNode, ready);
+                CrashAfterCommit(node);
+                return;
             }
 
             if (!_healed && _random.Chance(_faults.CrashAfterPersistProbability))
@@ -546,6 +554,18 @@ public sealed partial class Simulation
         }
     }
 
+    /// <summary>Records the commits of a batch whose node is about to crash, so that the checkers know them.</summary>
+    private void ObserveCommitsOf(SimNode node, HalonNode protocolNode, in Ready ready)
+    {
+        foreach (var effect in ready.Effects)
+        {
+            if (effect is EntriesCommitted committed)
+            {
+                _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term);
+            }
+        }
+    }
+
     private void SetAcknowledged(SimNode node, bool acknowledged)
     {
         if (node.AcknowledgedCurrent == acknowledged)
@@ -579,8 +599,13 @@ public sealed partial class Simulation
         var extraDelay = 0L;
         if (!_options.AutoBootstrap)
         {
-            // A script's run: remember what was sent (for replay) and apply its drop and delay rules.
+            // A script's run: remember what was sent (for replay).
             RememberSent(message);
+        }
+
+        if (_rules.Count > 0)
+        {
+            // A script's drop and delay rules, or the targeted nemesis' holds.
             if (ApplyRules(message) is not { } delay)
             {
                 _dropped++;
