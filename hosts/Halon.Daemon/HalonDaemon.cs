@@ -442,6 +442,13 @@ internal sealed class HalonDaemon : IAsyncDisposable
             case AnnouncementAcknowledged announcement:
                 DaemonLog.AnnouncementAcknowledged(_logger, NodeId, announcement.Incarnation, announcement.By, announcement.Epoch);
                 break;
+            case StationListMismatch mismatch:
+                if (_dropThrottle.ShouldLog("station list " + mismatch.Reported, out _))
+                {
+                    DaemonLog.StationListMismatch(_logger, NodeId, mismatch.Configured, mismatch.ReportedBy, mismatch.Reported, _settings.DataDir);
+                }
+
+                break;
             case RoleAssigned role:
                 DaemonLog.RoleAssigned(_logger, NodeId, role.Role, role.Detail);
                 break;

@@ -164,7 +164,9 @@ internal static class ControlCodec
                 header.Announcer.Acknowledged,
                 WireCheck.NonNegative(header.Announcer.Epoch, "announcer.epoch"),
                 header.Announcer.HasAcknowledgedBy ? WireCheck.Text(header.Announcer.AcknowledgedBy, NodeId.LengthMax, "announcer.acknowledged_by") : null,
-                WireCheck.NonNegative(header.Announcer.AnnouncementsSent, "announcer.announcements_sent"));
+                WireCheck.NonNegative(header.Announcer.AnnouncementsSent, "announcer.announcements_sent"),
+                header.Announcer.HasReportedStation ? WireCheck.Text(header.Announcer.ReportedStation, WireProtocol.TextLengthMax, "announcer.reported_station") : null,
+                header.Announcer.HasReportedBy ? WireCheck.Text(header.Announcer.ReportedBy, NodeId.LengthMax, "announcer.reported_by") : null);
         return new NodeStatus(
             WireCheck.Text(header.Node, NodeId.LengthMax, "status.node"),
             WireCheck.Text(header.Role, WireProtocol.TextLengthMax, "status.role"),
@@ -227,6 +229,16 @@ internal static class ControlCodec
             if (a.AcknowledgedBy is not null)
             {
                 header.Announcer.AcknowledgedBy = a.AcknowledgedBy;
+            }
+
+            if (a.ReportedStation is not null)
+            {
+                header.Announcer.ReportedStation = a.ReportedStation;
+            }
+
+            if (a.ReportedBy is not null)
+            {
+                header.Announcer.ReportedBy = a.ReportedBy;
             }
         }
 
