@@ -336,7 +336,7 @@ internal sealed class HalonDaemon : IAsyncDisposable
         {
             case BootstrapStationCommand station:
             {
-                var result = node.BecomeStationPeer(station.Peers);
+                var result = node.BecomeStationPeer(station.Peers, station.Timing);
                 DrainReady(node); // Persisted before halonctl hears "done".
                 DaemonLog.ControlCommand(_logger, NodeId, "station", station.Peers, result.Message);
                 control.Reply(result);

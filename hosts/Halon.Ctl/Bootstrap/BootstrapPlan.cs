@@ -13,8 +13,18 @@ namespace Halon.Ctl.Bootstrap;
 /// <param name="Source">Where the node lists came from, for the plan's header.</param>
 /// <param name="ClusterKeyFile">The key file given on the command line, repeated in the per-node commands.</param>
 /// <param name="Expect">How many nodes the operator expects to act on (<c>--expect</c>), or null.</param>
-internal sealed record BootstrapPlan(BootstrapKind Kind, PeerSet Peers, IReadOnlyList<NodeId> On, string Source, string? ClusterKeyFile, int? Expect = null)
+/// <param name="Timing">
+/// For a station, the timing given with <c>--timing</c>; null when none was given (a new station then gets the nodes'
+/// default, <see cref="Addressing.TimingOption.Default"/>, and a bootstrapped node keeps its own), and for satellites.
+/// </param>
+internal sealed record BootstrapPlan(BootstrapKind Kind, PeerSet Peers, IReadOnlyList<NodeId> On, string Source, string? ClusterKeyFile, int? Expect = null, Halon.Core.StationTiming? Timing = null)
 {
+    /// <summary>
+    /// The station's cluster id: from its peers and, for a station bootstrap, its timing (a satellite knows only the
+    /// peer list it announces to, and its status shows that list's id).
+    /// </summary>
+    public string ClusterId => Kind == BootstrapKind.Station ? (Timing ?? Addressing.TimingOption.Default).ClusterIdFor(Peers) : Peers.ClusterId;
+
     /// <summary>The subcommand's name: <c>station</c> or <c>satellite</c>.</summary>
     public string KindText => Kind == BootstrapKind.Station ? "station" : "satellite";
 
@@ -28,6 +38,11 @@ internal sealed record BootstrapPlan(BootstrapKind Kind, PeerSet Peers, IReadOnl
             var command = new StringBuilder("halonctl bootstrap ")
                 .Append(KindText).Append(' ').Append(peersFlag).Append(' ').Append(ShellQuote(Peers.ToString()))
                 .Append(" --on ").Append(ShellQuote(node.Value));
+            if (Kind == BootstrapKind.Station && Timing is { } timing)
+            {
+                command.Append(" --timing ").Append(ShellQuote(Addressing.TimingOption.Flag(timing)));
+            }
+
             if (ClusterKeyFile is not null)
             {
                 command.Append(" --cluster-key-file ").Append(ShellQuote(ClusterKeyFile));

@@ -151,7 +151,7 @@ internal sealed class BootstrapRunner
             var stationPolls = PollAsync(stationSessions, LookPatience);
             views = await polls.ConfigureAwait(false);
             var progress = _plan.Kind == BootstrapKind.Station
-                ? StationProgress.Evaluate(_plan.Peers, views)
+                ? StationProgress.Evaluate(_plan.Peers, views, _plan.Timing)
                 : SatelliteProgress.Evaluate(_plan.Peers, views, await stationPolls.ConfigureAwait(false));
             if (progress.Done)
             {
@@ -203,7 +203,8 @@ internal sealed class BootstrapRunner
             {
                 null => false,
                 { Role: "none" } => false,
-                { Role: "station" } status when _plan.Kind == BootstrapKind.Station => status.ClusterId != _plan.Peers.ClusterId,
+                { Role: "station" } status when _plan.Kind == BootstrapKind.Station =>
+                    !StationCheck.IsPeerOf(status, _plan.Peers) || (_plan.Timing is { } timing && status.Timing is { } theirs && !theirs.SameValues(timing)),
                 { Role: "satellite" } status when _plan.Kind == BootstrapKind.Satellite => status.ClusterId != _plan.Peers.ClusterId,
                 _ => true,
             };
@@ -224,7 +225,7 @@ internal sealed class BootstrapRunner
         {
             var (ok, result) = await sessions[i].TryCallAsync(
                 kind,
-                (client, token) => _plan.Kind == BootstrapKind.Station ? client.BootstrapStationAsync(peers, token) : client.BootstrapSatelliteAsync(peers, token),
+                (client, token) => _plan.Kind == BootstrapKind.Station ? client.BootstrapStationAsync(peers, _plan.Timing, token) : client.BootstrapSatelliteAsync(peers, token),
                 patience).ConfigureAwait(false);
             return (Index: i, Ok: ok, Result: result, Session: sessions[i]);
         }).ToList();
@@ -294,7 +295,7 @@ internal sealed class BootstrapRunner
     {
         json.WriteStartObject();
         json.WriteString("kind", _plan.KindText);
-        json.WriteString("cluster_id", _plan.Peers.ClusterId);
+        json.WriteString("cluster_id", _plan.ClusterId);
         JsonText.WriteStrings(json, "peers", _plan.Peers.Members.Select(m => m.Value));
         JsonText.WriteStrings(json, "on", _plan.On.Select(m => m.Value));
         json.WriteStartArray("results");

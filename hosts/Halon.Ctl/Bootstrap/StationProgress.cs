@@ -1,3 +1,4 @@
+using Halon.Core;
 using Halon.Core.Identity;
 using Halon.Core.Status;
 using Halon.Ctl.Output;
@@ -12,7 +13,7 @@ namespace Halon.Ctl.Bootstrap;
 /// </summary>
 internal static class StationProgress
 {
-    public static Progress Evaluate(PeerSet peers, IReadOnlyList<NodeView> views)
+    public static Progress Evaluate(PeerSet peers, IReadOnlyList<NodeView> views, StationTiming? timing = null)
     {
         ArgumentNullException.ThrowIfNull(peers);
         ArgumentNullException.ThrowIfNull(views);
@@ -31,9 +32,14 @@ internal static class StationProgress
                 missing.Add(status.Role == "none" ? $"{view.Target} not bootstrapped yet" : $"{view.Target} is a {status.Role}, not a station peer");
                 pending.Add(view.Target.Value);
             }
-            else if (status.ClusterId != peers.ClusterId)
+            else if (!StationCheck.IsPeerOf(status, peers))
             {
                 missing.Add($"{view.Target} is a peer of another station, {status.ClusterId}");
+                pending.Add(view.Target.Value);
+            }
+            else if (timing is not null && status.Timing is { } theirs && !theirs.SameValues(timing))
+            {
+                missing.Add($"{view.Target} runs timing {theirs}, not {timing}: a station's timing is chosen when it is bootstrapped");
                 pending.Add(view.Target.Value);
             }
             else

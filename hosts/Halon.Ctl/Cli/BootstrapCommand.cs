@@ -21,6 +21,11 @@ internal static class BootstrapCommand
         var peers = new Option<string?>("--peers") { Description = "The station's peers: HOST[:PORT] list, host ranges allowed (ts[01-03]).", HelpName = "A,B,C" };
         var genders = new Option<string?>("--genders") { Description = "Take the peers from this genders file instead (nodes with --attr).", HelpName = "FILE" };
         var attr = new Option<string?>("--attr") { Description = "The genders attribute of the peers (default: station).", HelpName = "ATTR" };
+        var timing = new Option<string?>("--timing")
+        {
+            Description = "The station's timing, the same on every peer, chosen once: lan (the default for a new station: heartbeat 50 ms, election 250 ms), wan (200 ms, 1.5 s), legacy (10 ms, 150 ms), or heartbeat=MS,election=MS[,drift=1.1]. Without it, a bootstrapped node keeps its station's timing.",
+            HelpName = "PROFILE",
+        };
         var shared = new SharedOptions("Act on these nodes only (default: all peers). --on localhost:9070 bootstraps just the local node (the uncoordinated deployment).");
         var command = new Command(
             "station",
@@ -36,6 +41,7 @@ internal static class BootstrapCommand
         command.Options.Add(peers);
         command.Options.Add(genders);
         command.Options.Add(attr);
+        command.Options.Add(timing);
         shared.AddTo(command);
         command.SetAction(Guarded.Action("bootstrap station", (parse, cancellationToken) =>
         {
@@ -50,7 +56,8 @@ internal static class BootstrapCommand
             };
             var peerSet = MakePeerSet(peerList);
             var on = parse.GetValue(shared.On) is { } onText ? NodeList.Parse(onText, port, "--on") : peerSet.Members;
-            return shared.RunAsync(parse, new BootstrapPlan(BootstrapKind.Station, peerSet, on, source, parse.GetValue(shared.ClusterKeyFile), shared.Expected(parse)), cancellationToken);
+            var stationTiming = parse.GetValue(timing) is { } timingText ? TimingOption.Parse(timingText) : null;
+            return shared.RunAsync(parse, new BootstrapPlan(BootstrapKind.Station, peerSet, on, source, parse.GetValue(shared.ClusterKeyFile), shared.Expected(parse), stationTiming), cancellationToken);
         }));
         return command;
     }

@@ -237,7 +237,9 @@ internal sealed class DemoRunner
         var first = current.Coordinator;
         var master = _peers.Single(p => p.Listen.Value == first.Node);
         var survivors = _peers.Where(p => p != master).ToList();
-        var options = Halon.Core.ProtocolOptions.Default;
+        // The station's own timing, as its master reports it.
+        var timing = current.Master.Timing ?? Halon.Core.StationTiming.Legacy;
+        var options = Halon.Core.ProtocolOptions.Default.WithTiming(timing);
         Say($"5. Failover: kill -9 the master {master.Listen} (pid {master.ProcessId}, coordinator epoch {first.Epoch}){(first != steady.Coordinator ? ", which an election made master since step 4" : string.Empty)}.");
         Say($"   No shutdown, no goodbye message. The other peers stop hearing its heartbeats (every {Ticks.Format(options.HeartbeatIntervalTicks)}). Its lease");
         Say($"   lapses; after an election timeout of {Ticks.Format(options.ElectionTimeoutTicks)}-{Ticks.Format((2 * options.ElectionTimeoutTicks) - 1)} without a heartbeat, a follower asks for pre-votes, then votes,");

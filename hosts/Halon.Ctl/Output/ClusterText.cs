@@ -15,7 +15,7 @@ internal static class ClusterText
         ArgumentNullException.ThrowIfNull(report);
         var text = new StringBuilder();
         text.Append(Summary(report)).Append("\n\n");
-        var peers = new TextTable("NODE", "ROLE", "STATE", "TERM", "MASTER", "EPOCH", "LAG", "LAST CONTACT", "SATELLITES", "PROBLEMS");
+        var peers = new TextTable("NODE", "ROLE", "STATE", "TERM", "MASTER", "EPOCH", "LAG", "LAST CONTACT", "TIMING", "SATELLITES", "PROBLEMS");
         foreach (var member in report.Members)
         {
             var s = member.Status;
@@ -28,6 +28,7 @@ internal static class ClusterText
                 s?.Coordinator is { } c ? Number(c.Epoch) : "-",
                 member.LagEntries is { } lag ? Number(lag) : "-",
                 member.LastContactMs is { } ms ? Number(ms) + "ms" : "-",
+                s?.Timing?.Name ?? "-",
                 member.SatellitesAcknowledged is { } acknowledged ? Number(acknowledged) : "-",
                 Codes(member.Problems));
         }

@@ -19,6 +19,15 @@ internal static class StatusJson
         json.WriteNumber("term", status.Term);
         json.WriteString("state", status.State);
         JsonText.WriteNullableString(json, "leader", status.Leader);
+        if (status.Timing is { } timing)
+        {
+            TimingJson.Write(json, "timing", timing);
+        }
+        else
+        {
+            json.WriteNull("timing");
+        }
+
         if (status.Coordinator is { } coordinator)
         {
             json.WriteStartObject("coordinator");

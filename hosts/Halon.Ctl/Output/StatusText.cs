@@ -17,6 +17,11 @@ internal static class StatusText
         if (status.Role == "station")
         {
             fields.Add("cluster", status.ClusterId ?? "-");
+            if (status.Timing is { } timing)
+            {
+                fields.Add("timing", Addressing.TimingOption.Describe(timing));
+            }
+
             fields.Add("state", status.State);
             fields.Add("term", status.Term.ToString(CultureInfo.InvariantCulture));
             fields.Add("leader", status.Leader ?? "-");

@@ -20,7 +20,7 @@ internal static class ControlCodec
         switch (command)
         {
             case BootstrapStationCommand station:
-                request.BootstrapStation = new W.BootstrapStation();
+                request.BootstrapStation = new W.BootstrapStation { Timing = ToWire(station.Timing) };
                 request.BootstrapStation.Peers.AddRange(station.Peers.Members.Select(m => m.Value));
                 break;
             case BootstrapSatelliteCommand satellite:
@@ -43,7 +43,9 @@ internal static class ControlCodec
         var request = Parse(W.ControlRequest.Parser, payload, "control request");
         ControlCommand command = request.BodyCase switch
         {
-            W.ControlRequest.BodyOneofCase.BootstrapStation => new BootstrapStationCommand(WireCheck.PeerSet(request.BootstrapStation.Peers, "bootstrap_station.peers")),
+            W.ControlRequest.BodyOneofCase.BootstrapStation => new BootstrapStationCommand(
+                WireCheck.PeerSet(request.BootstrapStation.Peers, "bootstrap_station.peers"),
+                FromWire(request.BootstrapStation.Timing, "bootstrap_station.timing")),
             W.ControlRequest.BodyOneofCase.BootstrapSatellite => new BootstrapSatelliteCommand(WireCheck.PeerSet(request.BootstrapSatellite.Station, "bootstrap_satellite.station")),
             W.ControlRequest.BodyOneofCase.GetStatus => GetStatusCommand.Instance,
             W.ControlRequest.BodyOneofCase.None => throw new WireFormatException("the control request carries no command"),
@@ -137,6 +139,40 @@ internal static class ControlCodec
         Reinstalls = (int)WireCheck.NonNegative(s.Reinstalls, "satellite.reinstalls"),
     };
 
+    /// <summary>A station timing on the wire; null stays absent.</summary>
+    public static W.StationTiming? ToWire(StationTiming? timing) => timing is null
+        ? null
+        : new W.StationTiming
+        {
+            Name = timing.Name,
+            HeartbeatIntervalTicks = timing.HeartbeatIntervalTicks,
+            ElectionTimeoutTicks = timing.ElectionTimeoutTicks,
+            ClockDriftFactor = timing.ClockDriftFactor,
+        };
+
+    /// <summary>
+    /// A station timing from the wire; absent is null. Values out of range are kept as they came: the core refuses
+    /// timing that breaks the lease argument, with the reason, and that answer reaches halonctl.
+    /// </summary>
+    public static StationTiming? FromWire(W.StationTiming? timing, string field)
+    {
+        if (timing is null)
+        {
+            return null;
+        }
+
+        if (!double.IsFinite(timing.ClockDriftFactor))
+        {
+            throw new WireFormatException($"{field}.clock_drift_factor is not a number");
+        }
+
+        return new StationTiming(
+            WireCheck.Text(timing.Name, WireProtocol.TextLengthMax, field + ".name"),
+            timing.HeartbeatIntervalTicks,
+            timing.ElectionTimeoutTicks,
+            timing.ClockDriftFactor);
+    }
+
     /// <summary>Assembles a status from its header and the satellites of all chunks.</summary>
     public static NodeStatus FromWire(W.StatusHeader header, List<SatelliteStatus> satellites)
     {
@@ -180,7 +216,10 @@ internal static class ControlCodec
             announcer,
             WireCheck.NonNegative(header.CommitIndex, "status.commit_index"),
             WireCheck.NonNegative(header.LastLogIndex, "status.last_log_index"),
-            WireCheck.NonNegative(header.Ticks, "status.ticks"));
+            WireCheck.NonNegative(header.Ticks, "status.ticks"))
+        {
+            Timing = FromWire(header.Timing, "status.timing"),
+        };
     }
 
     private static W.StatusHeader ToHeader(NodeStatus status)
@@ -195,6 +234,7 @@ internal static class ControlCodec
             LastLogIndex = status.LastLogIndex,
             Ticks = status.Ticks,
             SatellitesTotal = status.Satellites.Count,
+            Timing = ToWire(status.Timing),
         };
         if (status.ClusterId is not null)
         {
