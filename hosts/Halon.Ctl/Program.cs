@@ -11,12 +11,7 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var root = new RootCommand("halonctl: bootstrap a Halon tracking station and its satellites, and show status.\nNew here? Run 'halonctl demo'.");
-        root.Subcommands.Add(BootstrapCommand.Create());
-        root.Subcommands.Add(StatusCommand.Create());
-        root.Subcommands.Add(DemoCommand.Create());
-        root.Subcommands.Add(CertsCommand.Create());
-        root.Subcommands.Add(KeyCommand.Create());
+        var root = Commands();
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -34,6 +29,24 @@ internal static class Program
         // Demo cleans up on Ctrl-C (kills its daemons, deletes its temp dirs): give it time to do so.
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(10) };
         return await parse.InvokeAsync(invocation).ConfigureAwait(false);
+    }
+
+    /// <summary>Every command of halonctl; the completion scripts are generated from this tree.</summary>
+    public static RootCommand Commands()
+    {
+        var root = new RootCommand("halonctl: bootstrap a Halon tracking station and its satellites, and show status.\nNew here? Run 'halonctl demo'.");
+        root.Subcommands.Add(BootstrapCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ClusterCommand.CreateHealth());
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(CertsCommand.Create());
+        root.Subcommands.Add(KeyCommand.Create());
+        root.Subcommands.Add(CompletionCommand.Create());
+        root.Subcommands.Add(InfoCommands.Help());
+        root.Subcommands.Add(InfoCommands.VersionCommand());
+        InfoCommands.ShowHelpWhenBare(root);
+        HelpText.Install(root);
+        return root;
     }
 
     private static IEnumerable<string> EnumerateCommandPath(Command command)

@@ -61,7 +61,11 @@ internal sealed record DaemonSettings
         Notifier.WatchdogInterval is { } watchdog && watchdog / 4 < IdleWakeMax ? watchdog / 4 : IdleWakeMax;
 
     /// <summary>The protocol's timers.</summary>
-    public ProtocolOptions Protocol { get; init; } = ProtocolOptions.Default;
+    /// <remarks>
+    /// The timing values are those a new station gets when halonctl names none (<see cref="StationTiming.Lan"/>); a
+    /// station's own timing, chosen at bootstrap and persisted, replaces them.
+    /// </remarks>
+    public ProtocolOptions Protocol { get; init; } = ProtocolOptions.Default.WithTiming(StationTiming.Lan);
 
     /// <summary>Adjusts the transport's settings; tests shorten timeouts with it.</summary>
     public Func<TransportOptions, TransportOptions> TuneTransport { get; init; } = options => options;

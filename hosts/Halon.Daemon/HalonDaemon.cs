@@ -337,7 +337,7 @@ internal sealed class HalonDaemon : IAsyncDisposable
         {
             case BootstrapStationCommand station:
             {
-                var result = node.BecomeStationPeer(station.Peers);
+                var result = node.BecomeStationPeer(station.Peers, station.Timing);
                 DrainReady(node); // Persisted before halonctl hears "done".
                 DaemonLog.ControlCommand(_logger, NodeId, "station", station.Peers, result.Message);
                 control.Reply(result);
@@ -442,6 +442,13 @@ internal sealed class HalonDaemon : IAsyncDisposable
                 break;
             case AnnouncementAcknowledged announcement:
                 DaemonLog.AnnouncementAcknowledged(_logger, NodeId, announcement.Incarnation, announcement.By, announcement.Epoch);
+                break;
+            case StationListMismatch mismatch:
+                if (_dropThrottle.ShouldLog("station list " + mismatch.Reported, out _))
+                {
+                    DaemonLog.StationListMismatch(_logger, NodeId, mismatch.Configured, mismatch.ReportedBy, mismatch.Reported, _settings.DataDir);
+                }
+
                 break;
             case RoleAssigned role:
                 DaemonLog.RoleAssigned(_logger, NodeId, role.Role, role.Detail);

@@ -13,11 +13,86 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task Status_of_a_dead_address_exits_1_with_one_clear_line()
     {
-        var result = await Ctl.RunAsync("status", "--node", "127.0.0.1:1", "--json");
+        var result = await Ctl.RunAsync("status", "--node", "127.0.0.1:1");
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Equal(string.Empty, result.Output);
         Assert.Equal("halonctl: 127.0.0.1:1: connection refused\n", result.Errors);
+    }
+
+    [Fact]
+    public async Task Status_json_of_a_dead_address_prints_a_json_error_object_and_exits_1()
+    {
+        var result = await Ctl.RunAsync("status", "--node", "127.0.0.1:1", "--json");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.Equal("127.0.0.1:1", json.RootElement.GetProperty("node").GetString());
+        Assert.False(json.RootElement.GetProperty("reachable").GetBoolean());
+        Assert.Equal("unreachable", json.RootElement.GetProperty("error_code").GetString());
+        Assert.Equal("127.0.0.1:1: connection refused", json.RootElement.GetProperty("error").GetString());
+        Assert.Equal(1, json.RootElement.GetProperty("exit_code").GetInt32());
+        Assert.Equal("halonctl: 127.0.0.1:1: connection refused\n", result.Errors);
+    }
+
+    [Theory]
+    [InlineData("status --cluster --node 127.0.0.1:1 --json")]
+    [InlineData("health --node 127.0.0.1:1 --json")]
+    public async Task A_cluster_look_with_no_station_to_start_from_prints_a_json_error_and_exits_1(string arguments)
+    {
+        var result = await Ctl.RunAsync(arguments.Split(' '));
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.Equal("no-station", json.RootElement.GetProperty("error_code").GetString());
+        Assert.Contains("127.0.0.1:1: connection refused", json.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("bootstrap")]
+    [InlineData("help")]
+    [InlineData("help bootstrap satellite")]
+    [InlineData("--help")]
+    public async Task No_command_prints_help_not_an_error(string arguments)
+    {
+        var result = await Ctl.RunAsync(arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Usage:", result.Output, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, result.Errors);
+    }
+
+    [Fact]
+    public async Task Help_for_a_command_ends_with_its_examples_and_lists_commands_by_their_first_line()
+    {
+        var satellite = await Ctl.RunAsync("help", "bootstrap", "satellite");
+        var root = await Ctl.RunAsync("help");
+
+        Assert.True(satellite.ExitCode == 0, satellite.ToString());
+        Assert.Contains("--station-attr", satellite.Output, StringComparison.Ordinal);
+        Assert.Contains("Examples:", satellite.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Examples:", root.Output, StringComparison.Ordinal);
+        foreach (var command in new[] { "bootstrap", "status", "health", "demo", "completion", "help", "version" })
+        {
+            Assert.Matches($@"(?m)^  {command}\b", root.Output);
+        }
+    }
+
+    [Fact]
+    public async Task Version_and_dash_dash_version_name_the_same_build()
+    {
+        var command = await Ctl.RunAsync("version");
+        var option = await Ctl.RunAsync("--version");
+        var json = await Ctl.RunAsync("version", "--json");
+
+        Assert.True(command.ExitCode == 0 && option.ExitCode == 0 && json.ExitCode == 0, command.ToString() + option + json);
+        var version = option.Output.Trim();
+        Assert.False(string.IsNullOrEmpty(version));
+        Assert.Equal($"halonctl {version}\nwire protocol 1\n", command.Output);
+        using var document = JsonDocument.Parse(json.Output);
+        Assert.Equal(version, document.RootElement.GetProperty("version").GetString());
+        Assert.Equal(1, document.RootElement.GetProperty("wire_protocol").GetInt32());
     }
 
     [Fact]
@@ -47,6 +122,14 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("bootstrap station --peers a --cluster-key-file /nonexistent/key")]
     [InlineData("bootstrap satellite --on a")]
     [InlineData("bootstrap satellite --station a,b,c")]
+    [InlineData("bootstrap satellite --station a,b,c --station-attr station --genders /etc/genders")]
+    [InlineData("bootstrap satellite --station-attr station --on a")]
+    [InlineData("bootstrap station --peers a,b,c --expect 0")]
+    [InlineData("bootstrap station --peers a,b,c --expect 5")]
+    [InlineData("status --satellites")]
+    [InlineData("health --node a --genders /etc/genders")]
+    [InlineData("completion fish")]
+    [InlineData("help nosuch")]
     [InlineData("status --node bad:port")]
     [InlineData("status --node 127.0.0.1:9070 --timeout -1s")]
     [InlineData("status extra")]
@@ -108,6 +191,71 @@ public sealed class CommandLineTests : IDisposable
         var commands = satellites.Output.Split('\n').Where(l => l.StartsWith("halonctl ", StringComparison.Ordinal)).ToList();
         Assert.Equal(4, commands.Count);
         Assert.Equal("halonctl bootstrap satellite --station ts01:9070,ts02:9070,ts03:9070 --on sat1:9070", commands[0]);
+    }
+
+    [Fact]
+    public async Task Satellites_take_their_station_from_the_genders_file_with_halon_port_as_the_station_bootstrap_does()
+    {
+        var genders = Path.Combine(_cluster.Root, "genders");
+        await File.WriteAllTextAsync(genders, """
+            ts[01-03]   station
+            ts03        halon_port=9171
+            sat[1-2]    satellite
+            """);
+
+        var station = await Ctl.RunAsync("bootstrap", "station", "--genders", genders, "--dry-run", "--json");
+        var satellites = await Ctl.RunAsync("bootstrap", "satellite", "--genders", genders, "--attr", "satellite", "--station-attr", "station", "--dry-run", "--json");
+        var byDefault = await Ctl.RunAsync("bootstrap", "satellite", "--genders", genders, "--dry-run", "--json");
+        var otherPort = await Ctl.RunAsync("bootstrap", "satellite", "--genders", genders, "--port", "7000", "--dry-run", "--json");
+
+        Assert.True(satellites.ExitCode == 0, satellites.ToString());
+        using var stationJson = JsonDocument.Parse(station.Output);
+        using var satelliteJson = JsonDocument.Parse(satellites.Output);
+        using var defaultJson = JsonDocument.Parse(byDefault.Output);
+        using var otherPortJson = JsonDocument.Parse(otherPort.Output);
+        string[] Peers(JsonDocument d) => d.RootElement.GetProperty("peers").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        Assert.Equal(["ts01:9070", "ts02:9070", "ts03:9171"], Peers(satelliteJson));
+        Assert.Equal(Peers(stationJson), Peers(satelliteJson));
+        Assert.Equal(stationJson.RootElement.GetProperty("cluster_id").GetString(), satelliteJson.RootElement.GetProperty("cluster_id").GetString());
+        Assert.Equal(Peers(satelliteJson), Peers(defaultJson));
+        Assert.Equal(["ts01:7000", "ts02:7000", "ts03:9171"], Peers(otherPortJson));
+        Assert.Equal(
+            "halonctl bootstrap satellite --station ts01:9070,ts02:9070,ts03:9171 --on sat1:9070",
+            satelliteJson.RootElement.GetProperty("commands")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Dry_run_notes_a_risky_peer_set()
+    {
+        var genders = Path.Combine(_cluster.Root, "genders");
+        await File.WriteAllTextAsync(genders, "ts[01-02] station\n");
+
+        var even = await Ctl.RunAsync("bootstrap", "station", "--peers", "ts01,ts02,ts03,ts04", "--dry-run", "--json");
+        var sameHost = await Ctl.RunAsync("bootstrap", "station", "--peers", "ts01:9070,ts01:9071,ts02:9070", "--dry-run", "--json");
+        var loopback = await Ctl.RunAsync("bootstrap", "station", "--peers", "localhost,ts02,ts03", "--dry-run", "--json");
+        var fewer = await Ctl.RunAsync("bootstrap", "station", "--genders", genders, "--expect", "3", "--dry-run", "--json");
+        var fewerText = await Ctl.RunAsync("bootstrap", "station", "--genders", genders, "--expect", "3", "--dry-run");
+        var fine = await Ctl.RunAsync("bootstrap", "station", "--peers", "ts01,ts02,ts03", "--expect", "3", "--dry-run", "--json");
+
+        Assert.Contains(Notes(even), n => n.Contains("4 peers: an even number", StringComparison.Ordinal));
+        Assert.Contains(Notes(sameHost), n => n.Contains("host ts01 runs 2 peers", StringComparison.Ordinal));
+        Assert.Contains(Notes(loopback), n => n.Contains("localhost:9070: a loopback address", StringComparison.Ordinal));
+        Assert.Contains(Notes(fewer), n => n.Contains("--expect 3, but", StringComparison.Ordinal) && n.Contains("gives 2 peers", StringComparison.Ordinal));
+        Assert.Contains("#   note: --expect 3, but", fewerText.Output, StringComparison.Ordinal);
+        Assert.Empty(Notes(fine));
+    }
+
+    [Fact]
+    public async Task Expecting_more_nodes_than_the_genders_file_gives_refuses_to_act()
+    {
+        var genders = Path.Combine(_cluster.Root, "genders");
+        await File.WriteAllTextAsync(genders, "ts[01-02] station\n");
+
+        var result = await Ctl.RunAsync("bootstrap", "station", "--genders", genders, "--expect", "3");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("--expect 3, but nodes with attribute 'station'", result.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("connection refused", result.Errors, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -186,5 +334,12 @@ public sealed class CommandLineTests : IDisposable
         {
             return true;
         }
+    }
+
+    private static List<string> Notes(CtlResult result)
+    {
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Output);
+        return json.RootElement.GetProperty("notes").EnumerateArray().Select(e => e.GetString()!).ToList();
     }
 }

@@ -140,6 +140,25 @@ public sealed class StationBootstrapTests : IDisposable
     }
 
     [Fact]
+    public async Task A_bootstrap_whose_answer_was_lost_is_confirmed_on_a_retry_not_reported_as_done_before()
+    {
+        var peers = await _cluster.StartAsync(3);
+        // The first connection to peers[0] loses the answer to its fourth frame: after Hello and Proof, halonctl looks
+        // at the node's status (frame 3), then sends the bootstrap (frame 4), which takes effect unanswered.
+        using var lossy = new SlowProxy(peers[0].Listen, TimeSpan.Zero, loseAnswerToFrame: 4);
+        var on = $"{lossy.Address},{peers[1].Listen},{peers[2].Listen}";
+
+        var result = await Ctl.RunAsync("bootstrap", "station", "--peers", TestCluster.List(peers), "--on", on, "--wait", "--timeout", "60s");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(lossy.AnswerLost, "the proxy never lost an answer, so this test tested nothing");
+        Assert.Contains($"{peers[0].Listen} is a peer of station", result.Output, StringComparison.Ordinal);
+        Assert.Contains("(confirmed on a retry: the answer to the first attempt was lost, and that attempt may have done it)", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain($"{peers[0].Listen} is already", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"master \S+, coordinator epoch \d+", result.Output);
+    }
+
+    [Fact]
     public async Task A_node_asked_to_join_a_different_peer_set_refuses_and_the_message_names_both_sets()
     {
         var nodes = await _cluster.StartAsync(4);

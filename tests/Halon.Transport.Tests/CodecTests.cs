@@ -165,6 +165,7 @@ public sealed class CodecTests
     public void A_satellite_status_round_trips()
     {
         AssertStatusRoundTrips(Samples.SatelliteStatus(), expectedChunks: 1);
+        AssertStatusRoundTrips(Samples.MismatchedSatelliteStatus(), expectedChunks: 1);
     }
 
     [Fact]

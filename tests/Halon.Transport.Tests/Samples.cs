@@ -47,6 +47,8 @@ internal static class Samples
         new NodeUpRedirect(B, NodeId.Parse("sat-01:9070"), A, 4),
         new NodeUpRedirect(B, NodeId.Parse("sat-01:9070"), null, 0),
         new NodeUpOutdated(A, NodeId.Parse("sat-01:9070"), 0x5eed_cafe_f00d, 7, 0x0dd_ba11, 4),
+        new NodeUpAck(A, NodeId.Parse("sat-01:9070"), 2, 4, Station),
+        new NodeUpRedirect(B, NodeId.Parse("sat-01:9070"), A, 4, Station),
     ];
 
     public static NodeStatus Status(int satellites) => new(
@@ -63,6 +65,12 @@ internal static class Samples
         12,
         12,
         5000);
+
+    /// <summary>A satellite whose station list is not the station's own peer set.</summary>
+    public static NodeStatus MismatchedSatelliteStatus() => SatelliteStatus() with
+    {
+        Announcer = new AnnouncerStatus(Station.ToString(), 3, true, 4, A.Value, 7, PeerSet.Create([A, B]).ToString(), B.Value),
+    };
 
     public static NodeStatus SatelliteStatus() => new(
         "sat-01:9070",

@@ -21,7 +21,7 @@ public sealed record RoleConfig(NodeRole Role, PeerSet? Peers, PeerSet? Station,
 
     /// <summary>
     /// For a station peer, the station's timing, chosen at bootstrap; null in data dirs written before it existed,
-    /// which then run with the host's options.
+    /// which ran (and go on running) with <see cref="StationTiming.Legacy"/>.
     /// </summary>
     public StationTiming? Timing { get; init; }
 

@@ -161,7 +161,7 @@ public sealed partial class HalonNode
 
     private void Acknowledge(NodeId satellite, SatelliteRecord record, bool reinstalled)
     {
-        Send(new NodeUpAck(Id, satellite, record.Incarnation, _term));
+        Send(new NodeUpAck(Id, satellite, record.Incarnation, _term, Peers));
         Emit(new SatelliteAcknowledged(satellite, record.Incarnation, _term, record.Facts.Hostname) { Reinstalled = reinstalled });
     }
 
@@ -181,7 +181,7 @@ public sealed partial class HalonNode
         if (!_coordinatorRunning)
         {
             var hint = _state == SupervisorState.Master ? Id : _leader;
-            Send(new NodeUpRedirect(Id, nodeUp.From, hint, _term));
+            Send(new NodeUpRedirect(Id, nodeUp.From, hint, _term, Peers));
             return StepResult.Handled;
         }
 

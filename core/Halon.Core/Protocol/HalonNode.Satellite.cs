@@ -18,6 +18,11 @@ public sealed partial class HalonNode
     private NodeId? _acknowledgedBy;
     private long _announcementsSent;
 
+    // The peer set the last answering station peer reported, when it differs from this satellite's station list, and
+    // who reported it; both null while the answers agree.
+    private PeerSet? _reportedStation;
+    private NodeId? _reportedStationBy;
+
     /// <summary>Whether this satellite's current incarnation has been acknowledged.</summary>
     public bool AnnouncementAcknowledged => _announceAcknowledged;
 
@@ -63,6 +68,8 @@ public sealed partial class HalonNode
     {
         _announceAcknowledged = false;
         _announceHint = null;
+        _reportedStation = null;
+        _reportedStationBy = null;
         _announceCursor = Station.IndexOf(Id) >= 0 ? 0 : (int)(Id.StableHash % (ulong)Station.Count);
         _announceBackoffTicks = _options.AnnounceBackoffTicksMin;
         Emit(new RoleAssigned(NodeRole.Satellite, $"{reason}; incarnation {_roleConfig.Incarnation}"));
@@ -104,6 +111,8 @@ public sealed partial class HalonNode
         {
             return StepResult.Dropped($"NodeUp redirect from {redirect.From}, which is not this satellite's station", DropCategory.NotAMember);
         }
+
+        CompareStation(redirect.From, redirect.Station);
 
         if (_announceAcknowledged)
         {
@@ -183,6 +192,8 @@ public sealed partial class HalonNode
             return StepResult.Dropped($"NodeUp acknowledgement from {ack.From}, which is not this satellite's station", DropCategory.NotAMember);
         }
 
+        CompareStation(ack.From, ack.Station);
+
         if (ack.Epoch < _highestEpochSeen)
         {
             return StepResult.Dropped($"acknowledgement of epoch {ack.Epoch} fenced: epoch {_highestEpochSeen} was seen already", DropCategory.Fenced);
@@ -203,5 +214,32 @@ public sealed partial class HalonNode
         }
 
         return StepResult.Handled;
+    }
+
+    /// <summary>
+    /// Compares the peer set an answering station peer reports with this satellite's station list. A disagreement is
+    /// kept for status and emitted once per change; the answer itself is still handled, since the peer is in the list.
+    /// </summary>
+    private void CompareStation(NodeId from, PeerSet? reported)
+    {
+        if (reported is null)
+        {
+            return; // A node that is no station peer, or one that predates the field: nothing to compare.
+        }
+
+        if (reported.Equals(Station))
+        {
+            _reportedStation = null;
+            _reportedStationBy = null;
+            return;
+        }
+
+        var changed = !reported.Equals(_reportedStation);
+        _reportedStation = reported;
+        _reportedStationBy = from;
+        if (changed)
+        {
+            Emit(new StationListMismatch(from, reported, Station));
+        }
     }
 }

@@ -26,8 +26,8 @@ public sealed partial class HalonNode
 
     private string ClusterId => _clusterId;
 
-    /// <summary>The station's timing (the host's, for a data dir that predates station timing).</summary>
-    public StationTiming Timing => _roleConfig.Timing ?? _options.Timing;
+    /// <summary>The station's timing; for a node that is not a station peer, the timing it would start a station with.</summary>
+    public StationTiming Timing => _roleConfig.Role == NodeRole.Station ? _roleConfig.Timing ?? StationTiming.Legacy : _options.Timing;
 
     private string StationClusterId() => _roleConfig.Peers is { } peers ? Timing.ClusterIdFor(peers) : string.Empty;
 
@@ -40,7 +40,7 @@ public sealed partial class HalonNode
     public CommandResult BecomeStationPeer(PeerSet peers, StationTiming? timing = null)
     {
         ArgumentNullException.ThrowIfNull(peers);
-        timing ??= _roleConfig.Role == NodeRole.Station ? Timing : _options.Timing;
+        timing ??= Timing;
         var clusterId = timing.ClusterIdFor(peers);
         CommandResult result;
         if (!peers.Contains(Id))

@@ -20,7 +20,7 @@ public sealed partial class HalonNode
             role == NodeRole.Station ? PeerViews() : Array.Empty<PeerStatus>(),
             role == NodeRole.Station ? SatelliteViews() : Array.Empty<SatelliteStatus>(),
             role == NodeRole.Satellite
-                ? new AnnouncerStatus(Station.ToString(), _roleConfig.Incarnation, _announceAcknowledged, _acknowledgedEpoch, _acknowledgedBy?.Value, _announcementsSent)
+                ? new AnnouncerStatus(Station.ToString(), _roleConfig.Incarnation, _announceAcknowledged, _acknowledgedEpoch, _acknowledgedBy?.Value, _announcementsSent, _reportedStation?.ToString(), _reportedStationBy?.Value)
                 : null,
             _commitIndex,
             LastLogIndex,

@@ -55,6 +55,32 @@ internal static class NodeList
         return nodes[0];
     }
 
+    /// <summary>
+    /// The nodes of a genders file that have <paramref name="attribute"/>, each with its <c>halon_port</c> or
+    /// <paramref name="defaultPort"/>, and a description of where they came from.
+    /// </summary>
+    /// <exception cref="UsageException">The file cannot be read or parsed, or no node has the attribute.</exception>
+    public static (IReadOnlyList<NodeId> Nodes, string Source) FromGenders(string file, string attribute, int defaultPort)
+    {
+        IReadOnlyList<string> addresses;
+        try
+        {
+            addresses = GendersFile.Load(file).Addresses(attribute, defaultPort);
+        }
+        catch (Exception e) when (e is GendersParseException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--genders: {e.Message}", e);
+        }
+
+        if (addresses.Count == 0)
+        {
+            throw new UsageException($"--genders: no node in {file} has the attribute '{attribute}'");
+        }
+
+        var nodes = addresses.Select(a => WithPort(a, defaultPort, "--genders")).ToList();
+        return (nodes, $"nodes with attribute '{attribute}' in genders file {file}");
+    }
+
     /// <summary>Adds the default port to a name without one, and checks the result.</summary>
     public static NodeId WithPort(string name, int defaultPort, string optionName)
     {

@@ -11,7 +11,7 @@ internal static class PlanPrinter
         var lines = new List<string>
         {
             $"# halonctl bootstrap {plan.KindText} --dry-run: the plan; no node was contacted.",
-            $"# station {plan.Peers.ClusterId}: {plan.Peers.Count} peers, quorum {plan.Peers.Majority}",
+            $"# station {plan.ClusterId}: {plan.Peers.Count} peers, quorum {plan.Peers.Majority}{(plan.Kind == BootstrapKind.Station ? $", timing {Addressing.TimingOption.Describe(plan.Timing ?? Addressing.TimingOption.Default)}{(plan.Timing is null ? " unless already bootstrapped" : string.Empty)}" : string.Empty)}",
             $"#   peers:   {string.Join(' ', plan.Peers.Members)}",
             $"#   act on:  {string.Join(' ', plan.On)} ({plan.On.Count} {(plan.Kind == BootstrapKind.Station ? "peer" : "satellite")}{(plan.On.Count == 1 ? string.Empty : "s")})",
             $"#   source:  {plan.Source}",
@@ -36,7 +36,12 @@ internal static class PlanPrinter
         {
             json.WriteStartObject();
             json.WriteString("kind", plan.KindText);
-            json.WriteString("cluster_id", plan.Peers.ClusterId);
+            json.WriteString("cluster_id", plan.ClusterId);
+            if (plan.Timing is { } timing)
+            {
+                TimingJson.Write(json, "timing", timing);
+            }
+
             JsonText.WriteStrings(json, "peers", plan.Peers.Members.Select(m => m.Value));
             JsonText.WriteStrings(json, "on", plan.On.Select(m => m.Value));
             JsonText.WriteStrings(json, "commands", plan.Commands());

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Halon.Core.Identity;
 using Halon.Ctl.Addressing;
 using Halon.Ctl.Bootstrap;
-using Halon.Genders;
 
 namespace Halon.Ctl.Cli;
 
@@ -22,6 +21,11 @@ internal static class BootstrapCommand
         var peers = new Option<string?>("--peers") { Description = "The station's peers: HOST[:PORT] list, host ranges allowed (ts[01-03]).", HelpName = "A,B,C" };
         var genders = new Option<string?>("--genders") { Description = "Take the peers from this genders file instead (nodes with --attr).", HelpName = "FILE" };
         var attr = new Option<string?>("--attr") { Description = "The genders attribute of the peers (default: station).", HelpName = "ATTR" };
+        var timing = new Option<string?>("--timing")
+        {
+            Description = "The station's timing, the same on every peer, chosen once: lan (the default for a new station: heartbeat 50 ms, election 250 ms), wan (200 ms, 1.5 s), legacy (10 ms, 150 ms), or heartbeat=MS,election=MS[,drift=1.1]. Without it, a bootstrapped node keeps its station's timing.",
+            HelpName = "PROFILE",
+        };
         var shared = new SharedOptions("Act on these nodes only (default: all peers). --on localhost:9070 bootstraps just the local node (the uncoordinated deployment).");
         var command = new Command(
             "station",
@@ -37,6 +41,7 @@ internal static class BootstrapCommand
         command.Options.Add(peers);
         command.Options.Add(genders);
         command.Options.Add(attr);
+        command.Options.Add(timing);
         shared.AddTo(command);
         command.SetAction(Guarded.Action("bootstrap station", (parse, cancellationToken) =>
         {
@@ -45,73 +50,66 @@ internal static class BootstrapCommand
             {
                 ({ } list, null) when parse.GetValue(attr) is null => (NodeList.Parse(list, port, "--peers"), "--peers"),
                 ({ }, null) => throw new UsageException("--attr goes with --genders"),
-                (null, { } file) => FromGenders(file, parse.GetValue(attr) ?? "station", port),
+                (null, { } file) => NodeList.FromGenders(file, parse.GetValue(attr) ?? "station", port),
                 (null, null) => throw new UsageException("give the peers with --peers A,B,C or --genders FILE"),
                 _ => throw new UsageException("give the peers with --peers or --genders, not both"),
             };
             var peerSet = MakePeerSet(peerList);
             var on = parse.GetValue(shared.On) is { } onText ? NodeList.Parse(onText, port, "--on") : peerSet.Members;
-            return shared.RunAsync(parse, new BootstrapPlan(BootstrapKind.Station, peerSet, on, source, shared.Security.Arguments(parse)), cancellationToken);
+            var stationTiming = parse.GetValue(timing) is { } timingText ? TimingOption.Parse(timingText) : null;
+            return shared.RunAsync(parse, new BootstrapPlan(BootstrapKind.Station, peerSet, on, source, shared.Security.Arguments(parse), shared.Expected(parse), stationTiming), cancellationToken);
         }));
         return command;
     }
 
     private static Command Satellite()
     {
-        var station = new Option<string>("--station") { Description = "The station's peers: HOST[:PORT] list, host ranges allowed.", HelpName = "A,B,C", Required = true };
-        var genders = new Option<string?>("--genders") { Description = "Take the satellites from this genders file (nodes with --attr).", HelpName = "FILE" };
+        var station = new Option<string?>("--station") { Description = "The station's peers: HOST[:PORT] list, host ranges allowed. Or take them from the genders file (--station-attr).", HelpName = "A,B,C" };
+        var genders = new Option<string?>("--genders") { Description = "Take the satellites (nodes with --attr) and the station (nodes with --station-attr) from this genders file.", HelpName = "FILE" };
         var attr = new Option<string?>("--attr") { Description = "The genders attribute of the satellites (default: satellite).", HelpName = "ATTR" };
+        var stationAttr = new Option<string?>("--station-attr") { Description = "The genders attribute of the station's peers, with their halon_port as for bootstrap station (default with --genders and no --station: station).", HelpName = "ATTR" };
         var shared = new SharedOptions("The satellites to bootstrap (with --genders: act on these only). --on localhost:9070 bootstraps just the local node.");
         var command = new Command(
             "satellite",
             "Start the announcer on each satellite: it sends \"node up\" to the station until the coordinator acknowledges it.\n\n" +
+            "The station list must be the station's own peer set (take it from the genders file, as bootstrap station does);\n" +
+            "halonctl refuses a list that a peer of the station shows is another one.\n\n" +
             "Examples:\n" +
+            "  halonctl bootstrap satellite --genders /etc/genders --attr satellite --station-attr station --wait\n" +
             "  halonctl bootstrap satellite --station ts[01-03] --on n[001-120] --wait\n" +
-            "  halonctl bootstrap satellite --station ts[01-03] --genders /etc/genders --attr satellite --wait\n" +
-            "  pdsh -g satellite halonctl bootstrap satellite --station ts[01-03] --on localhost:9070");
+            "  pdsh -g satellite halonctl bootstrap satellite --genders /etc/genders --station-attr station --on localhost:9070");
         command.Options.Add(station);
         command.Options.Add(genders);
         command.Options.Add(attr);
+        command.Options.Add(stationAttr);
         shared.AddTo(command);
         command.SetAction(Guarded.Action("bootstrap satellite", (parse, cancellationToken) =>
         {
             var port = CommonOptions.CheckPort(parse.GetValue(shared.Port), "--port");
-            var stationSet = MakePeerSet(NodeList.Parse(parse.GetValue(station)!, port, "--station"));
-            if (parse.GetValue(attr) is not null && parse.GetValue(genders) is null)
+            var file = parse.GetValue(genders);
+            if (file is null && (parse.GetValue(attr) is not null || parse.GetValue(stationAttr) is not null))
             {
-                throw new UsageException("--attr goes with --genders");
+                throw new UsageException($"{(parse.GetValue(attr) is not null ? "--attr" : "--station-attr")} goes with --genders");
             }
 
-            var (on, source) = (parse.GetValue(shared.On), parse.GetValue(genders)) switch
+            var (stationList, stationSource) = (parse.GetValue(station), parse.GetValue(stationAttr), file) switch
             {
-                ({ } onText, _) => (NodeList.Parse(onText, port, "--on"), "--station and --on"),
-                (null, { } file) => FromGenders(file, parse.GetValue(attr) ?? "satellite", port),
+                ({ }, { }, _) => throw new UsageException("give the station with --station or --station-attr, not both"),
+                ({ } list, null, _) => (NodeList.Parse(list, port, "--station"), "--station"),
+                (null, var attribute, { } path) => NodeList.FromGenders(path, attribute ?? "station", port),
+                (null, _, null) => throw new UsageException("give the station with --station A,B,C, or with --genders FILE (its nodes with --station-attr, default station)"),
+            };
+            var stationSet = MakePeerSet(stationList);
+            var (on, source) = (parse.GetValue(shared.On), file) switch
+            {
+                ({ } onText, _) => (NodeList.Parse(onText, port, "--on"), "--on"),
+                (null, { } path) => NodeList.FromGenders(path, parse.GetValue(attr) ?? "satellite", port),
                 (null, null) => throw new UsageException("name the satellites with --on NODES or --genders FILE"),
             };
-            return shared.RunAsync(parse, new BootstrapPlan(BootstrapKind.Satellite, stationSet, on, source, shared.Security.Arguments(parse)), cancellationToken);
+            var plan = new BootstrapPlan(BootstrapKind.Satellite, stationSet, on, $"{source} (station: {stationSource})", shared.Security.Arguments(parse), shared.Expected(parse));
+            return shared.RunAsync(parse, plan, cancellationToken);
         }));
         return command;
-    }
-
-    private static (IReadOnlyList<NodeId> Nodes, string Source) FromGenders(string file, string attribute, int port)
-    {
-        IReadOnlyList<string> addresses;
-        try
-        {
-            addresses = GendersFile.Load(file).Addresses(attribute, port);
-        }
-        catch (Exception e) when (e is GendersParseException or IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"--genders: {e.Message}", e);
-        }
-
-        if (addresses.Count == 0)
-        {
-            throw new UsageException($"--genders: no node in {file} has the attribute '{attribute}'");
-        }
-
-        var nodes = addresses.Select(a => NodeList.WithPort(a, port, "--genders")).ToList();
-        return (nodes, $"nodes with attribute '{attribute}' in genders file {file}");
     }
 
     private static PeerSet MakePeerSet(IReadOnlyList<NodeId> nodes)
@@ -148,6 +146,16 @@ internal static class BootstrapCommand
 
         public SecurityOptions Security { get; } = new();
 
+        public Option<int?> Expect { get; } = new("--expect") { Description = "The number of nodes to act on that you expect; halonctl refuses to act on any other number (a genders attribute that matched too few hosts).", HelpName = "N" };
+
+        /// <summary>The value of <c>--expect</c>, checked.</summary>
+        public int? Expected(ParseResult parse) => parse.GetValue(Expect) switch
+        {
+            null => null,
+            var n when n < 1 => throw new UsageException($"--expect {n} is not a number of nodes (1 or more)"),
+            var n => n,
+        };
+
         public void AddTo(Command command)
         {
             command.Options.Add(On);
@@ -157,6 +165,7 @@ internal static class BootstrapCommand
             command.Options.Add(DryRun);
             command.Options.Add(Json);
             Security.AddTo(command);
+            command.Options.Add(Expect);
         }
 
         public async Task<int> RunAsync(ParseResult parse, BootstrapPlan plan, CancellationToken cancellationToken)
@@ -167,6 +176,16 @@ internal static class BootstrapCommand
             {
                 await Console.Out.WriteLineAsync(json ? PlanPrinter.Json(plan) : PlanPrinter.Text(plan)).ConfigureAwait(false);
                 return 0;
+            }
+
+            if (plan.ExpectationMissed is { } missed)
+            {
+                throw new UsageException(missed + "; check the node list (or the genders file) and --expect");
+            }
+
+            foreach (var note in plan.Notes())
+            {
+                await Console.Error.WriteLineAsync($"halonctl: note: {note}").ConfigureAwait(false);
             }
 
             var security = Security.Load(parse);

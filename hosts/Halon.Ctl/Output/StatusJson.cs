@@ -20,6 +20,15 @@ internal static class StatusJson
         json.WriteNumber("term", status.Term);
         json.WriteString("state", status.State);
         JsonText.WriteNullableString(json, "leader", status.Leader);
+        if (status.Timing is { } timing)
+        {
+            TimingJson.Write(json, "timing", timing);
+        }
+        else
+        {
+            json.WriteNull("timing");
+        }
+
         if (status.Coordinator is { } coordinator)
         {
             json.WriteStartObject("coordinator");
@@ -40,6 +49,14 @@ internal static class StatusJson
             json.WriteBoolean("reachable", peer.Reachable);
             json.WriteString("state", peer.State);
             json.WriteNumber("last_heard_ticks_ago", peer.LastHeardTicksAgo);
+            if (peer.LastHeardTicksAgo >= 0)
+            {
+                json.WriteNumber("last_heard_ms", Ticks.ToMilliseconds(peer.LastHeardTicksAgo));
+            }
+            else
+            {
+                json.WriteNull("last_heard_ms");
+            }
             json.WriteEndObject();
         }
 
@@ -52,6 +69,8 @@ internal static class StatusJson
             json.WriteBoolean("acknowledged", satellite.Acknowledged);
             json.WriteNumber("incarnation", satellite.Incarnation);
             json.WriteString("hostname", satellite.Hostname);
+            json.WriteNumber("install_id", satellite.InstallId);
+            json.WriteNumber("reinstalls", satellite.Reinstalls);
             json.WriteEndObject();
         }
 
@@ -65,6 +84,9 @@ internal static class StatusJson
             json.WriteNumber("epoch", announcer.Epoch);
             JsonText.WriteNullableString(json, "acknowledged_by", announcer.AcknowledgedBy);
             json.WriteNumber("announcements_sent", announcer.AnnouncementsSent);
+            json.WriteBoolean("station_mismatch", announcer.ReportedStation is not null);
+            JsonText.WriteNullableString(json, "reported_station", announcer.ReportedStation);
+            JsonText.WriteNullableString(json, "reported_by", announcer.ReportedBy);
             json.WriteEndObject();
         }
         else
@@ -75,6 +97,7 @@ internal static class StatusJson
         json.WriteNumber("commit_index", status.CommitIndex);
         json.WriteNumber("last_log_index", status.LastLogIndex);
         json.WriteNumber("ticks", status.Ticks);
+        json.WriteNumber("tick_ms", (long)Ticks.Interval.TotalMilliseconds);
         if (transport is not null)
         {
             TransportJson.WriteFields(json, transport);
@@ -82,4 +105,29 @@ internal static class StatusJson
 
         json.WriteEndObject();
     }
+
+    /// <summary>
+    /// What <c>--json</c> prints on stdout when there is no status to print: the node, and the reason as data.
+    /// </summary>
+    /// <param name="node">The node asked, or null when there was none to name.</param>
+    /// <param name="message">The same one line halonctl prints on stderr.</param>
+    /// <param name="code"><c>unreachable</c> (no answer, refused, authentication failed...) or <c>no-station</c> (no node given knows a station).</param>
+    public static string Error(string? node, string code, string message) => JsonText.Write(json =>
+    {
+        json.WriteStartObject();
+        JsonText.WriteNullableString(json, "node", node);
+        if (node is null)
+        {
+            json.WriteNull("reachable");
+        }
+        else
+        {
+            json.WriteBoolean("reachable", false);
+        }
+
+        json.WriteString("error_code", code);
+        json.WriteString("error", message);
+        json.WriteNumber("exit_code", 1);
+        json.WriteEndObject();
+    });
 }

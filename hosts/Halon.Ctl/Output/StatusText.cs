@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Halon.Core.Status;
+using Halon.Ctl.Bootstrap;
 
 namespace Halon.Ctl.Output;
 
@@ -16,6 +17,11 @@ internal static class StatusText
         if (status.Role == "station")
         {
             fields.Add("cluster", status.ClusterId ?? "-");
+            if (status.Timing is { } timing)
+            {
+                fields.Add("timing", Addressing.TimingOption.Describe(timing));
+            }
+
             fields.Add("state", status.State);
             fields.Add("term", status.Term.ToString(CultureInfo.InvariantCulture));
             fields.Add("leader", status.Leader ?? "-");
@@ -34,6 +40,12 @@ internal static class StatusText
         if (status.Announcer is { } announcer)
         {
             fields.Add("station", announcer.Station);
+            if (StationCheck.Mismatch(status.Node, announcer) is { } mismatch)
+            {
+                fields.Add("station check", "WRONG STATION LIST: " + mismatch);
+                fields.Add("to fix", StationCheck.Fix);
+            }
+
             fields.Add("incarnation", announcer.Incarnation.ToString(CultureInfo.InvariantCulture));
             fields.Add("acknowledged", announcer.Acknowledged
                 ? $"yes, by {announcer.AcknowledgedBy ?? "?"} (epoch {announcer.Epoch})"
@@ -43,7 +55,7 @@ internal static class StatusText
         if (status.Role == "station" && status.State == "waiting-for-quorum")
         {
             var reachable = status.Peers.Count(p => p.Reachable);
-            fields.Add("waiting", $"quorum {reachable}/{status.Peers.Count}, need {Halon.Core.Quorum.MajorityOf(status.Peers.Count)}: {status.MissingSummary()}");
+            fields.Add("waiting", $"quorum {reachable}/{status.Peers.Count}, need {Halon.Core.Quorum.MajorityOf(status.Peers.Count)}: {Ticks.InTime(status.MissingSummary())}");
         }
 
         var text = new StringBuilder();
@@ -55,7 +67,7 @@ internal static class StatusText
             foreach (var peer in status.Peers)
             {
                 var self = peer.Node == status.Node;
-                peers.Add(peer.Node + (self ? " (this node)" : string.Empty), peer.Reachable ? "yes" : "no", peer.State, LastHeard(self, peer.LastHeardTicksAgo));
+                peers.Add(peer.Node + (self ? " (this node)" : string.Empty), peer.Reachable ? "yes" : "no", Ticks.InTime(peer.State), LastHeard(self, peer.LastHeardTicksAgo));
             }
 
             text.Append("\n\n").Append(peers.Render());
@@ -88,5 +100,5 @@ internal static class StatusText
     }
 
     private static string LastHeard(bool self, long ticksAgo) =>
-        self ? "-" : ticksAgo < 0 ? "never" : string.Create(CultureInfo.InvariantCulture, $"{ticksAgo} ticks ago");
+        self ? "-" : ticksAgo < 0 ? "never" : Ticks.Format(ticksAgo) + " ago";
 }

@@ -41,6 +41,17 @@ internal static class StorageCodec
             record.Station.AddRange(role.Station.Members.Select(m => m.Value));
         }
 
+        if (role.Timing is { } timing)
+        {
+            record.Timing = new TimingRecord
+            {
+                Name = timing.Name,
+                HeartbeatIntervalTicks = timing.HeartbeatIntervalTicks,
+                ElectionTimeoutTicks = timing.ElectionTimeoutTicks,
+                ClockDriftFactor = timing.ClockDriftFactor,
+            };
+        }
+
         return record.ToByteArray();
     }
 
@@ -57,6 +68,9 @@ internal static class StorageCodec
         return new RoleConfig(role, ParsePeerSet(record.Peers, file, "peers"), ParsePeerSet(record.Station, file, "station"), record.Incarnation)
         {
             InstallId = record.InstallId,
+            Timing = record.Timing is { } timing
+                ? new StationTiming(timing.Name, timing.HeartbeatIntervalTicks, timing.ElectionTimeoutTicks, timing.ClockDriftFactor)
+                : null,
         };
     }
 

@@ -20,7 +20,7 @@ internal static class ControlCodec
         switch (command)
         {
             case BootstrapStationCommand station:
-                request.BootstrapStation = new W.BootstrapStation();
+                request.BootstrapStation = new W.BootstrapStation { Timing = ToWire(station.Timing) };
                 request.BootstrapStation.Peers.AddRange(station.Peers.Members.Select(m => m.Value));
                 break;
             case BootstrapSatelliteCommand satellite:
@@ -43,7 +43,9 @@ internal static class ControlCodec
         var request = Parse(W.ControlRequest.Parser, payload, "control request");
         ControlCommand command = request.BodyCase switch
         {
-            W.ControlRequest.BodyOneofCase.BootstrapStation => new BootstrapStationCommand(WireCheck.PeerSet(request.BootstrapStation.Peers, "bootstrap_station.peers")),
+            W.ControlRequest.BodyOneofCase.BootstrapStation => new BootstrapStationCommand(
+                WireCheck.PeerSet(request.BootstrapStation.Peers, "bootstrap_station.peers"),
+                FromWire(request.BootstrapStation.Timing, "bootstrap_station.timing")),
             W.ControlRequest.BodyOneofCase.BootstrapSatellite => new BootstrapSatelliteCommand(WireCheck.PeerSet(request.BootstrapSatellite.Station, "bootstrap_satellite.station")),
             W.ControlRequest.BodyOneofCase.GetStatus => GetStatusCommand.Instance,
             W.ControlRequest.BodyOneofCase.None => throw new WireFormatException("the control request carries no command"),
@@ -144,6 +146,40 @@ internal static class ControlCodec
         Reinstalls = (int)WireCheck.NonNegative(s.Reinstalls, "satellite.reinstalls"),
     };
 
+    /// <summary>A station timing on the wire; null stays absent.</summary>
+    public static W.StationTiming? ToWire(StationTiming? timing) => timing is null
+        ? null
+        : new W.StationTiming
+        {
+            Name = timing.Name,
+            HeartbeatIntervalTicks = timing.HeartbeatIntervalTicks,
+            ElectionTimeoutTicks = timing.ElectionTimeoutTicks,
+            ClockDriftFactor = timing.ClockDriftFactor,
+        };
+
+    /// <summary>
+    /// A station timing from the wire; absent is null. Values out of range are kept as they came: the core refuses
+    /// timing that breaks the lease argument, with the reason, and that answer reaches halonctl.
+    /// </summary>
+    public static StationTiming? FromWire(W.StationTiming? timing, string field)
+    {
+        if (timing is null)
+        {
+            return null;
+        }
+
+        if (!double.IsFinite(timing.ClockDriftFactor))
+        {
+            throw new WireFormatException($"{field}.clock_drift_factor is not a number");
+        }
+
+        return new StationTiming(
+            WireCheck.Text(timing.Name, WireProtocol.TextLengthMax, field + ".name"),
+            timing.HeartbeatIntervalTicks,
+            timing.ElectionTimeoutTicks,
+            timing.ClockDriftFactor);
+    }
+
     /// <summary>Assembles a status from its header and the satellites of all chunks.</summary>
     public static NodeStatus FromWire(W.StatusHeader header, List<SatelliteStatus> satellites)
     {
@@ -171,7 +207,9 @@ internal static class ControlCodec
                 header.Announcer.Acknowledged,
                 WireCheck.NonNegative(header.Announcer.Epoch, "announcer.epoch"),
                 header.Announcer.HasAcknowledgedBy ? WireCheck.Text(header.Announcer.AcknowledgedBy, NodeId.LengthMax, "announcer.acknowledged_by") : null,
-                WireCheck.NonNegative(header.Announcer.AnnouncementsSent, "announcer.announcements_sent"));
+                WireCheck.NonNegative(header.Announcer.AnnouncementsSent, "announcer.announcements_sent"),
+                header.Announcer.HasReportedStation ? WireCheck.Text(header.Announcer.ReportedStation, WireProtocol.TextLengthMax, "announcer.reported_station") : null,
+                header.Announcer.HasReportedBy ? WireCheck.Text(header.Announcer.ReportedBy, NodeId.LengthMax, "announcer.reported_by") : null);
         return new NodeStatus(
             WireCheck.Text(header.Node, NodeId.LengthMax, "status.node"),
             WireCheck.Text(header.Role, WireProtocol.TextLengthMax, "status.role"),
@@ -185,7 +223,10 @@ internal static class ControlCodec
             announcer,
             WireCheck.NonNegative(header.CommitIndex, "status.commit_index"),
             WireCheck.NonNegative(header.LastLogIndex, "status.last_log_index"),
-            WireCheck.NonNegative(header.Ticks, "status.ticks"));
+            WireCheck.NonNegative(header.Ticks, "status.ticks"))
+        {
+            Timing = FromWire(header.Timing, "status.timing"),
+        };
     }
 
     /// <summary>The transport's part of a status header; null when the header has none.</summary>
@@ -291,6 +332,7 @@ internal static class ControlCodec
             LastLogIndex = status.LastLogIndex,
             Ticks = status.Ticks,
             SatellitesTotal = status.Satellites.Count,
+            Timing = ToWire(status.Timing),
         };
         if (status.ClusterId is not null)
         {
@@ -325,6 +367,16 @@ internal static class ControlCodec
             if (a.AcknowledgedBy is not null)
             {
                 header.Announcer.AcknowledgedBy = a.AcknowledgedBy;
+            }
+
+            if (a.ReportedStation is not null)
+            {
+                header.Announcer.ReportedStation = a.ReportedStation;
+            }
+
+            if (a.ReportedBy is not null)
+            {
+                header.Announcer.ReportedBy = a.ReportedBy;
             }
         }
 

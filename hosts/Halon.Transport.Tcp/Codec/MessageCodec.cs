@@ -94,6 +94,7 @@ public static class MessageCodec
                 break;
             case NodeUpAck ack:
                 envelope.NodeUpAck = new W.NodeUpAck { Incarnation = ack.Incarnation, Epoch = ack.Epoch };
+                AddStation(envelope.NodeUpAck.Station, ack.Station);
                 break;
             case NodeUpOutdated outdated:
                 envelope.NodeUpOutdated = new W.NodeUpOutdated
@@ -111,6 +112,7 @@ public static class MessageCodec
                     envelope.NodeUpRedirect.Leader = redirect.Leader.Value;
                 }
 
+                AddStation(envelope.NodeUpRedirect.Station, redirect.Station);
                 break;
             default:
                 throw new ArgumentException($"message type {message.GetType().Name} has no wire form", nameof(message));
@@ -165,7 +167,8 @@ public static class MessageCodec
                 from,
                 to,
                 WireCheck.NonNegative(envelope.NodeUpAck.Incarnation, "node_up_ack.incarnation"),
-                WireCheck.NonNegative(envelope.NodeUpAck.Epoch, "node_up_ack.epoch")),
+                WireCheck.NonNegative(envelope.NodeUpAck.Epoch, "node_up_ack.epoch"),
+                OptionalStation(envelope.NodeUpAck.Station, "node_up_ack.station")),
             W.Envelope.BodyOneofCase.NodeUpOutdated => new NodeUpOutdated(
                 from,
                 to,
@@ -177,11 +180,24 @@ public static class MessageCodec
                 from,
                 to,
                 WireCheck.OptionalNodeId(envelope.NodeUpRedirect.HasLeader, envelope.NodeUpRedirect.Leader, "node_up_redirect.leader"),
-                WireCheck.NonNegative(envelope.NodeUpRedirect.Term, "node_up_redirect.term")),
+                WireCheck.NonNegative(envelope.NodeUpRedirect.Term, "node_up_redirect.term"),
+                OptionalStation(envelope.NodeUpRedirect.Station, "node_up_redirect.station")),
             W.Envelope.BodyOneofCase.None => throw new WireFormatException("the envelope carries no message"),
             _ => throw new WireFormatException($"message kind {(int)envelope.BodyCase} is unknown"),
         };
     }
+
+    private static void AddStation(Google.Protobuf.Collections.RepeatedField<string> wire, PeerSet? station)
+    {
+        if (station is not null)
+        {
+            wire.AddRange(station.Members.Select(m => m.Value));
+        }
+    }
+
+    /// <summary>An absent (empty) station list is null: the sender predates the field or is no station peer.</summary>
+    private static PeerSet? OptionalStation(IReadOnlyList<string> members, string field) =>
+        members.Count == 0 ? null : WireCheck.PeerSet(members, field);
 
     internal static W.HostFacts ToWire(HostFacts facts) =>
         new() { Hostname = facts.Hostname, Cpus = facts.Cpus, MemoryMib = facts.MemoryMiB };

@@ -100,11 +100,14 @@ public sealed class ControlClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Asks the node to become a peer of the station <paramref name="peers"/>. Safe to repeat.</summary>
-    public async Task<CommandResult> BootstrapStationAsync(PeerSet peers, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Asks the node to become a peer of the station <paramref name="peers"/> with <paramref name="timing"/> (null: the
+    /// node's own default). Safe to repeat.
+    /// </summary>
+    public async Task<CommandResult> BootstrapStationAsync(PeerSet peers, Halon.Core.StationTiming? timing = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(peers);
-        var response = await CallAsync(new BootstrapStationCommand(peers), cancellationToken).ConfigureAwait(false);
+        var response = await CallAsync(new BootstrapStationCommand(peers, timing), cancellationToken).ConfigureAwait(false);
         return ExpectCommandResult(response[0]);
     }
 

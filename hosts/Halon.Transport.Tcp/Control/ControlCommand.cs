@@ -5,8 +5,11 @@ namespace Halon.Transport.Tcp;
 /// <summary>An operator command that arrived from <c>halonctl</c> over a control connection.</summary>
 public abstract record ControlCommand;
 
-/// <summary>Become a tracking-station peer of <paramref name="Peers"/>.</summary>
-public sealed record BootstrapStationCommand(PeerSet Peers) : ControlCommand;
+/// <summary>
+/// Become a tracking-station peer of <paramref name="Peers"/>, with <paramref name="Timing"/> (null: the node's own
+/// default, as from a halonctl that predates station timing).
+/// </summary>
+public sealed record BootstrapStationCommand(PeerSet Peers, Halon.Core.StationTiming? Timing = null) : ControlCommand;
 
 /// <summary>Become a satellite of <paramref name="Station"/>.</summary>
 public sealed record BootstrapSatelliteCommand(PeerSet Station) : ControlCommand;

@@ -526,7 +526,10 @@ public sealed partial class Simulation
             case EntriesCommitted committed:
                 _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term);
                 break;
-            case AnnouncementAcknowledged:
+            case AnnouncementAcknowledged announced:
+                // What the satellite accepted counts as acknowledged, whoever sent it and whatever the coordinator
+                // logged: every later coordinator must hold it.
+                _monitor.ObserveAcknowledged(node.Id, announced.Incarnation);
                 SetAcknowledged(node, true);
                 break;
             default:
