@@ -89,7 +89,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(command.ExitCode == 0 && option.ExitCode == 0 && json.ExitCode == 0, command.ToString() + option + json);
         var version = option.Output.Trim();
         Assert.False(string.IsNullOrEmpty(version));
-        Assert.Equal($"halonctl {version}\nwire protocol 1\n", command.Output);
+        Assert.Equal($"halonctl {version}\nwire protocol {Halon.Transport.Tcp.WireProtocol.Version}\n", command.Output);
         using var document = JsonDocument.Parse(json.Output);
         Assert.Equal(version, document.RootElement.GetProperty("version").GetString());
         Assert.Equal(1, document.RootElement.GetProperty("wire_protocol").GetInt32());

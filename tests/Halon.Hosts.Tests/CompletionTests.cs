@@ -23,7 +23,7 @@ public sealed class CompletionTests : IDisposable
     [InlineData("halonctl boot", "bootstrap")]
     [InlineData("halonctl bootstrap sat", "satellite")]
     [InlineData("halonctl bootstrap satellite --station-", "--station-attr")]
-    [InlineData("halonctl status --clu", "--cluster --cluster-key-file")]
+    [InlineData("halonctl status --clu", "--cluster --cluster-key-file --cluster-key-file-next")]
     [InlineData("halonctl he", "health help")]
     [InlineData("halonctl completion ", "bash zsh --help")]
     [InlineData("halonctl health --node 127.0.0.1:9070 --sat", "--satellites")]
@@ -72,7 +72,7 @@ public sealed class CompletionTests : IDisposable
             Assert.Contains($"'{path}') cmdpath='{path}' ;;", result.Output, StringComparison.Ordinal);
         }
 
-        Assert.Contains("--genders|--cluster-key-file) _files; return ;;", result.Output, StringComparison.Ordinal);
+        Assert.Contains("--genders|--cluster-key-file|--cluster-key-file-next|--tls-cert|--tls-key|--tls-ca) _files; return ;;", result.Output, StringComparison.Ordinal);
         Assert.Contains("compdef _halonctl halonctl", result.Output, StringComparison.Ordinal);
     }
 

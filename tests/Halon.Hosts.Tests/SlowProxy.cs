@@ -13,8 +13,8 @@ namespace Halon.Hosts.Tests;
 /// </summary>
 internal sealed class SlowProxy : IDisposable
 {
-    /// <summary>Both sides start with an 8-byte preamble (magic and version) before their frames.</summary>
-    private const int PreambleBytes = 8;
+    /// <summary>Both sides start with a 9-byte opening (magic, version and security mode) before their frames.</summary>
+    private const int PreambleBytes = Halon.Transport.Tcp.WireProtocol.OpeningBytes;
 
     private readonly Socket _listener;
     private readonly NodeId _target;
