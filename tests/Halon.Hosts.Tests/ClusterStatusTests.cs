@@ -22,7 +22,7 @@ public sealed class ClusterStatusTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var peerSet = PeerSet.Create(peers.Select(p => p.Listen));
-        Assert.Equal(peerSet.ClusterId, root.GetProperty("cluster_id").GetString());
+        Assert.Equal(TestCluster.StationId(peerSet), root.GetProperty("cluster_id").GetString());
         var master = root.GetProperty("master").GetString();
         var epoch = root.GetProperty("coordinator").GetProperty("epoch").GetInt64();
         Assert.Equal(master, root.GetProperty("coordinator").GetProperty("node").GetString());
@@ -52,7 +52,7 @@ public sealed class ClusterStatusTests : IDisposable
 
         var table = await Ctl.RunAsync("status", "--cluster", "--node", peers[1].Listen.Value);
         Assert.True(table.ExitCode == 0, table.ToString());
-        Assert.Contains($"station {peerSet.ClusterId} ({peerSet})", table.Output, StringComparison.Ordinal);
+        Assert.Contains($"station {TestCluster.StationId(peerSet)} ({peerSet})", table.Output, StringComparison.Ordinal);
         Assert.Contains("LAST CONTACT", table.Output, StringComparison.Ordinal);
     }
 
@@ -108,7 +108,7 @@ public sealed class ClusterStatusTests : IDisposable
         Assert.True(result.ExitCode == 1, result.ToString());
         var problem = root.GetProperty("problems").EnumerateArray().First(p => p.GetProperty("code").GetString() == "different-cluster");
         Assert.Equal(nodes[2].Listen.Value, problem.GetProperty("node").GetString());
-        Assert.Contains(PeerSet.Create([nodes[2].Listen]).ClusterId, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(TestCluster.StationId(PeerSet.Create([nodes[2].Listen])), problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     private async Task<(IReadOnlyList<Halon.Ctl.Demo.LocalDaemon> Peers, IReadOnlyList<Halon.Ctl.Demo.LocalDaemon> Satellites)> StationWithSatellitesAsync(int peerCount, int satelliteCount)

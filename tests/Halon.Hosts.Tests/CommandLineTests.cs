@@ -92,7 +92,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal($"halonctl {version}\nwire protocol {Halon.Transport.Tcp.WireProtocol.Version}\n", command.Output);
         using var document = JsonDocument.Parse(json.Output);
         Assert.Equal(version, document.RootElement.GetProperty("version").GetString());
-        Assert.Equal(1, document.RootElement.GetProperty("wire_protocol").GetInt32());
+        Assert.Equal(Halon.Transport.Tcp.WireProtocol.Version, document.RootElement.GetProperty("wire_protocol").GetUInt32());
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(
             ["halonctl bootstrap station --peers 127.0.0.1:1,ts01:7000,ts02:7000,ts03:7000 --on ts02:7000"],
             root.GetProperty("commands").EnumerateArray().Select(e => e.GetString()!));
-        Assert.Equal(PeerSet.Parse("127.0.0.1:1,ts01:7000,ts02:7000,ts03:7000").ClusterId, root.GetProperty("cluster_id").GetString());
+        Assert.Equal(TestCluster.StationId(PeerSet.Parse("127.0.0.1:1,ts01:7000,ts02:7000,ts03:7000")), root.GetProperty("cluster_id").GetString());
     }
 
     [Fact]
@@ -216,7 +216,9 @@ public sealed class CommandLineTests : IDisposable
         string[] Peers(JsonDocument d) => d.RootElement.GetProperty("peers").EnumerateArray().Select(e => e.GetString()!).ToArray();
         Assert.Equal(["ts01:9070", "ts02:9070", "ts03:9171"], Peers(satelliteJson));
         Assert.Equal(Peers(stationJson), Peers(satelliteJson));
-        Assert.Equal(stationJson.RootElement.GetProperty("cluster_id").GetString(), satelliteJson.RootElement.GetProperty("cluster_id").GetString());
+        // A satellite knows its station by the peer list alone (not its timing), so it names the list's own id.
+        Assert.Equal(PeerSet.Parse(string.Join(',', Peers(stationJson))).ClusterId, satelliteJson.RootElement.GetProperty("cluster_id").GetString());
+        Assert.Equal(TestCluster.StationId(PeerSet.Parse(string.Join(',', Peers(stationJson)))), stationJson.RootElement.GetProperty("cluster_id").GetString());
         Assert.Equal(Peers(satelliteJson), Peers(defaultJson));
         Assert.Equal(["ts01:7000", "ts02:7000", "ts03:9171"], Peers(otherPortJson));
         Assert.Equal(

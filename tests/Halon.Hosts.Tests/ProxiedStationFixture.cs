@@ -63,7 +63,7 @@ public abstract class ProxiedStationFixture : IAsyncLifetime
         var c = await Cluster.StartAtAsync(ids[2], nodeSecurity);
         Nodes = [a, b, c];
         Peers = $"{ids[0]},{Proxy.Address},{ids[2]}";
-        Proxy.ClusterId = PeerSet.Parse(Peers).ClusterId;
+        Proxy.ClusterId = TestCluster.StationId(PeerSet.Parse(Peers));
         var bootstrap = await Ctl.RunAsync(["bootstrap", "station", "--peers", Peers, .. CtlSecurity, "--wait", "--timeout", "60s"]);
         Assert.True(bootstrap.ExitCode == 0, bootstrap.ToString());
     }

@@ -50,7 +50,7 @@ public sealed class SatelliteStationTests : IDisposable
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Contains("halonctl: wrong station list:", result.Errors, StringComparison.Ordinal);
-        Assert.Contains($"is a peer of station {PeerSet.Create(peers.Select(p => p.Listen)).ClusterId}", result.Errors, StringComparison.Ordinal);
+        Assert.Contains($"is a peer of station {TestCluster.StationId(peers)}", result.Errors, StringComparison.Ordinal);
         Assert.Contains("--station-attr", result.Errors, StringComparison.Ordinal);
         Assert.Equal("none", (await _cluster.StatusAsync(satellite)).Role);
     }

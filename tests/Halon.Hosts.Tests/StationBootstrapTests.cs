@@ -58,7 +58,7 @@ public sealed class StationBootstrapTests : IDisposable
         var root = json.RootElement;
         Assert.Equal(coordinator.Node, root.GetProperty("node").GetString());
         Assert.Equal("station", root.GetProperty("role").GetString());
-        Assert.Equal(PeerSet.Create(peers.Select(p => p.Listen)).ClusterId, root.GetProperty("cluster_id").GetString());
+        Assert.Equal(TestCluster.StationId(peers), root.GetProperty("cluster_id").GetString());
         Assert.Equal("master", root.GetProperty("state").GetString());
         Assert.Equal(coordinator.Epoch, root.GetProperty("term").GetInt64());
         Assert.Equal(coordinator.Node, root.GetProperty("leader").GetString());
@@ -184,7 +184,7 @@ public sealed class StationBootstrapTests : IDisposable
         Assert.True(after.Epoch >= coordinator.Epoch);
         foreach (var node in original)
         {
-            Assert.Equal(originalSet.ClusterId, (await _cluster.StatusAsync(node)).ClusterId);
+            Assert.Equal(TestCluster.StationId(originalSet), (await _cluster.StatusAsync(node)).ClusterId);
         }
     }
 
