@@ -401,7 +401,7 @@ public sealed class TcpTransport : IAsyncDisposable
                 return;
             }
 
-            idle.CancelAfter(_options.IdleTimeout);
+            idle.CancelAfter(_options.PeerIdleTimeout);
             bool read;
             try
             {
@@ -409,7 +409,9 @@ public sealed class TcpTransport : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!shutdown.IsCancellationRequested)
             {
-                Reject(remote, $"peer {dialler} sent nothing for {Dialer.Format(_options.IdleTimeout)}");
+                // Its dialler sends a keepalive every KeepaliveInterval: a silence this long is a dead peer or a cut
+                // network, and the dialler makes a new connection once it can.
+                Reject(remote, $"peer {dialler} sent nothing for {Dialer.Format(_options.PeerIdleTimeout)}");
                 return;
             }
 

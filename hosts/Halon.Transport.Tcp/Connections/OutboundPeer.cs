@@ -113,8 +113,19 @@ internal sealed class OutboundPeer
     private async Task<Connection> DialAsync(CancellationToken shutdown)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        deadline.CancelAfter(_options.ConnectTimeout + _options.HandshakeTimeout);
-        var socket = await Dialer.ConnectAsync(Destination, deadline.Token).ConfigureAwait(false);
+        deadline.CancelAfter(_options.ConnectTimeout);
+        Socket socket;
+        try
+        {
+            socket = await Dialer.ConnectAsync(Destination, _options, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!shutdown.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no answer to connect within {Dialer.Format(_options.ConnectTimeout)}");
+        }
+
+        // The handshake has a bound of its own: a connected peer may be slow to answer, but not for ever.
+        deadline.CancelAfter(_options.HandshakeTimeout);
         var stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
@@ -312,7 +323,8 @@ internal sealed class OutboundPeer
             HandshakeException { Failure: HandshakeFailure.AuthenticationFailed or HandshakeFailure.ModeMismatch } h => (PeerProblem.AuthenticationFailed, h.Message),
             HandshakeException h => (PeerProblem.ConnectionRefused, h.Message),
             SocketException s => (PeerProblem.ConnectionRefused, Dialer.Describe(s)),
-            OperationCanceledException => (PeerProblem.ConnectionRefused, $"no answer within {Dialer.Format(_options.ConnectTimeout + _options.HandshakeTimeout)}"),
+            TimeoutException t => (PeerProblem.ConnectionRefused, t.Message),
+            OperationCanceledException => (PeerProblem.ConnectionRefused, $"no complete handshake within {Dialer.Format(_options.HandshakeTimeout)}"),
             EndOfStreamException => (PeerProblem.ConnectionRefused, "closed the connection during the handshake"),
             _ => (PeerProblem.ConnectionRefused, e.Message),
         };
