@@ -9,7 +9,9 @@ namespace Halon.Transport.Tests;
 /// never closed (nothing tells their ends), and new connections are accepted by the kernel and then left silent. The
 /// relay reads with a small receive buffer, so a dialler that keeps writing into a black-holed connection soon sees a
 /// zero window, and its data stays unacknowledged as it would behind a cut cable. <see cref="Heal"/> lets new
-/// connections through again; black-holed ones stay dead. Dispose closes everything.
+/// connections through again; black-holed ones stay dead. With <c>relayDatagrams</c> it also relays UDP from its port to
+/// the target's, black hole or not (TCP held up behind a lost segment while datagrams still pass), and keeps a copy of
+/// each datagram it relayed. Dispose closes everything.
 /// </summary>
 internal sealed class BlackholeProxy : IAsyncDisposable
 {
@@ -22,10 +24,12 @@ internal sealed class BlackholeProxy : IAsyncDisposable
     private readonly List<Task> _tasks = [];
     private readonly object _gate = new();
     private TaskCompletionSource _holes = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Socket? _udp;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<byte[]> _datagrams = new();
     private volatile bool _blackholed;
     private int _accepted;
 
-    public BlackholeProxy(IPEndPoint target)
+    public BlackholeProxy(IPEndPoint target, bool relayDatagrams = false)
     {
         _target = target;
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -33,11 +37,24 @@ internal sealed class BlackholeProxy : IAsyncDisposable
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(64);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        if (relayDatagrams)
+        {
+            _udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            _udp.Bind(new IPEndPoint(IPAddress.Loopback, Port));
+        }
+
         lock (_gate)
         {
             _tasks.Add(AcceptAsync());
+            if (_udp is not null)
+            {
+                _tasks.Add(RelayDatagramsAsync(_udp));
+            }
         }
     }
+
+    /// <summary>Copies of the datagrams relayed so far, oldest first.</summary>
+    public IReadOnlyList<byte[]> Datagrams => [.. _datagrams];
 
     public int Port { get; }
 
@@ -68,6 +85,7 @@ internal sealed class BlackholeProxy : IAsyncDisposable
     {
         await _stop.CancelAsync();
         _listener.Dispose();
+        _udp?.Dispose();
         Task[] tasks;
         lock (_gate)
         {
@@ -114,6 +132,29 @@ internal sealed class BlackholeProxy : IAsyncDisposable
                 }
 
                 _tasks.Add(RelayAsync(client));
+            }
+        }
+    }
+
+    private async Task RelayDatagramsAsync(Socket udp)
+    {
+        var buffer = new byte[65536];
+        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                var result = await udp.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
+                var copy = buffer.AsSpan(0, result.ReceivedBytes).ToArray();
+                _datagrams.Enqueue(copy);
+                await udp.SendToAsync(copy, SocketFlags.None, _target, _stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
             }
         }
     }
