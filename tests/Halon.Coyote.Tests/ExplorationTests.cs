@@ -6,7 +6,8 @@ namespace Halon.Coyote.Tests;
 
 /// <summary>
 /// The correct host under each strategy, with fixed seeds: every monitor must stay quiet. Together they run well over
-/// a thousand iterations; docs/testing.md has the measured times.
+/// a thousand iterations; docs/testing.md has the measured times. Q-learning is not among them: with this model its
+/// tables grow by gigabytes a minute (docs/testing.md, "Measured figures").
 /// </summary>
 [Collection(CoyoteCollection.Name)]
 public sealed class ExplorationTests(ITestOutputHelper output)
@@ -18,7 +19,6 @@ public sealed class ExplorationTests(ITestOutputHelper output)
     [InlineData(CoyoteStrategy.Random, 1_000_000u, 400u)]
     [InlineData(CoyoteStrategy.Pct, 2_000_000u, 400u)]
     [InlineData(CoyoteStrategy.Probabilistic, 3_000_000u, 400u)]
-    [InlineData(CoyoteStrategy.QLearning, 4_000_000u, 100u)]
     public void Correct_host_passes_every_monitor(CoyoteStrategy strategy, uint seed, uint iterations)
     {
         var options = new CoyoteRunOptions { Cluster = s_cluster, Strategy = strategy, Seed = seed, Iterations = iterations };
