@@ -351,7 +351,8 @@ internal sealed class OutboundPeer
 
         if (grace > TimeSpan.Zero)
         {
-            // Disposed when the next connection's key replaces it, or below once the grace has passed.
+            // Unused once the grace has passed (SendDatagram checks); disposed when the next connection's key replaces it,
+            // or when this worker ends.
             Interlocked.Exchange(ref _datagramKeyUntil, Environment.TickCount64 + (long)grace.TotalMilliseconds);
             return;
         }
