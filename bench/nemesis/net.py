@@ -20,8 +20,13 @@ class NetworkError(Exception):
     pass
 
 
-def _match(ports):
-    return ["-p", "tcp", "-m", "multiport", "--ports", ",".join(str(p) for p in ports)] if ports else []
+def _matches(ports):
+    """The iptables matches for one system's traffic: TCP and UDP with one of `ports` at either end (Halon sends
+    heartbeats and votes as datagrams on its TCP port too), or everything when no ports are given."""
+    if not ports:
+        return [[]]
+    listed = ",".join(str(p) for p in ports)
+    return [["-p", protocol, "-m", "multiport", "--ports", listed] for protocol in ("tcp", "udp")]
 
 
 def run(*args, check=True, timeout=20):
@@ -133,18 +138,18 @@ class Network:
 
     def partition(self, groups, ports=None):
         """Each group hears only itself: every node drops what comes from nodes of the other groups. With `ports`,
-        only TCP with one of those ports at either end is dropped (one system's traffic; the other is left alone).
+        only TCP and UDP with one of those ports at either end are dropped (one system's traffic; the other is left alone).
         Returns the time the partition was complete."""
         rules = {}
         for group in groups:
             others = [n for g in groups if g is not group for n in g]
             for node in group:
-                rules[node] = [["-s", self.address[other], *_match(ports), "-j", "DROP"] for other in others]
+                rules[node] = [["-s", self.address[other], *match, "-j", "DROP"] for other in others for match in _matches(ports)]
         return self._apply(rules)
 
     def cut(self, sender, receivers, ports=None):
         """One way: the receivers stop hearing the sender, which still hears them. Returns when it is in place."""
-        return self._apply({node: [["-s", self.address[sender], *_match(ports), "-j", "DROP"]] for node in receivers})
+        return self._apply({node: [["-s", self.address[sender], *match, "-j", "DROP"] for match in _matches(ports)] for node in receivers})
 
     def loss(self, nodes, probability):
         """Every node drops that fraction of the packets that reach it from any other node (each direction of a link).

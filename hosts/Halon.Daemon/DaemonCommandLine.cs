@@ -35,13 +35,15 @@ internal static class DaemonCommandLine
     private static readonly Option<bool> s_insecure = new("--insecure") { Description = "Run without a cluster key or TLS on a non-loopback address: no authentication, no encryption (logs a warning)." };
     private static readonly Option<string> s_logLevel = new("--log-level") { Description = "Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => "Information" };
     private static readonly Option<string> s_logFormat = new("--log-format") { Description = "text (one readable line per event) or json (one object per line, every value a field).", DefaultValueFactory = _ => "text" };
+    private static readonly Option<string?> s_peerTimeout = new("--peer-timeout") { Description = "How long a peer connection may make no progress before it is dropped and dialled again, e.g. 1500ms or 5s (default 1500ms; raise it for peers far apart)." };
+    private static readonly Option<bool> s_noDatagrams = new("--no-datagrams") { Description = "Send heartbeats and votes over TCP only, not also as authenticated UDP datagrams on the --listen port." };
     private static readonly Option<string?> s_metricsListen = new("--metrics-listen") { Description = "Serve Prometheus metrics at http://HOST:PORT/metrics (off unless given)." };
 
     /// <summary>The root command, with every option.</summary>
     public static RootCommand Build() =>
         new("halond: starts a Halon node and does nothing else; halonctl tells it what to be.")
         {
-            s_listen, s_advertise, s_dataDir, s_clusterKeyFile, s_clusterKeyFileNext, s_tlsCert, s_tlsKey, s_tlsCa, s_insecure, s_logLevel, s_logFormat, s_metricsListen,
+            s_listen, s_advertise, s_dataDir, s_clusterKeyFile, s_clusterKeyFileNext, s_tlsCert, s_tlsKey, s_tlsCa, s_insecure, s_logLevel, s_logFormat, s_metricsListen, s_peerTimeout, s_noDatagrams,
         };
 
     /// <summary>
@@ -86,6 +88,7 @@ internal static class DaemonCommandLine
             environment,
             out var problem);
         settings = settings is null ? null : ResolveOperations(settings, result.GetValue(s_logFormat)!, result.GetValue(s_metricsListen), out problem);
+        settings = settings is null ? null : ResolveNetwork(settings, result.GetValue(s_peerTimeout), result.GetValue(s_noDatagrams), out problem);
         if (settings is null)
         {
             error.WriteLine($"halond: {problem}");
@@ -129,6 +132,45 @@ internal static class DaemonCommandLine
         }
 
         return settings with { LogFormat = logFormat, MetricsListen = metrics };
+    }
+
+    /// <summary>Checks and adds the peer-connection options; null with <paramref name="problem"/> on a usage error.</summary>
+    internal static DaemonSettings? ResolveNetwork(DaemonSettings settings, string? peerTimeoutText, bool noDatagrams, out string problem)
+    {
+        problem = string.Empty;
+        var peerTimeout = settings.PeerTimeout;
+        if (peerTimeoutText is not null)
+        {
+            if (!TryParseDuration(peerTimeoutText, out peerTimeout) || peerTimeout < PeerTimeoutMin || peerTimeout > PeerTimeoutMax)
+            {
+                problem = $"--peer-timeout '{peerTimeoutText}' is not a duration from 200ms to 60s (for example 1500ms or 5s)";
+                return null;
+            }
+        }
+
+        return settings with { PeerTimeout = peerTimeout, Datagrams = !noDatagrams };
+    }
+
+    /// <summary>The range --peer-timeout accepts.</summary>
+    internal static readonly TimeSpan PeerTimeoutMin = TimeSpan.FromMilliseconds(200);
+
+    internal static readonly TimeSpan PeerTimeoutMax = TimeSpan.FromSeconds(60);
+
+    /// <summary>A duration as <c>250ms</c>, <c>1.5s</c> or <c>1m</c>.</summary>
+    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        var (number, scale) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 1.0)
+            : text.EndsWith('s') ? (text[..^1], 1000.0)
+            : text.EndsWith('m') ? (text[..^1], 60_000.0)
+            : (string.Empty, 0.0);
+        if (scale == 0 || !double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromMilliseconds(Math.Round(value * scale));
+        return true;
     }
 
     private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);

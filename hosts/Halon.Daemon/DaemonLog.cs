@@ -16,6 +16,9 @@ internal static partial class DaemonLog
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: listening on {EndPoint} ({Security})")]
     public static partial void Listening(ILogger logger, NodeId node, string endPoint, string security);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: {Datagrams}; peer connections dropped and dialled again after {PeerTimeout} without progress")]
+    public static partial void PeerNetwork(ILogger logger, NodeId node, string datagrams, string peerTimeout);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: running WITHOUT a cluster key (--insecure): anyone who can reach {EndPoint} can command this node")]
     public static partial void Insecure(ILogger logger, NodeId node, string endPoint);
 

@@ -67,10 +67,19 @@ internal sealed record DaemonSettings
     /// </remarks>
     public ProtocolOptions Protocol { get; init; } = ProtocolOptions.Default.WithTiming(StationTiming.Lan);
 
+    /// <summary>
+    /// How long a peer connection may make no progress before it is dropped and dialled again (<c>--peer-timeout</c>);
+    /// the transport derives its other peer-connection bounds from it (<see cref="TransportOptions.WithPeerTimeout"/>).
+    /// </summary>
+    public TimeSpan PeerTimeout { get; init; } = Halon.Transport.Tcp.TransportOptions.DefaultPeerTimeout;
+
+    /// <summary>Whether heartbeats and votes also travel as authenticated UDP datagrams (<c>--no-datagrams</c> turns it off).</summary>
+    public bool Datagrams { get; init; } = true;
+
     /// <summary>Adjusts the transport's settings; tests shorten timeouts with it.</summary>
     public Func<TransportOptions, TransportOptions> TuneTransport { get; init; } = options => options;
 
     /// <summary>The transport settings these daemon settings imply.</summary>
     public TransportOptions TransportOptions() =>
-        TuneTransport(new TransportOptions { NodeId = NodeId, ListenEndPoint = Listen, Security = Security });
+        TuneTransport(new TransportOptions { NodeId = NodeId, ListenEndPoint = Listen, Security = Security }.WithPeerTimeout(PeerTimeout) with { Datagrams = Datagrams });
 }

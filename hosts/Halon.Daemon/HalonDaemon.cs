@@ -102,6 +102,11 @@ internal sealed class HalonDaemon : IAsyncDisposable
         var endPoint = transport.LocalEndPoint.ToString();
         var security = _settings.Security.Describe();
         DaemonLog.Listening(_logger, NodeId, endPoint, security);
+        var datagrams = transport.DatagramEndPoint is { } udp
+            ? $"heartbeats and votes also travel as datagrams on UDP {udp}"
+            : "datagrams off (--no-datagrams): heartbeats and votes travel on TCP only";
+        var peerTimeout = ((long)_settings.PeerTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "ms";
+        DaemonLog.PeerNetwork(_logger, NodeId, datagrams, peerTimeout);
         if (_settings.Security.Mode == SecurityMode.Insecure && _settings.Insecure)
         {
             DaemonLog.Insecure(_logger, NodeId, endPoint);

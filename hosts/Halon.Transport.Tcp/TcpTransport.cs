@@ -8,6 +8,7 @@ using Halon.Core.Protocol;
 using Halon.Core.Status;
 using Halon.Transport.Tcp.Codec;
 using Halon.Transport.Tcp.Connections;
+using Halon.Transport.Tcp.Datagrams;
 using Halon.Transport.Tcp.Framing;
 using Halon.Transport.Tcp.Handshake;
 using Microsoft.Extensions.Logging;
@@ -35,6 +36,7 @@ public sealed class TcpTransport : IAsyncDisposable
     private readonly ConnectionRegistry _connections = new();
     private readonly AutoResetEvent _eventWritten = new(false);
     private Socket? _listener;
+    private DatagramChannel? _datagrams;
     private long _messagesSent;
     private long _messagesReceived;
     private long _messagesDropped;
@@ -82,11 +84,23 @@ public sealed class TcpTransport : IAsyncDisposable
         Interlocked.Read(ref _messagesRejected),
         Interlocked.Read(ref _connectionsRejected),
         Interlocked.Read(ref _dialFailures),
-        Interlocked.Read(ref _framesRejected));
+        Interlocked.Read(ref _framesRejected),
+        _datagrams?.Sent ?? 0,
+        _datagrams?.Received ?? 0,
+        _datagrams?.Rejected ?? 0,
+        _datagrams?.Stale ?? 0);
+
+    /// <summary>Where datagrams are received (the listen address and port, UDP), or null when they are off (<see cref="TransportOptions.Datagrams"/>).</summary>
+    public IPEndPoint? DatagramEndPoint => _datagrams?.LocalEndPoint;
 
     internal LogThrottle Throttle { get; } = new(TimeSpan.FromSeconds(10));
 
     internal ConnectionRegistry Connections => _connections;
+
+    /// <summary>The datagram channel, or null when datagrams are off.</summary>
+    internal DatagramChannel? Datagrams => _datagrams;
+
+    internal TransportOptions Options => _options;
 
     /// <summary>The transport's part of the node's status: its security, and its connections after their handshake.</summary>
     public TransportStatus GetStatus()
@@ -114,6 +128,12 @@ public sealed class TcpTransport : IAsyncDisposable
 
             listener.Bind(endPoint);
             listener.Listen(512);
+            if (_options.Datagrams)
+            {
+                // The same address and port as TCP (with port 0, the one TCP got): firewalls open one number for both.
+                var bound = (IPEndPoint)listener.LocalEndPoint!;
+                _datagrams = DatagramChannel.Open(new IPEndPoint(endPoint.Address, bound.Port), this, _options.NodeId, _options.InboundConnectionsMax, _logger);
+            }
         }
         catch
         {
@@ -123,6 +143,10 @@ public sealed class TcpTransport : IAsyncDisposable
 
         _listener = listener;
         Track(AcceptLoopAsync(listener, _shutdown.Token));
+        if (_datagrams is { } datagrams)
+        {
+            Track(datagrams.RunAsync(_shutdown.Token));
+        }
     }
 
     /// <summary>
@@ -162,6 +186,11 @@ public sealed class TcpTransport : IAsyncDisposable
 
             if (peer.TryEnqueue(payload))
             {
+                if (_datagrams is { } datagrams && MessageCodec.TravelsAsDatagram(message))
+                {
+                    peer.SendDatagram(datagrams, payload);
+                }
+
                 return;
             }
 
@@ -180,6 +209,7 @@ public sealed class TcpTransport : IAsyncDisposable
 
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
+        _datagrams?.Dispose();
         foreach (var socket in _inbound.Keys)
         {
             socket.Dispose();
@@ -206,6 +236,18 @@ public sealed class TcpTransport : IAsyncDisposable
     internal void CountDialFailure() => Interlocked.Increment(ref _dialFailures);
 
     internal void CountFrameRejected() => Interlocked.Increment(ref _framesRejected);
+
+    /// <summary>Hands a message from a datagram to the node's loop; false (the datagram is dropped) when the event queue is full.</summary>
+    internal bool TryDeliver(Message message)
+    {
+        if (!_events.Writer.TryWrite(new MessageReceived(message)))
+        {
+            return false;
+        }
+
+        _eventWritten.Set();
+        return true;
+    }
 
     internal void Report(TransportEvent transportEvent)
     {
@@ -359,7 +401,7 @@ public sealed class TcpTransport : IAsyncDisposable
         deadline.CancelAfter(_options.HandshakeTimeout);
         try
         {
-            var handshake = await HandshakeProtocol.AcceptAsync(stream, _options.NodeId, _options.Security, _options.SealedBytesPerKeyMax, deadline.Token).ConfigureAwait(false);
+            var handshake = await HandshakeProtocol.AcceptAsync(stream, _options.NodeId, _options.Security, _options.SealedBytesPerKeyMax, deadline.Token, takesDatagrams: _datagrams is not null).ConfigureAwait(false);
             var who = handshake.Remote?.Value ?? "halonctl";
             var mode = handshake.Mode.Name();
             TransportLog.Accepted(_logger, who, remote, mode, handshake.KeyId ?? "-");
@@ -394,6 +436,19 @@ public sealed class TcpTransport : IAsyncDisposable
     private async Task ServePeerAsync(FrameReader reader, NodeId dialler, string remote, CancellationToken shutdown)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        IDisposable? datagramKey = null; // The key of this connection's datagrams; it retires with the connection.
+        try
+        {
+            await ServePeerFramesAsync(reader, dialler, remote, idle, key => { datagramKey?.Dispose(); datagramKey = key; }, shutdown).ConfigureAwait(false);
+        }
+        finally
+        {
+            datagramKey?.Dispose();
+        }
+    }
+
+    private async Task ServePeerFramesAsync(FrameReader reader, NodeId dialler, string remote, CancellationTokenSource idle, Action<IDisposable?> keyReceived, CancellationToken shutdown)
+    {
         while (true)
         {
             if (!idle.TryReset())
@@ -401,7 +456,7 @@ public sealed class TcpTransport : IAsyncDisposable
                 return;
             }
 
-            idle.CancelAfter(_options.IdleTimeout);
+            idle.CancelAfter(_options.PeerIdleTimeout);
             bool read;
             try
             {
@@ -409,7 +464,9 @@ public sealed class TcpTransport : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!shutdown.IsCancellationRequested)
             {
-                Reject(remote, $"peer {dialler} sent nothing for {Dialer.Format(_options.IdleTimeout)}");
+                // Its dialler sends a keepalive every KeepaliveInterval: a silence this long is a dead peer or a cut
+                // network, and the dialler makes a new connection once it can.
+                Reject(remote, $"peer {dialler} sent nothing for {Dialer.Format(_options.PeerIdleTimeout)}");
                 return;
             }
 
@@ -419,7 +476,23 @@ public sealed class TcpTransport : IAsyncDisposable
                 return;
             }
 
-            var message = MessageCodec.Decode(reader.Payload);
+            var envelope = MessageCodec.ParseEnvelope(reader.Payload);
+            if (envelope.BodyCase == Wire.Envelope.BodyOneofCase.DatagramKey)
+            {
+                // Authenticated like every frame of this connection: its datagrams come from the dialler.
+                if (_datagrams is { } datagrams)
+                {
+                    keyReceived(datagrams.Register(dialler, envelope.DatagramKey.KeyId.Span, envelope.DatagramKey.Key.Span));
+                }
+                else
+                {
+                    TransportLog.DatagramKeyIgnored(_logger, dialler);
+                }
+
+                continue;
+            }
+
+            var message = MessageCodec.FromEnvelope(envelope);
             if (message is null)
             {
                 continue; // Keepalive.

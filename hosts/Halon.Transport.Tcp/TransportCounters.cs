@@ -8,6 +8,10 @@ namespace Halon.Transport.Tcp;
 /// <param name="ConnectionsRejected">Inbound connections closed for a failed handshake (a bare port check included), a bad frame or the connection limit.</param>
 /// <param name="DialFailures">Outbound connection attempts that failed.</param>
 /// <param name="FramesRejected">Frames after a handshake that failed authentication (sealed frames, or TLS records), each of which closed its connection.</param>
+/// <param name="DatagramsSent">Datagrams sent (copies of heartbeats, their answers and votes).</param>
+/// <param name="DatagramsReceived">Datagrams that opened, passed every check and were handed to the node.</param>
+/// <param name="DatagramsRejected">Datagrams dropped for failing authentication, a replayed or too old counter, a malformed message, or a sender other than the key's peer.</param>
+/// <param name="DatagramsStale">Datagrams under a key this node does not hold: normal for a moment around a reconnection.</param>
 public readonly record struct TransportCounters(
     long MessagesSent,
     long MessagesReceived,
@@ -15,4 +19,8 @@ public readonly record struct TransportCounters(
     long MessagesRejected,
     long ConnectionsRejected,
     long DialFailures,
-    long FramesRejected);
+    long FramesRejected,
+    long DatagramsSent = 0,
+    long DatagramsReceived = 0,
+    long DatagramsRejected = 0,
+    long DatagramsStale = 0);

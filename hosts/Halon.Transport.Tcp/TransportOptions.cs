@@ -28,23 +28,52 @@ public sealed record TransportOptions
     /// <summary>A connection that has not completed the handshake within this time is closed.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>An inbound connection that delivers no frame for this long is closed (outbound ones send keepalives).</summary>
+    /// <summary>
+    /// The default <see cref="PeerTimeout"/>: above Linux's 200 ms minimum retransmission timeout four times over
+    /// (a segment gets four tries before its connection is given up), and short enough that a partitioned peer's
+    /// connection is dropped, and redialled, well within a partition of a few seconds.
+    /// </summary>
+    public static readonly TimeSpan DefaultPeerTimeout = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>
+    /// How long a peer connection may go without progress before it is treated as dead: written data unacknowledged
+    /// for this long kills the dialler's connection (<c>TCP_USER_TIMEOUT</c> on Linux), and an inbound peer connection
+    /// on which no frame arrived for this long is closed (<see cref="PeerIdleTimeout"/>). The other peer-connection
+    /// bounds follow from it (<see cref="WithPeerTimeout"/>). Raise it for peers far apart (a WAN station).
+    /// </summary>
+    public TimeSpan PeerTimeout { get; init; } = DefaultPeerTimeout;
+
+    /// <summary>An inbound peer connection on which no frame arrived for this long is closed (the dialler sends keepalives).</summary>
+    public TimeSpan PeerIdleTimeout { get; init; } = DefaultPeerTimeout;
+
+    /// <summary>An inbound control connection (halonctl) that delivers no request for this long is closed.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>An outbound connection with nothing to send sends a keepalive this often.</summary>
-    public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>An outbound connection with nothing to send sends a keepalive this often: a quarter of <see cref="PeerTimeout"/>.</summary>
+    public TimeSpan KeepaliveInterval { get; init; } = DefaultPeerTimeout / 4;
 
     /// <summary>An outbound connection that had no message to carry for this long is closed, and its worker ends.</summary>
     public TimeSpan OutboundIdleCloseTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Time allowed to open a TCP connection to a peer.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Time allowed to open a TCP connection to a peer (the handshake then has <see cref="HandshakeTimeout"/>): a fifth of
+    /// <see cref="PeerTimeout"/>. Linux retransmits an unanswered SYN only after 1 s, then 3 s, 7 s; a short attempt
+    /// followed by a new one puts a SYN on the wire every few hundred milliseconds while a peer is unreachable, so a
+    /// healed partition is noticed at once.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = DefaultPeerTimeout / 5;
 
     /// <summary>First delay before redialling a peer that failed; it doubles up to <see cref="ReconnectDelayMax"/>, with jitter.</summary>
     public TimeSpan ReconnectDelayMin { get; init; } = TimeSpan.FromMilliseconds(25);
 
-    /// <summary>Longest delay between dial attempts to one peer.</summary>
-    public TimeSpan ReconnectDelayMax { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Longest delay between dial attempts to one peer: an eighth of <see cref="PeerTimeout"/>. It never grows to seconds.</summary>
+    public TimeSpan ReconnectDelayMax { get; init; } = DefaultPeerTimeout / 8;
+
+    /// <summary>
+    /// Whether the small, time-critical messages (heartbeats and their answers, votes) also travel as authenticated UDP
+    /// datagrams on the listen port, beside their copy on the peer connection (see <c>DatagramChannel</c>).
+    /// </summary>
+    public bool Datagrams { get; init; } = true;
 
     /// <summary>Time the node's loop has to answer a control request before halonctl is told it is busy.</summary>
     public TimeSpan ControlReplyTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -70,6 +99,21 @@ public sealed record TransportOptions
     /// <summary>Largest control request frame accepted, in bytes.</summary>
     public int ControlRequestBytesMax { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// These options with <see cref="PeerTimeout"/> set to <paramref name="timeout"/> and the bounds that follow from it:
+    /// <see cref="PeerIdleTimeout"/> the same, <see cref="KeepaliveInterval"/> a quarter, <see cref="ConnectTimeout"/> a
+    /// fifth, <see cref="ReconnectDelayMax"/> an eighth (and <see cref="ReconnectDelayMin"/> no more than that).
+    /// </summary>
+    public TransportOptions WithPeerTimeout(TimeSpan timeout) => this with
+    {
+        PeerTimeout = timeout,
+        PeerIdleTimeout = timeout,
+        KeepaliveInterval = timeout / 4,
+        ConnectTimeout = timeout / 5,
+        ReconnectDelayMax = timeout / 8,
+        ReconnectDelayMin = ReconnectDelayMin < timeout / 8 ? ReconnectDelayMin : timeout / 8,
+    };
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -79,7 +123,9 @@ public sealed record TransportOptions
         Require(SealedBytesPerKeyMax >= 1024, $"{nameof(SealedBytesPerKeyMax)} must be at least 1024");
         Require(HandshakeTimeout > TimeSpan.Zero, $"{nameof(HandshakeTimeout)} must be positive");
         Require(KeepaliveInterval > TimeSpan.Zero, $"{nameof(KeepaliveInterval)} must be positive");
-        Require(IdleTimeout > KeepaliveInterval * 2, $"{nameof(IdleTimeout)} must exceed twice {nameof(KeepaliveInterval)}");
+        Require(PeerTimeout >= TimeSpan.FromMilliseconds(100), $"{nameof(PeerTimeout)} must be at least 100ms");
+        Require(PeerIdleTimeout > KeepaliveInterval * 2, $"{nameof(PeerIdleTimeout)} must exceed twice {nameof(KeepaliveInterval)}");
+        Require(IdleTimeout > TimeSpan.Zero, $"{nameof(IdleTimeout)} must be positive");
         Require(OutboundIdleCloseTimeout > TimeSpan.Zero, $"{nameof(OutboundIdleCloseTimeout)} must be positive");
         Require(OutboundMessageAgeMax > TimeSpan.Zero, $"{nameof(OutboundMessageAgeMax)} must be positive");
         Require(ConnectTimeout > TimeSpan.Zero, $"{nameof(ConnectTimeout)} must be positive");

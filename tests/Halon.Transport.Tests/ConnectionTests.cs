@@ -27,7 +27,7 @@ public sealed class ConnectionTests : IAsyncLifetime
             // The default 2 s handshake timeout stays: a shorter one would also cut off this test's own clients on a
             // loaded machine.
             KeepaliveInterval = TimeSpan.FromMilliseconds(300),
-            IdleTimeout = TimeSpan.FromMilliseconds(1500),
+            PeerIdleTimeout = TimeSpan.FromMilliseconds(1500),
         });
         _node = DaemonHarness.Start(settings);
         return Task.CompletedTask;

@@ -65,6 +65,10 @@ internal static class TransportJson
         json.WriteNumber("connections_rejected", counters.ConnectionsRejected);
         json.WriteNumber("dial_failures", counters.DialFailures);
         json.WriteNumber("frames_rejected", counters.FramesRejected);
+        json.WriteNumber("datagrams_sent", counters.DatagramsSent);
+        json.WriteNumber("datagrams_received", counters.DatagramsReceived);
+        json.WriteNumber("datagrams_rejected", counters.DatagramsRejected);
+        json.WriteNumber("datagrams_stale", counters.DatagramsStale);
         json.WriteEndObject();
     }
 }

@@ -24,6 +24,7 @@ internal static class TransportText
         fields.Add("connections", transport.ConnectionsTotal == 0 ? "none open" : $"{transport.ConnectionsTotal} ({byKey})");
         var counters = transport.Counters;
         fields.Add("refused", $"{counters.FramesRejected} frames failed authentication, {counters.ConnectionsRejected} connections rejected, {counters.MessagesRejected} messages impersonating a peer (since start)");
+        fields.Add("datagrams", $"{counters.DatagramsSent} sent, {counters.DatagramsReceived} received, {counters.DatagramsRejected} rejected, {counters.DatagramsStale} under a key no longer held (since start)");
 
         var text = new StringBuilder(string.Join('\n', fields.Render().Split('\n').Skip(1)));
         if (transport.Connections.Count > 0)

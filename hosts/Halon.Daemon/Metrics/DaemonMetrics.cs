@@ -92,6 +92,10 @@ internal sealed class DaemonMetrics : IDisposable
         _meter.CreateObservableCounter("halon_transport_messages_dropped", () => _transport()?.MessagesDropped ?? 0, description: "Messages the transport dropped unsent: a full queue, too old, too many destinations.");
         _meter.CreateObservableCounter("halon_transport_messages_rejected", () => _transport()?.MessagesRejected ?? 0, description: "Received messages whose sender differs from the connection's proven node id.");
         _meter.CreateObservableCounter("halon_transport_frames_rejected", () => _transport()?.FramesRejected ?? 0, description: "Frames after a handshake that failed authentication (sealed frames, TLS records); each closed its connection.");
+        _meter.CreateObservableCounter("halon_transport_datagrams_sent", () => _transport()?.DatagramsSent ?? 0, description: "Datagrams sent: copies of heartbeats, their answers and votes, beside the peer connection.");
+        _meter.CreateObservableCounter("halon_transport_datagrams_received", () => _transport()?.DatagramsReceived ?? 0, description: "Datagrams that authenticated, passed every check and were handed to the node.");
+        _meter.CreateObservableCounter("halon_transport_datagrams_rejected", () => _transport()?.DatagramsRejected ?? 0, description: "Datagrams dropped: failed authentication, replayed or too old, malformed, or from another node than their key's.");
+        _meter.CreateObservableCounter("halon_transport_datagrams_stale", () => _transport()?.DatagramsStale ?? 0, description: "Datagrams under a key this node no longer holds (normal for a moment around a reconnection).");
         _meter.CreateObservableCounter("halon_connections_rejected", () => _transport()?.ConnectionsRejected ?? 0, description: "Inbound connections closed without being served: failed handshakes (wrong key included), bad frames, the connection limit, bare port checks.");
     }
 

@@ -271,7 +271,11 @@ internal static class ControlCodec
             WireCheck.NonNegative(totals.MessagesRejected, "totals.messages_rejected"),
             WireCheck.NonNegative(totals.ConnectionsRejected, "totals.connections_rejected"),
             WireCheck.NonNegative(totals.DialFailures, "totals.dial_failures"),
-            WireCheck.NonNegative(totals.FramesRejected, "totals.frames_rejected"));
+            WireCheck.NonNegative(totals.FramesRejected, "totals.frames_rejected"),
+            WireCheck.NonNegative(totals.DatagramsSent, "totals.datagrams_sent"),
+            WireCheck.NonNegative(totals.DatagramsReceived, "totals.datagrams_received"),
+            WireCheck.NonNegative(totals.DatagramsRejected, "totals.datagrams_rejected"),
+            WireCheck.NonNegative(totals.DatagramsStale, "totals.datagrams_stale"));
         return new TransportStatus(securityStatus, connections, (int)WireCheck.NonNegative(header.ConnectionsTotal, "status.connections_total"), byKey, counters);
     }
 
@@ -317,6 +321,10 @@ internal static class ControlCodec
             ConnectionsRejected = c.ConnectionsRejected,
             DialFailures = c.DialFailures,
             FramesRejected = c.FramesRejected,
+            DatagramsSent = c.DatagramsSent,
+            DatagramsReceived = c.DatagramsReceived,
+            DatagramsRejected = c.DatagramsRejected,
+            DatagramsStale = c.DatagramsStale,
         };
     }
 

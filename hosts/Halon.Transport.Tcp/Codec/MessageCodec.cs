@@ -24,20 +24,31 @@ public static class MessageCodec
     /// Decodes a frame payload. Returns null for a keepalive frame, which carries no message. Throws
     /// <see cref="WireFormatException"/>, and nothing else, when the payload is not a valid message.
     /// </summary>
-    public static Message? Decode(ReadOnlySpan<byte> payload)
+    public static Message? Decode(ReadOnlySpan<byte> payload) => FromEnvelope(ParseEnvelope(payload));
+
+    /// <summary>Parses a frame payload as an envelope without judging its body; <see cref="WireFormatException"/> if it is none.</summary>
+    internal static W.Envelope ParseEnvelope(ReadOnlySpan<byte> payload)
     {
-        W.Envelope envelope;
         try
         {
-            envelope = W.Envelope.Parser.ParseFrom(payload);
+            return W.Envelope.Parser.ParseFrom(payload);
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException or InvalidOperationException)
         {
             throw new WireFormatException($"not a valid envelope: {e.Message}", e);
         }
-
-        return FromEnvelope(envelope);
     }
+
+    /// <summary>The payload of a frame that hands the listener a datagram key.</summary>
+    internal static byte[] DatagramKeyPayload(ReadOnlySpan<byte> keyId, ReadOnlySpan<byte> key) =>
+        new W.Envelope { DatagramKey = new W.DatagramKey { KeyId = ByteString.CopyFrom(keyId), Key = ByteString.CopyFrom(key) } }.ToByteArray();
+
+    /// <summary>
+    /// Whether <paramref name="message"/> also travels as a datagram: the small, time-critical ones (a heartbeat, that
+    /// is an AppendEntries without entries, its answer, and votes). Everything travels on the peer connection too.
+    /// </summary>
+    public static bool TravelsAsDatagram(Message message) =>
+        message is AppendEntries { Entries.Count: 0 } or AppendEntriesResponse or VoteRequest or VoteResponse;
 
     internal static W.Envelope ToEnvelope(Message message)
     {
@@ -183,6 +194,7 @@ public static class MessageCodec
                 WireCheck.NonNegative(envelope.NodeUpRedirect.Term, "node_up_redirect.term"),
                 OptionalStation(envelope.NodeUpRedirect.Station, "node_up_redirect.station")),
             W.Envelope.BodyOneofCase.None => throw new WireFormatException("the envelope carries no message"),
+            W.Envelope.BodyOneofCase.DatagramKey => throw new WireFormatException("a datagram key is no protocol message"),
             _ => throw new WireFormatException($"message kind {(int)envelope.BodyCase} is unknown"),
         };
     }

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Halon.Core.Identity;
 using Halon.Core.Messages;
 using Halon.Core.Protocol;
+using Halon.Transport.Tcp.Datagrams;
 using Halon.Transport.Tcp.Framing;
 using Halon.Transport.Tcp.Handshake;
 using Microsoft.Extensions.Logging;
@@ -33,6 +34,16 @@ internal sealed class OutboundPeer
 
     private int _failuresInARow;
 
+    /// <summary>
+    /// The key this node's datagrams to the destination are sealed with: the one handed over on the current connection,
+    /// or, for <see cref="TransportOptions.PeerTimeout"/> after that connection was lost, the last one (the listener
+    /// keeps it until it notices the loss), so that heartbeats keep flowing while TCP reconnects.
+    /// </summary>
+    private volatile SendKey? _datagramKey;
+
+    /// <summary>When (<see cref="Environment.TickCount64"/>) a key whose connection was lost stops being used; long.MaxValue while it lives.</summary>
+    private long _datagramKeyUntil = long.MaxValue;
+
     public OutboundPeer(TcpTransport transport, NodeId destination, TransportOptions options, ILogger logger)
     {
         _transport = transport;
@@ -61,7 +72,33 @@ internal sealed class OutboundPeer
         }
     }
 
+    /// <summary>Sends <paramref name="payload"/> as a datagram too, if a key for the destination is in use.</summary>
+    public void SendDatagram(DatagramChannel channel, byte[] payload)
+    {
+        var key = _datagramKey;
+        if (key is null || Environment.TickCount64 > Interlocked.Read(ref _datagramKeyUntil))
+        {
+            return;
+        }
+
+        channel.Send(key, payload);
+    }
+
     public async Task RunAsync(CancellationToken shutdown)
+    {
+        try
+        {
+            await RunConnectionsAsync(shutdown).ConfigureAwait(false);
+        }
+        finally
+        {
+            var key = _datagramKey;
+            _datagramKey = null;
+            key?.Dispose();
+        }
+    }
+
+    private async Task RunConnectionsAsync(CancellationToken shutdown)
     {
         var delay = _options.ReconnectDelayMin;
         while (!shutdown.IsCancellationRequested)
@@ -113,8 +150,19 @@ internal sealed class OutboundPeer
     private async Task<Connection> DialAsync(CancellationToken shutdown)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        deadline.CancelAfter(_options.ConnectTimeout + _options.HandshakeTimeout);
-        var socket = await Dialer.ConnectAsync(Destination, deadline.Token).ConfigureAwait(false);
+        deadline.CancelAfter(_options.ConnectTimeout);
+        Socket socket;
+        try
+        {
+            socket = await Dialer.ConnectAsync(Destination, _options, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!shutdown.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no answer to connect within {Dialer.Format(_options.ConnectTimeout)}");
+        }
+
+        // The handshake has a bound of its own: a connected peer may be slow to answer, but not for ever.
+        deadline.CancelAfter(_options.HandshakeTimeout);
         var stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
@@ -162,10 +210,28 @@ internal sealed class OutboundPeer
         var watch = WatchAsync(handshake, cancel);
         var batch = new ArrayBufferWriter<byte>(4096);
         var lastMessageAt = Environment.TickCount64;
+        var lost = false;
+        SendKey? datagramKey = null;
         try
         {
+            if (_transport.Datagrams is { } channel && handshake.PeerTakesDatagrams && channel.Destination(connection.Socket.RemoteEndPoint) is { } destination)
+            {
+                // The key goes first on the connection, sealed (or inside TLS) like every frame; the datagrams under it
+                // may go once it is on its way.
+                datagramKey = SendKey.Create(_options.NodeId, Destination, destination);
+                sealer.Append(batch, MessageCodec.DatagramKeyPayload(datagramKey.Id, datagramKey.Key));
+                await handshake.Stream.WriteAsync(batch.WrittenMemory, cancel.Token).ConfigureAwait(false);
+                UseDatagramKey(datagramKey);
+            }
+
             while (!cancel.IsCancellationRequested)
             {
+                if (datagramKey?.Exhausted == true)
+                {
+                    TransportLog.OutboundClosing(_logger, Destination, "its datagram key sealed its share; reconnecting with a new one");
+                    return;
+                }
+
                 if (sealer.Exhausted)
                 {
                     TransportLog.OutboundClosing(_logger, Destination, "its session keys carried their data budget; reconnecting with new keys");
@@ -209,6 +275,7 @@ internal sealed class OutboundPeer
         {
             if (!shutdown.IsCancellationRequested)
             {
+                lost = true;
                 TransportLog.OutboundLost(_logger, Destination, e.Message);
             }
         }
@@ -217,6 +284,12 @@ internal sealed class OutboundPeer
             await cancel.CancelAsync().ConfigureAwait(false);
             connection.Socket.Dispose();
             await watch.ConfigureAwait(false);
+            if (datagramKey is not null)
+            {
+                // A lost connection's key serves a little longer (the listener drops it when it notices the loss); a
+                // connection closed on purpose takes its key with it at once.
+                RetireDatagramKey(datagramKey, lost && !shutdown.IsCancellationRequested ? _options.PeerTimeout : TimeSpan.Zero);
+            }
         }
     }
 
@@ -255,6 +328,37 @@ internal sealed class OutboundPeer
         }
 
         await connection.CancelAsync().ConfigureAwait(false);
+    }
+
+    private void UseDatagramKey(SendKey key)
+    {
+        var old = _datagramKey;
+        Interlocked.Exchange(ref _datagramKeyUntil, long.MaxValue);
+        _datagramKey = key;
+        if (old is not null && !ReferenceEquals(old, key))
+        {
+            old.Dispose();
+        }
+    }
+
+    private void RetireDatagramKey(SendKey key, TimeSpan grace)
+    {
+        if (!ReferenceEquals(_datagramKey, key))
+        {
+            key.Dispose();
+            return;
+        }
+
+        if (grace > TimeSpan.Zero)
+        {
+            // Unused once the grace has passed (SendDatagram checks); disposed when the next connection's key replaces it,
+            // or when this worker ends.
+            Interlocked.Exchange(ref _datagramKeyUntil, Environment.TickCount64 + (long)grace.TotalMilliseconds);
+            return;
+        }
+
+        _datagramKey = null;
+        key.Dispose();
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> for a queued message; false on timeout or shutdown.</summary>
@@ -312,7 +416,8 @@ internal sealed class OutboundPeer
             HandshakeException { Failure: HandshakeFailure.AuthenticationFailed or HandshakeFailure.ModeMismatch } h => (PeerProblem.AuthenticationFailed, h.Message),
             HandshakeException h => (PeerProblem.ConnectionRefused, h.Message),
             SocketException s => (PeerProblem.ConnectionRefused, Dialer.Describe(s)),
-            OperationCanceledException => (PeerProblem.ConnectionRefused, $"no answer within {Dialer.Format(_options.ConnectTimeout + _options.HandshakeTimeout)}"),
+            TimeoutException t => (PeerProblem.ConnectionRefused, t.Message),
+            OperationCanceledException => (PeerProblem.ConnectionRefused, $"no complete handshake within {Dialer.Format(_options.HandshakeTimeout)}"),
             EndOfStreamException => (PeerProblem.ConnectionRefused, "closed the connection during the handshake"),
             _ => (PeerProblem.ConnectionRefused, e.Message),
         };

@@ -57,6 +57,18 @@ internal static partial class TransportLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "closing the connection to {Peer}: {Reason}")]
     public static partial void OutboundClosing(ILogger logger, NodeId peer, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "rejected datagram from {Remote}: {Reason}{Suppressed}")]
+    public static partial void DatagramRejected(ILogger logger, string remote, string reason, string suppressed);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "dropped datagram from {Remote}: key {KeyId:x16} is not held here (a connection was made again, or closed){Suppressed}")]
+    public static partial void DatagramStale(ILogger logger, string remote, ulong keyId, string suppressed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "a datagram from {Remote} failed unexpectedly; dropped it")]
+    public static partial void DatagramFailed(ILogger logger, Exception exception, string remote);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "peer {Peer} sent a datagram key, but this node takes no datagrams; ignored it")]
+    public static partial void DatagramKeyIgnored(ILogger logger, NodeId peer);
+
     /// <summary>The tail of a throttled line: empty, or how many similar lines were held back.</summary>
     public static string Suppressed(int count) => count == 0 ? string.Empty : $" ({count} similar lines suppressed)";
 }

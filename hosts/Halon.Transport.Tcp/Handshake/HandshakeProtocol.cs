@@ -127,7 +127,10 @@ internal static class HandshakeProtocol
                     : new HandshakeException(HandshakeFailure.Rejected, $"{listener} refused the connection: {Clip(welcome.Detail)}");
             }
 
-            return new HandshakeResult(channel, ownsStream: tls is not null, listener, security.Mode, keyId, sealer ?? FrameSealer.Plain, opener);
+            return new HandshakeResult(channel, ownsStream: tls is not null, listener, security.Mode, keyId, sealer ?? FrameSealer.Plain, opener)
+            {
+                PeerTakesDatagrams = welcome.Datagrams,
+            };
         }
         catch
         {
@@ -146,7 +149,7 @@ internal static class HandshakeProtocol
     /// Runs the listener's side. The result's <see cref="HandshakeResult.Remote"/> is the dialler's node id, or null
     /// for a control client (halonctl).
     /// </summary>
-    public static async Task<HandshakeResult> AcceptAsync(Stream stream, NodeId self, TransportSecurity security, long sealedBytesMax, CancellationToken cancellationToken)
+    public static async Task<HandshakeResult> AcceptAsync(Stream stream, NodeId self, TransportSecurity security, long sealedBytesMax, CancellationToken cancellationToken, bool takesDatagrams = false)
     {
         var (magic, version) = await Frames.TryReadPreambleAsync(stream, cancellationToken).ConfigureAwait(false)
             ?? throw new HandshakeException(HandshakeFailure.ClosedSilently, "closed without sending anything (a port check?)");
@@ -248,7 +251,7 @@ internal static class HandshakeProtocol
                 opener = new FrameOpener(key.Expand(s_diallerToListenerLabel, transcript!), sealedBytesMax);
             }
 
-            await Frames.WriteAsync(channel, new W.Welcome { Accepted = true }, cancellationToken).ConfigureAwait(false);
+            await Frames.WriteAsync(channel, new W.Welcome { Accepted = true, Datagrams = takesDatagrams }, cancellationToken).ConfigureAwait(false);
             return new HandshakeResult(channel, ownsStream: tls is not null, dialler, security.Mode, keyId, sealer ?? FrameSealer.Plain, opener);
         }
         catch

@@ -34,6 +34,12 @@ internal sealed class HandshakeResult : IAsyncDisposable
     /// <summary>The id of the cluster key in use, or in TLS mode of the CA that issued the other side's certificate; null without protection.</summary>
     public string? KeyId { get; }
 
+    /// <summary>
+    /// On the dialler: whether the listener said it takes datagrams (its Welcome). Outside TLS the Welcome is not
+    /// authenticated: whoever alters it can only stop datagrams or make the connection fail, which cutting it does too.
+    /// </summary>
+    public bool PeerTakesDatagrams { get; init; }
+
     /// <summary>Seals the frames this side sends.</summary>
     public FrameSealer Sealer { get; }
 
