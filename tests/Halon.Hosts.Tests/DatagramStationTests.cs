@@ -22,9 +22,20 @@ public sealed class DatagramStationTests : IDisposable
         nodes.Add(await _cluster.StartAtAsync(Halon.Core.Identity.NodeId.Parse($"127.0.0.1:{FreePorts.Take(1)[0]}"), "--no-datagrams"));
         var bootstrap = await Ctl.RunAsync("bootstrap", "station", "--peers", TestCluster.List(nodes), "--cluster-key-file", _cluster.KeyFile!, "--wait", "--timeout", "60s");
         Assert.True(bootstrap.ExitCode == 0, bootstrap.ToString());
-        await _cluster.WaitForSteadyStationAsync(nodes);
+        var steady = await _cluster.WaitForSteadyStationAsync(nodes);
 
-        // The two nodes with datagrams hear each other over UDP as well; none is refused.
+        // Heartbeats go from the master to each follower and the answers back, so two followers exchange nothing
+        // between themselves. With the node without datagrams as master (the first election goes by rank, so its
+        // port decides), no datagram would flow at all: restart it until a node with datagrams leads.
+        for (var attempt = 0; attempt < 5 && steady.Coordinator.Node == nodes[2].Listen.Value; attempt++)
+        {
+            nodes[2] = await _cluster.RestartWithAsync(nodes[2], "--no-datagrams");
+            steady = await _cluster.WaitForSteadyStationAsync(nodes, epochAbove: steady.Coordinator.Epoch);
+        }
+
+        Assert.NotEqual(nodes[2].Listen.Value, steady.Coordinator.Node);
+
+        // The master and the follower with datagrams hear each other over UDP as well; none is refused.
         var deadline = DateTime.UtcNow + TestCluster.WaitTimeout;
         (long Sent, long Received, long Rejected)[] totals;
         do
