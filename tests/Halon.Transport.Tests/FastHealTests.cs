@@ -30,13 +30,15 @@ public sealed class FastHealTests
 
         a.Send(new PeerProbe(aId, bId, Samples.Station.ClusterId, 0));
         Assert.IsType<MessageReceived>(await NextAsync(b));
-        Assert.Equal(1, proxy.Accepted);
+        // Usually one connection; on a loaded machine a first attempt may have timed out and been made again.
+        var acceptedBefore = proxy.Accepted;
+        Assert.True(acceptedBefore >= 1);
 
         // The network goes dark. A keeps writing (a master's heartbeats): its data stays unacknowledged behind a zero
         // window, and the connection must be given up instead of waiting on it for ever.
         proxy.Blackhole();
         var term = 1L;
-        var redialled = await EventuallyWhileSendingAsync(a, aId, bId, () => proxy.Accepted >= 2, () => term++);
+        var redialled = await EventuallyWhileSendingAsync(a, aId, bId, () => proxy.Accepted > acceptedBefore, () => term++);
         Assert.True(redialled, $"A never gave up the black-holed connection and dialled again (accepted {proxy.Accepted}):\n{logs.Tail(20)}");
         Assert.True(logs.Contains($"connection to {bId} lost"), $"A dialled again without losing its connection:\n{logs.Tail(20)}");
 
