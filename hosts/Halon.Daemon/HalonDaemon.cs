@@ -94,7 +94,7 @@ internal sealed class HalonDaemon : IAsyncDisposable
         }
         catch (SocketException e)
         {
-            throw new DaemonStartException($"cannot listen on {_settings.Listen}: {e.Message}", e);
+            throw new DaemonStartException($"cannot listen on {_settings.Listen}{(_settings.TransportOptions().Datagrams ? " (TCP, and UDP for datagrams; --no-datagrams needs only TCP)" : string.Empty)}: {e.Message}", e);
         }
 
         _transport = transport;

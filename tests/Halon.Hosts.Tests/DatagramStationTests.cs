@@ -76,6 +76,23 @@ public sealed class DatagramStationTests : IDisposable
         Assert.Contains(message, await errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_udp_port_taken_by_another_program_stops_halond_with_exit_1_naming_udp()
+    {
+        using var taken = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var port = ((System.Net.IPEndPoint)taken.LocalEndPoint!).Port;
+        var info = HalondLauncher.ForPath(Paths.HalondDll).StartInfo(["--listen", $"127.0.0.1:{port}", "--data-dir", Path.Combine(_cluster.Root, "udp-taken"), "--insecure"]);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        var text = await errors + await output;
+        Assert.True(process.ExitCode == 1, text);
+        Assert.Contains($"cannot listen on 127.0.0.1:{port} (TCP, and UDP for datagrams", text, StringComparison.Ordinal);
+    }
+
     private async Task<(long Sent, long Received, long Rejected)> TotalsAsync(LocalDaemon node)
     {
         var status = await Ctl.RunAsync("status", "--node", node.Listen.Value, "--cluster-key-file", _cluster.KeyFile!, "--json");
