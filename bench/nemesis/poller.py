@@ -92,10 +92,7 @@ class Poller:
                 if connection is not None:
                     connection.close()
                     connection = None
-                error = "timeout" if isinstance(e, socket.timeout) else type(e).__name__
-                if error == "timeout" or error != last_error:
-                    self.out.write({"n": name, "t0": round(t0, 4), "t1": round(time.time(), 4), "err": error})
-                last_error = error
+                last_error = self.failed(name, t0, e, last_error)
                 next_at = max(next_at, time.time() + RECONNECT_INTERVAL)
                 continue
             last_error = None
@@ -120,6 +117,13 @@ class Poller:
                 self.out.write({"n": name, "t0": round(t0, 4), "t1": round(time.time(), 4), "err": "halonctl"})
             else:
                 self.out.write(self.halon_record(name, t0, time.time(), status))
+
+    def failed(self, name, t0, e, last_error):
+        """Records a failed status call (every timeout, other errors once until the next success); returns the error."""
+        error = "timeout" if isinstance(e, socket.timeout) else type(e).__name__
+        if error == "timeout" or error != last_error:
+            self.out.write({"n": name, "t0": round(t0, 4), "t1": round(time.time(), 4), "err": error})
+        return error
 
     @staticmethod
     def halon_record(name, t0, t1, status):
@@ -154,10 +158,7 @@ class Poller:
                 if connection is not None:
                     connection.close()
                     connection = None
-                error = "timeout" if isinstance(e, socket.timeout) else type(e).__name__
-                if error == "timeout" or error != last_error:
-                    self.out.write({"n": name, "t0": round(t0, 4), "t1": round(time.time(), 4), "err": error})
-                last_error = error
+                last_error = self.failed(name, t0, e, last_error)
                 next_at = max(next_at, time.time() + RECONNECT_INTERVAL)
                 continue
             last_error = None
