@@ -80,11 +80,13 @@ public sealed partial class HalonNode
         while (_appliedIndex < _commitIndex)
         {
             _appliedIndex++;
-            if (_log[(int)(_appliedIndex - 1)].Command is SatelliteAcknowledgedCommand command)
+            if (EntryAt(_appliedIndex)!.Command is SatelliteAcknowledgedCommand command)
             {
                 ApplySatelliteAcknowledged(command);
             }
         }
+
+        MaybeTakeSnapshot();
     }
 
     private void ApplySatelliteAcknowledged(SatelliteAcknowledgedCommand command)

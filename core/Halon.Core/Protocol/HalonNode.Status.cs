@@ -27,6 +27,8 @@ public sealed partial class HalonNode
             _now)
         {
             Timing = role == NodeRole.Station ? Timing : null,
+            SnapshotIndex = _snapshotIndex,
+            LogEntries = _log.Count,
         };
     }
 
