@@ -178,6 +178,7 @@ public sealed class SnapshotTests
         Assert.Equal(3, node.SnapshotIndex);
         Assert.Equal(new[] { 4L }, node.Log.Select(e => e.Index));
         Assert.Equal(4, node.LastLogIndex);
+        Assert.Same(snapshot, node.GetReady().Snapshot); // Handed back so that the host drops the covered entries.
 
         // The same crash after an install that replaced a log of another history: its tail is not kept.
         var conflicting = new PersistentState(new HardState(3, null, 1), role, [Entry(1, 1), Entry(2, 1), Entry(3, 1), Entry(4, 1)]) { Snapshot = snapshot };
@@ -186,12 +187,14 @@ public sealed class SnapshotTests
         Assert.Equal(3, node.LastLogIndex);
         Assert.Equal(3, node.CommitIndex);
         Assert.Equal(4, node.GetReady().EntriesFromIndex);
+        Assert.Same(snapshot, node.GetReady().Snapshot);
 
         // A log that starts right after the snapshot continues it.
         var compacted = new PersistentState(new HardState(3, null, 3), role, [Entry(4, 3), Entry(5, 3)]) { Snapshot = snapshot };
         node = new HalonNode(id, ProtocolOptions.Default, new TestRandom(1), TestCluster.Facts(id), compacted);
         Assert.Equal(new[] { 4L, 5 }, node.Log.Select(e => e.Index));
         Assert.Equal(0, node.GetReady().EntriesFromIndex);
+        Assert.Null(node.GetReady().Snapshot);
 
         var gap = new PersistentState(new HardState(3, null, 3), role, [Entry(5, 3)]) { Snapshot = snapshot };
         Assert.Contains("gap", Assert.Throws<ArgumentException>(() => new HalonNode(id, ProtocolOptions.Default, new TestRandom(1), TestCluster.Facts(id), gap)).Message, StringComparison.Ordinal);

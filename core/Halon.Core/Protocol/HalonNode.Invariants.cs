@@ -14,9 +14,10 @@ public sealed partial class HalonNode
         Assert(_appliedIndex == _commitIndex, "committed entries left unapplied after an input");
         Assert(LastLogTerm <= _term, "last log entry from a future term");
         Assert(_log.Count == 0 || (_log[0].Index == FirstLogIndex && _log[^1].Index == LastLogIndex), "log index out of step with its position");
+        Assert(_logStart <= _snapshotIndex, "log starts after the snapshot's last entry");
         Assert(_snapshotIndex <= _appliedIndex, "snapshot beyond the applied index");
         Assert(_snapshot is null ? _snapshotIndex == 0 && _snapshotTerm == 0 : _snapshot.LastIncludedIndex == _snapshotIndex && _snapshot.LastIncludedTerm == _snapshotTerm && _snapshotTerm >= 1, "snapshot index or term out of step with the snapshot");
-        Assert(_log.Count == 0 || _log[0].Term >= _snapshotTerm, "log entry of a term below the snapshot's");
+        Assert(EntryAt(_snapshotIndex + 1) is not { } next || next.Term >= _snapshotTerm, "log entry of a term below the snapshot's");
         Assert(_roleConfig.Role != NodeRole.Station || _appliedIndex - _snapshotIndex < _options.SnapshotThresholdEntries, "applied entries beyond the snapshot threshold left uncompacted");
         Assert(_outbox.Count <= Limits.ReadyMessagesMax, "too many messages in one batch");
         Assert(_pendingAcknowledgements.Count <= Limits.PendingAcknowledgementsMax, "pending acknowledgements beyond their bound");

@@ -134,7 +134,7 @@ public sealed partial class HalonNode
         }
 
         var count = (int)Math.Min(LastLogIndex - previousIndex, _options.EntriesPerAppendMax);
-        IReadOnlyList<LogEntry> entries = count <= 0 ? s_noEntries : _log.GetRange((int)(previousIndex - _snapshotIndex), count).ToArray();
+        IReadOnlyList<LogEntry> entries = count <= 0 ? s_noEntries : _log.GetRange((int)(previousIndex - _logStart), count).ToArray();
         Send(new AppendEntries(Id, Peers.Members[peer], ClusterId, _term, previousIndex, TermAt(previousIndex), entries, _commitIndex, _now, CoordinatorEpoch));
         // Optimistic: assume delivery. A loss shows up as a rejection that resets _nextIndex.
         _nextIndex[peer] = previousIndex + Math.Max(count, 0) + 1;

@@ -59,7 +59,6 @@ public sealed partial class HalonNode
         }
 
         Array.Sort(rows, static (a, b) => a.Node.CompareTo(b.Node));
-        _log.RemoveRange(0, (int)(index - _snapshotIndex));
         SetSnapshot(new Snapshot(index, term, ClusterId, Peers, rows), null);
         Emit(new SnapshotTaken(index, term, rows.Length));
     }
@@ -100,6 +99,7 @@ public sealed partial class HalonNode
         _snapshot = snapshot;
         _snapshotIndex = index;
         _snapshotTerm = snapshot.LastIncludedTerm;
+        _logStart = index;
         if (continues)
         {
             _log.AddRange(log.Where(e => e.Index > index));
@@ -107,6 +107,13 @@ public sealed partial class HalonNode
         else
         {
             _unstableFromIndex = index + 1;
+        }
+
+        if (log.Count > 0 && (!continues || log[0].Index <= index))
+        {
+            // The host still holds entries the snapshot covers: handing it the snapshot again makes it drop them
+            // before any new entry is written after it, so that its log never has a gap.
+            _snapshotDirty = true;
         }
 
         foreach (var row in snapshot.Satellites)
@@ -232,7 +239,7 @@ public sealed partial class HalonNode
         if (TermAt(index) == snapshot.LastIncludedTerm)
         {
             // The log holds the snapshot's last entry: the entries after it are of the same history and stay.
-            _log.RemoveRange(0, (int)(index - _snapshotIndex));
+            _log.RemoveRange(0, (int)(index - _logStart));
         }
         else
         {
@@ -240,6 +247,7 @@ public sealed partial class HalonNode
             _unstableFromIndex = Math.Min(_unstableFromIndex, index + 1);
         }
 
+        _logStart = index;
         SetSnapshot(snapshot, bytes);
         _satellites.Clear();
         foreach (var row in snapshot.Satellites)

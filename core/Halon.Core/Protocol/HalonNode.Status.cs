@@ -28,7 +28,7 @@ public sealed partial class HalonNode
         {
             Timing = role == NodeRole.Station ? Timing : null,
             SnapshotIndex = _snapshotIndex,
-            LogEntries = _log.Count,
+            LogEntries = LastLogIndex - _snapshotIndex,
         };
     }
 

@@ -40,7 +40,9 @@ public sealed partial class HalonNode
     private readonly List<LogEntry> _log = new();
 
     // The latest snapshot (taken here or installed from a master) and the index and term of the last entry it covers
-    // (0 without one). _log holds the entries after it: _log[i] has index _snapshotIndex + 1 + i.
+    // (0 without one). _log[i] has index _logStart + 1 + i. Entries a snapshot taken in this input covers stay in _log
+    // until Advance, so that the batch's observers still see what was committed: _logStart ≤ _snapshotIndex.
+    private long _logStart;
     private Snapshot? _snapshot;
     private long _snapshotIndex;
     private long _snapshotTerm;
@@ -110,10 +112,13 @@ public sealed partial class HalonNode
     public long CommitIndex => _commitIndex;
 
     /// <summary>The last log index (0 when empty); the snapshot's index when every entry is compacted.</summary>
-    public long LastLogIndex => _snapshotIndex + _log.Count;
+    public long LastLogIndex => _logStart + _log.Count;
 
-    /// <summary>The index of the first entry still in the log: every entry below it is covered by the snapshot.</summary>
-    public long FirstLogIndex => _snapshotIndex + 1;
+    /// <summary>
+    /// The index of <see cref="Log"/>'s first entry: every entry below it is covered by the snapshot. Entries that a
+    /// snapshot taken by the last input covers are dropped at <see cref="Advance"/>.
+    /// </summary>
+    public long FirstLogIndex => _logStart + 1;
 
     /// <summary>The index of the last entry the latest snapshot covers (0 without a snapshot).</summary>
     public long SnapshotIndex => _snapshotIndex;
@@ -136,7 +141,7 @@ public sealed partial class HalonNode
     /// <summary>The station's satellites as applied from committed entries.</summary>
     public IReadOnlyDictionary<NodeId, SatelliteRecord> Satellites => _satellites;
 
-    /// <summary>The entries of the replicated log after the snapshot (from <see cref="FirstLogIndex"/>), for checkers and tests.</summary>
+    /// <summary>The entries of the replicated log held in memory (from <see cref="FirstLogIndex"/>), for checkers and tests.</summary>
     public IReadOnlyList<LogEntry> Log => _log;
 
     /// <summary>Whether outputs are waiting for the host.</summary>
@@ -149,7 +154,7 @@ public sealed partial class HalonNode
         long from = 0;
         if (_unstableFromIndex != long.MaxValue)
         {
-            from = _unstableFromIndex;
+            from = Math.Max(_unstableFromIndex, _snapshotIndex + 1);
             var start = (int)(from - FirstLogIndex);
             entries = start >= _log.Count ? s_noEntries : _log.GetRange(start, _log.Count - start).ToArray();
         }
@@ -171,6 +176,12 @@ public sealed partial class HalonNode
         _roleDirty = false;
         _snapshotDirty = false;
         _unstableFromIndex = long.MaxValue;
+        if (_logStart < _snapshotIndex)
+        {
+            _log.RemoveRange(0, (int)(_snapshotIndex - _logStart));
+            _logStart = _snapshotIndex;
+        }
+
         _outbox.Clear();
         _effects.Clear();
     }
@@ -354,12 +365,13 @@ public sealed partial class HalonNode
     }
 
     /// <summary>The entry at <paramref name="index"/>, or null when it is compacted or beyond the log.</summary>
-    private LogEntry? EntryAt(long index) => index > _snapshotIndex && index <= LastLogIndex ? _log[(int)(index - _snapshotIndex - 1)] : null;
+    private LogEntry? EntryAt(long index) => index > _logStart && index <= LastLogIndex ? _log[(int)(index - _logStart - 1)] : null;
 
     /// <summary>The term of the entry at <paramref name="index"/>: 0 for index 0, -1 when compacted below the snapshot or beyond the log.</summary>
     private long TermAt(long index) => index == 0 ? 0 : index == _snapshotIndex ? _snapshotTerm : EntryAt(index)?.Term ?? -1;
 
-    private long LastLogTerm => _log.Count == 0 ? _snapshotTerm : _log[^1].Term;
+    /// <summary>The term of the last log entry (the snapshot's when every entry is compacted; 0 when empty).</summary>
+    public long LastLogTerm => _log.Count == 0 ? _snapshotTerm : _log[^1].Term;
 
     private void AppendToLog(LogEntry entry)
     {

@@ -226,6 +226,8 @@ internal static class ControlCodec
             WireCheck.NonNegative(header.Ticks, "status.ticks"))
         {
             Timing = FromWire(header.Timing, "status.timing"),
+            SnapshotIndex = WireCheck.NonNegative(header.SnapshotIndex, "status.snapshot_index"),
+            LogEntries = WireCheck.NonNegative(header.LogEntries, "status.log_entries"),
         };
     }
 
@@ -338,6 +340,8 @@ internal static class ControlCodec
             State = status.State,
             CommitIndex = status.CommitIndex,
             LastLogIndex = status.LastLogIndex,
+            SnapshotIndex = status.SnapshotIndex,
+            LogEntries = status.LogEntries,
             Ticks = status.Ticks,
             SatellitesTotal = status.Satellites.Count,
             Timing = ToWire(status.Timing),

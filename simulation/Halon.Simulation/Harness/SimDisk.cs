@@ -25,7 +25,7 @@ public sealed class SimDisk
     public IReadOnlyList<LogEntry> Log => _log;
 
     /// <summary>The last persisted index: the last entry's, else the snapshot's, else 0.</summary>
-    public long LastIndex => _log.Count > 0 ? _log[^1].Index : _snapshot?.LastIncludedIndex ?? 0;
+    public long LastIndex => Math.Max(_log.Count > 0 ? _log[^1].Index : 0, _snapshot?.LastIncludedIndex ?? 0);
 
     /// <summary>The persisted snapshot, or null.</summary>
     public Snapshot? Snapshot => _snapshot;

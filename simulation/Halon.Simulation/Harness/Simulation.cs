@@ -419,6 +419,7 @@ public sealed partial class Simulation
                 // The crash strikes while the snapshot is written: before its rename (the old one stays) or after it,
                 // before the log's covered prefix is dropped.
                 node.Disk.ApplyTorn(ready, _random.Next(2));
+                ObserveCommitsOf(node, protocolNode, ready); // Committed by the station, whatever this node kept.
                 Crash(node, "crash while writing a snapshot");
                 ScheduleRestart(node);
                 return;
@@ -427,6 +428,7 @@ public sealed partial class Simulation
             if (!_healed && _random.Chance(_faults.TornWriteProbability))
             {
                 node.Disk.ApplyTorn(ready, _random.Next(SimDisk.WriteSteps(ready) + 1));
+                ObserveCommitsOf(node, protocolNode, ready); // Committed by the station, whatever this node kept.
                 Crash(node, "torn write");
                 ScheduleRestart(node);
                 return;
@@ -464,6 +466,7 @@ public sealed partial class Simulation
 
             if (!_healed && _random.Chance(_faults.CrashAfterPersistProbability))
             {
+                ObserveCommitsOf(node, protocolNode, ready); // Committed by the station, whatever this node kept.
                 Crash(node, "crash between persist and send");
                 ScheduleRestart(node);
                 return;
