@@ -144,7 +144,7 @@ public sealed record FaultOptions
         var drift = random.Chance(0.5);
         return new FaultOptions
         {
-            SnapshotThresholdEntries = (int)random.NextInclusive(2, 24),
+            SnapshotThresholdEntries = (int)random.NextInclusive(2, 16),
             SnapshotChunkBytes = random.Chance(0.5) ? (int)random.NextInclusive(16, 512) : 0,
             SnapshotTornWriteProbability = random.Chance(0.3) ? random.Uniform(0, 0.2) : 0,
             InstallRacesElectionProbability = random.Chance(0.3) ? random.Uniform(0, 0.1) : 0,
