@@ -21,6 +21,11 @@ public sealed partial class InvariantMonitor
     private long _highestEpoch;
     private NodeId? _highestEpochNode;
     private readonly Dictionary<NodeId, long> _acknowledged = new();
+
+    // The installation of each satellite's newest acknowledged incarnation (when known), and the installation of each
+    // satellite whose removal a peer has applied.
+    private readonly Dictionary<NodeId, long> _acknowledgedInstall = new();
+    private readonly Dictionary<NodeId, long> _removed = new();
     private readonly List<LogEntry> _committed = new();
 
     // The term of the node that first committed each entry (_committed's indexes): a leader of any later term must hold it.
@@ -105,11 +110,52 @@ public sealed partial class InvariantMonitor
     public void ObserveCoordinatorStopped(NodeId node) => _coordinatorsRunning.Remove(node);
 
     /// <summary>Invariant 3: a coordinator sent an acknowledgement of <paramref name="satellite"/>'s incarnation.</summary>
-    public void ObserveAcknowledged(NodeId satellite, long incarnation)
+    public void ObserveAcknowledged(NodeId satellite, long incarnation) => ObserveAcknowledged(satellite, incarnation, null, byCoordinator: false);
+
+    /// <summary>
+    /// Invariants 3 and 12: an acknowledgement of <paramref name="satellite"/>'s incarnation from installation
+    /// <paramref name="installId"/> (null: unknown), sent by a coordinator or accepted by the satellite. A coordinator
+    /// must not acknowledge an installation whose removal was applied; a satellite may still accept an acknowledgement
+    /// sent before its removal, which then no later coordinator needs to hold.
+    /// </summary>
+    public void ObserveAcknowledged(NodeId satellite, long incarnation, long? installId, bool byCoordinator)
     {
+        if (installId is { } install && _removed.TryGetValue(satellite, out var removed) && (removed == install || install == 0))
+        {
+            if (byCoordinator)
+            {
+                Report(Invariant.Decommission, $"a coordinator acknowledged {satellite} incarnation {incarnation} of installation {install:x}, which the station removed");
+            }
+
+            return;
+        }
+
         if (!_acknowledged.TryGetValue(satellite, out var known) || incarnation > known)
         {
             _acknowledged[satellite] = incarnation;
+            if (installId is { } id)
+            {
+                _acknowledgedInstall[satellite] = id;
+            }
+            else
+            {
+                _acknowledgedInstall.Remove(satellite);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Invariant 12: a peer applied the committed removal of <paramref name="satellite"/>'s installation
+    /// <paramref name="installId"/>. From now on no coordinator may acknowledge that installation, and no later
+    /// coordinator needs to hold the satellite unless a new installation of it is acknowledged.
+    /// </summary>
+    public void ObserveRemoved(NodeId satellite, long installId)
+    {
+        _removed[satellite] = installId;
+        if (!_acknowledgedInstall.TryGetValue(satellite, out var acknowledged) || acknowledged == installId || installId == 0)
+        {
+            _acknowledged.Remove(satellite);
+            _acknowledgedInstall.Remove(satellite);
         }
     }
 
