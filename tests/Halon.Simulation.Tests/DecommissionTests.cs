@@ -19,7 +19,7 @@ public sealed class DecommissionTests
     {
         var monitor = new InvariantMonitor();
         monitor.ObserveAcknowledged(s_s1, 3, 0xA1, byCoordinator: true);
-        monitor.ObserveRemoved(s_s1, 0xA1);
+        monitor.ObserveRemoved(s_s1, 0xA1, 9);
         Assert.Empty(monitor.Violations);
 
         monitor.ObserveAcknowledged(s_s1, 4, 0xA1, byCoordinator: true);
@@ -33,7 +33,7 @@ public sealed class DecommissionTests
     public void An_installation_without_an_id_is_flagged_too_once_the_node_was_removed()
     {
         var monitor = new InvariantMonitor();
-        monitor.ObserveRemoved(s_s1, 0xA1);
+        monitor.ObserveRemoved(s_s1, 0xA1, 9);
         monitor.ObserveAcknowledged(s_s1, 1, 0, byCoordinator: true);
         Assert.Equal(Invariant.Decommission, Assert.Single(monitor.Violations).Invariant);
     }
@@ -43,7 +43,7 @@ public sealed class DecommissionTests
     {
         var monitor = new InvariantMonitor();
         monitor.ObserveAcknowledged(s_s1, 3, 0xA1, byCoordinator: true);
-        monitor.ObserveRemoved(s_s1, 0xA1);
+        monitor.ObserveRemoved(s_s1, 0xA1, 9);
 
         // The satellite accepts the acknowledgement sent before its removal: legitimate, and no coordinator must hold it.
         monitor.ObserveAcknowledged(s_s1, 3, 0xA1, byCoordinator: false);
@@ -58,7 +58,7 @@ public sealed class DecommissionTests
         Assert.Equal(1, monitor.Acknowledged[s_s1]);
 
         // A lagging peer applying the old removal again does not forget the new installation.
-        monitor.ObserveRemoved(s_s1, 0xA1);
+        monitor.ObserveRemoved(s_s1, 0xA1, 9);
         monitor.ObserveCoordinatorStarted(s_p1, 3, new Dictionary<NodeId, SatelliteRecord>());
         Assert.Equal(Invariant.AckDurability, Assert.Single(monitor.Violations).Invariant);
     }
@@ -68,7 +68,9 @@ public sealed class DecommissionTests
     {
         var monitor = new InvariantMonitor();
         monitor.ObserveAcknowledged(s_s1, 2, 0xA1, byCoordinator: false);
-        monitor.ObserveRemoved(s_s1, 0xA1);
+
+        // The removal names the newer installation waiting for commit; the acknowledged older one leaves the table too.
+        monitor.ObserveRemoved(s_s1, 0xB2, 9);
         monitor.ObserveCoordinatorStarted(s_p1, 5, new Dictionary<NodeId, SatelliteRecord>());
         Assert.Empty(monitor.Violations);
     }

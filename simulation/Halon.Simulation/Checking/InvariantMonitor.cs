@@ -22,10 +22,10 @@ public sealed partial class InvariantMonitor
     private NodeId? _highestEpochNode;
     private readonly Dictionary<NodeId, long> _acknowledged = new();
 
-    // The installation of each satellite's newest acknowledged incarnation (when known), and the installation of each
-    // satellite whose removal a peer has applied.
-    private readonly Dictionary<NodeId, long> _acknowledgedInstall = new();
+    // For each satellite whose removal a peer has applied: the installation removed, and the log index of the newest
+    // such removal (a removal applied again by a lagging peer has an index already seen).
     private readonly Dictionary<NodeId, long> _removed = new();
+    private readonly Dictionary<NodeId, long> _removedAtIndex = new();
     private readonly List<LogEntry> _committed = new();
 
     // The term of the node that first committed each entry (_committed's indexes): a leader of any later term must hold it.
@@ -133,30 +133,26 @@ public sealed partial class InvariantMonitor
         if (!_acknowledged.TryGetValue(satellite, out var known) || incarnation > known)
         {
             _acknowledged[satellite] = incarnation;
-            if (installId is { } id)
-            {
-                _acknowledgedInstall[satellite] = id;
-            }
-            else
-            {
-                _acknowledgedInstall.Remove(satellite);
-            }
         }
     }
 
     /// <summary>
     /// Invariant 12: a peer applied the committed removal of <paramref name="satellite"/>'s installation
-    /// <paramref name="installId"/>. From now on no coordinator may acknowledge that installation, and no later
-    /// coordinator needs to hold the satellite unless a new installation of it is acknowledged.
+    /// <paramref name="installId"/>, the entry at <paramref name="logIndex"/>. The removal takes the node out of the
+    /// table whatever installation it held, so no later coordinator needs to hold what was acknowledged before it (an
+    /// acknowledgement of a new installation comes after it); and from now on no coordinator may acknowledge the
+    /// removed installation. The same removal applied again by another peer changes nothing.
     /// </summary>
-    public void ObserveRemoved(NodeId satellite, long installId)
+    public void ObserveRemoved(NodeId satellite, long installId, long logIndex)
     {
-        _removed[satellite] = installId;
-        if (!_acknowledgedInstall.TryGetValue(satellite, out var acknowledged) || acknowledged == installId || installId == 0)
+        if (_removedAtIndex.TryGetValue(satellite, out var seen) && logIndex <= seen)
         {
-            _acknowledged.Remove(satellite);
-            _acknowledgedInstall.Remove(satellite);
+            return;
         }
+
+        _removedAtIndex[satellite] = logIndex;
+        _removed[satellite] = installId;
+        _acknowledged.Remove(satellite);
     }
 
     /// <summary>Invariant 4: entries were written to <paramref name="node"/>'s log (same index and term, same entry).</summary>

@@ -87,6 +87,22 @@ public sealed partial class Simulation
         Drain(node);
     }
 
+    /// <summary>
+    /// A restarted peer re-applies its committed removals without effects (they are history to it); the checker learns
+    /// them here, in case no peer's effect of them was seen (a master that crashed right after committing one).
+    /// </summary>
+    private void ObserveRestoredRemovals(Core.Persistence.PersistentState persisted)
+    {
+        var committed = Math.Min(persisted.HardState.CommitIndex, persisted.Log.Count);
+        for (var i = 0; i < committed; i++)
+        {
+            if (persisted.Log[i].Command is Core.Persistence.SatelliteRemovedCommand removal)
+            {
+                _monitor.ObserveRemoved(removal.Satellite, removal.InstallId, persisted.Log[i].Index);
+            }
+        }
+    }
+
     /// <summary>At a restart: a satellite that was removed (it persisted so) waits for the operator again.</summary>
     private void ResumeRemoved(SimNode node)
     {

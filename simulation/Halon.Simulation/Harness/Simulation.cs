@@ -524,7 +524,7 @@ public sealed partial class Simulation
                 _monitor.ObserveAcknowledged(acknowledged.Satellite, acknowledged.Incarnation, acknowledged.InstallId, byCoordinator: true);
                 break;
             case SatelliteRemoved removed:
-                _monitor.ObserveRemoved(removed.Satellite, removed.InstallId);
+                _monitor.ObserveRemoved(removed.Satellite, removed.InstallId, removed.LogIndex);
                 break;
             case RemovedFromStation:
                 SetAcknowledged(node, false);
@@ -572,6 +572,10 @@ public sealed partial class Simulation
             if (effect is EntriesCommitted committed)
             {
                 _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term);
+            }
+            else if (effect is SatelliteRemoved removed)
+            {
+                _monitor.ObserveRemoved(removed.Satellite, removed.InstallId, removed.LogIndex);
             }
         }
     }
@@ -707,6 +711,7 @@ public sealed partial class Simulation
         }
 
         _monitor.ObserveRestored(node.Id, persisted.Log, persisted.HardState.CommitIndex, persisted.HardState.Term);
+        ObserveRestoredRemovals(persisted);
         node.TickDueTimes.Clear();
         node.TickDueTimes.Add(_now);
         node.EchoedTerm = 0;
