@@ -26,6 +26,7 @@ public sealed class DecommissionTests
 
         var violation = Assert.Single(monitor.Violations);
         Assert.Equal(Invariant.Decommission, violation.Invariant);
+        Assert.Equal("decommission", violation.InvariantName);
         Assert.Contains("installation a1, which the station removed", violation.Message, StringComparison.Ordinal);
     }
 
