@@ -261,6 +261,11 @@ public sealed class SatelliteRemovalTests
         Assert.True(announcer.Removed);
         Assert.Null(announcer.RemovedBy);
         Assert.Equal(0, announcer.AnnouncementsSent);
+        Assert.Equal(HalonNode.NoTimerTicks, restarted.TicksUntilNextTimer); // No timer: a host may sleep through its ticks.
+
+        Assert.True(restarted.BecomeSatellite(cluster.Peers).Succeeded);
+        cluster.Drain(restarted);
+        Assert.NotEqual(HalonNode.NoTimerTicks, restarted.TicksUntilNextTimer);
     }
 
     [Fact]

@@ -86,6 +86,9 @@ public sealed class DecommissionTests
         var failures = result.Failures.Select(f => $"{f.Violations[0]} — replay: {f.Options.ReplayCommand}");
         Assert.True(result.Failures.Count == 0, string.Join(Environment.NewLine, failures));
 
+        var lazy = Sweep.Run(template with { LazySatelliteTicks = true }, from: 70_000, count: seeds / 3);
+        Assert.True(lazy.Failures.Count == 0, string.Join(Environment.NewLine, lazy.Failures.Select(f => $"{f.Violations[0]} — replay: {f.Options.ReplayCommand}")));
+
         var run = new Harness.Simulation(template with { Seed = 70_000 });
         run.Run();
         Assert.True(run.Removals.Appended > 0, $"no removal was appended: {run.Removals}");

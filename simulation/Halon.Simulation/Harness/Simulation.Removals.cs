@@ -76,6 +76,13 @@ public sealed partial class Simulation
             return;
         }
 
+        Wake(node); // A removed satellite runs no timer, so with lazy satellite ticks it may be asleep.
+        if (node.Node is null)
+        {
+            ScheduleAction(_now + (10 * TimeUnitsPerTick), () => BootstrapAgain(node));
+            return;
+        }
+
         if (!node.Node.RemovedFromStation)
         {
             return; // Bootstrapped again already.
