@@ -71,7 +71,7 @@ internal static partial class DaemonLog
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: satellite {Satellite} removed from the station's table (installation {InstallId:x}, log index {Index}); its announcements are refused until it is bootstrapped again{Told}")]
     public static partial void SatelliteRemoved(ILogger logger, NodeId node, NodeId satellite, long installId, long index, string told);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: the station removed this satellite (installation {InstallId:x}; told by {By}, epoch {Epoch}); it stops announcing and stays stopped across restarts. To bring it back: halonctl satellite {Node} --station ... (a new installation)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: the station removed this satellite (installation {InstallId:x}; told by {By}, epoch {Epoch}); it stops announcing and stays stopped across restarts. To bring it back: halonctl bootstrap satellite --station ... --on {Node} (a new installation)")]
     public static partial void RemovedFromStation(ILogger logger, NodeId node, long installId, NodeId by, long epoch);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: halonctl bootstrap {Kind} {Peers}: {Result}")]

@@ -25,6 +25,11 @@ internal sealed record RemovalReport(IReadOnlyList<string> Station, string? Coor
         }
 
         text.Append(table.Render());
+        if (text[^1] != '\n')
+        {
+            text.Append('\n');
+        }
+
         text.Append(DryRun
             ? string.Create(CultureInfo.InvariantCulture, $"would remove {Count(NodeRemoval.WouldRemove)}, already removed {Count(NodeRemoval.AlreadyRemoved)}, absent {Count(NodeRemoval.Absent)}")
             : string.Create(CultureInfo.InvariantCulture, $"removed {Count(NodeRemoval.Removed)}, already removed {Count(NodeRemoval.AlreadyRemoved)}, absent {Count(NodeRemoval.Absent)}, refused {Count(NodeRemoval.Refused)}, failed {Count(NodeRemoval.Failed)}"));
