@@ -333,7 +333,7 @@ public sealed class SnapshotTests
             new SnapshotSatellite(NodeId.Parse("a:9070"), new SatelliteRecord(3, new HostFacts("a", 8, 1024), 7) { InstallId = -5, Reinstalls = 2 }),
             new SnapshotSatellite(NodeId.Parse("b:9070"), new SatelliteRecord(1, new HostFacts("b.example", 1, 0), 9)),
         };
-        var snapshot = new Snapshot(12, 4, "halon-x", peers, rows);
+        var snapshot = new Snapshot(12, 4, "halon-x", peers, rows) { Removed = [new SnapshotTombstone(NodeId.Parse("gone:9070"), 99), new SnapshotTombstone(NodeId.Parse("x:9070"), 0)] };
         var bytes = SnapshotCodec.Encode(snapshot);
         Assert.True(SnapshotCodec.TryDecode(bytes, out var decoded, out var error), error);
         Assert.True(snapshot.SameState(decoded));
@@ -360,8 +360,13 @@ public sealed class SnapshotTests
         var zeroIndex = snapshot with { LastIncludedIndex = 0 };
         Assert.False(SnapshotCodec.TryDecode(SnapshotCodec.Encode(zeroIndex), out _, out _));
 
+        Assert.Equal(snapshot.Removed, decoded.Removed);
+        var unorderedTombstones = snapshot with { Removed = [snapshot.Removed[1], snapshot.Removed[0]] };
+        Assert.False(SnapshotCodec.TryDecode(SnapshotCodec.Encode(unorderedTombstones), out _, out error));
+        Assert.Contains("tombstone", error, StringComparison.Ordinal);
+
         // An unknown field tag (a newer writer) is refused rather than skipped.
-        var single = SnapshotCodec.Encode(snapshot with { Satellites = [rows[1]] });
+        var single = SnapshotCodec.Encode(snapshot with { Satellites = [rows[1]], Removed = [] });
         var tagged = (byte[])single.Clone();
         var tagAt = Array.LastIndexOf(tagged, (byte)7, tagged.Length - 13);
         Assert.Equal(7, tagged[tagAt]);

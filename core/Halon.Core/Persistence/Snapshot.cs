@@ -16,6 +16,12 @@ namespace Halon.Core.Persistence;
 /// <param name="Satellites">The satellite table, sorted by node id.</param>
 public sealed record Snapshot(long LastIncludedIndex, long LastIncludedTerm, string ClusterId, PeerSet Peers, IReadOnlyList<SnapshotSatellite> Satellites)
 {
+    /// <summary>
+    /// The station's tombstones: each removed satellite with the installation id removed (0 when unknown), sorted by
+    /// node id.
+    /// </summary>
+    public IReadOnlyList<SnapshotTombstone> Removed { get; init; } = Array.Empty<SnapshotTombstone>();
+
     /// <summary>Whether two snapshots hold the same state (records compare their lists by reference).</summary>
     public bool SameState(Snapshot other)
     {
@@ -24,9 +30,13 @@ public sealed record Snapshot(long LastIncludedIndex, long LastIncludedTerm, str
             && LastIncludedTerm == other.LastIncludedTerm
             && ClusterId == other.ClusterId
             && Peers.Equals(other.Peers)
-            && Satellites.SequenceEqual(other.Satellites);
+            && Satellites.SequenceEqual(other.Satellites)
+            && Removed.SequenceEqual(other.Removed);
     }
 }
+
+/// <summary>One tombstone of a snapshot: a removed satellite and the installation id that was removed.</summary>
+public sealed record SnapshotTombstone(NodeId Node, long InstallId);
 
 /// <summary>One row of a snapshot's satellite table.</summary>
 public sealed record SnapshotSatellite(NodeId Node, SatelliteRecord Record);

@@ -46,6 +46,13 @@ public static class SnapshotCodec
                 writer.Write(row.Node.Value);
                 WriteRecord(writer, row.Record);
             }
+
+            writer.Write(snapshot.Removed.Count);
+            foreach (var tombstone in snapshot.Removed)
+            {
+                writer.Write(tombstone.Node.Value);
+                writer.Write(tombstone.InstallId);
+            }
         }
 
         return buffer.ToArray();
@@ -108,13 +115,31 @@ public static class SnapshotCodec
                 satellites[i] = new SnapshotSatellite(node, record);
             }
 
+            var removedCount = reader.ReadInt32();
+            if (removedCount < 0 || removedCount > Limits.SatellitesMax)
+            {
+                error = $"snapshot lists {removedCount} removed satellites";
+                return false;
+            }
+
+            var removed = new SnapshotTombstone[removedCount];
+            for (var i = 0; i < removedCount; i++)
+            {
+                removed[i] = new SnapshotTombstone(NodeId.Parse(reader.ReadString()), reader.ReadInt64());
+                if (i > 0 && removed[i - 1].Node.CompareTo(removed[i].Node) >= 0)
+                {
+                    error = $"snapshot tombstone {removed[i].Node} is out of order or repeated";
+                    return false;
+                }
+            }
+
             if (stream.Position != stream.Length)
             {
                 error = $"{stream.Length - stream.Position} bytes after the snapshot's last satellite";
                 return false;
             }
 
-            snapshot = new Snapshot(index, term, clusterId, peers, satellites);
+            snapshot = new Snapshot(index, term, clusterId, peers, satellites) { Removed = removed };
             error = string.Empty;
             return true;
         }

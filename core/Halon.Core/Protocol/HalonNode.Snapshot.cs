@@ -59,7 +59,9 @@ public sealed partial class HalonNode
         }
 
         Array.Sort(rows, static (a, b) => a.Node.CompareTo(b.Node));
-        SetSnapshot(new Snapshot(index, term, ClusterId, Peers, rows), null);
+        var removed = _removedSatellites.Select(r => new SnapshotTombstone(r.Key, r.Value)).ToArray();
+        Array.Sort(removed, static (a, b) => a.Node.CompareTo(b.Node));
+        SetSnapshot(new Snapshot(index, term, ClusterId, Peers, rows) { Removed = removed }, null);
         Emit(new SnapshotTaken(index, term, rows.Length));
     }
 
@@ -116,12 +118,24 @@ public sealed partial class HalonNode
             _snapshotDirty = true;
         }
 
+        LoadTables(snapshot);
+        _appliedIndex = index;
+    }
+
+    /// <summary>The satellite table and the tombstones become the snapshot's.</summary>
+    private void LoadTables(Snapshot snapshot)
+    {
+        _satellites.Clear();
         foreach (var row in snapshot.Satellites)
         {
             _satellites[row.Node] = row.Record;
         }
 
-        _appliedIndex = index;
+        _removedSatellites.Clear();
+        foreach (var tombstone in snapshot.Removed)
+        {
+            _removedSatellites[tombstone.Node] = tombstone.InstallId;
+        }
     }
 
     private void ValidatePersistedSnapshot(Snapshot snapshot, RoleConfig role)
@@ -249,11 +263,7 @@ public sealed partial class HalonNode
 
         _logStart = index;
         SetSnapshot(snapshot, bytes);
-        _satellites.Clear();
-        foreach (var row in snapshot.Satellites)
-        {
-            _satellites[row.Node] = row.Record;
-        }
+        LoadTables(snapshot);
 
         var fromCommit = _commitIndex;
         _commitIndex = index;

@@ -29,6 +29,9 @@ public sealed record NodeStatus(
     /// <summary>Entries held in the log after the snapshot: what a restart replays.</summary>
     public long LogEntries { get; init; }
 
+    /// <summary>For a station peer, how many removed satellites it lists (tombstones of nodes not back in the table).</summary>
+    public int RemovedSatellites { get; init; }
+
     /// <summary>The text of a <see cref="NodeRole"/> in status.</summary>
     public static string RoleText(NodeRole role) => role switch
     {

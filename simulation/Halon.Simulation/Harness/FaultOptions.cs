@@ -99,11 +99,18 @@ public sealed record FaultOptions
     /// </summary>
     public StationTiming? Timing { get; init; }
 
+    /// <summary>
+    /// Mean ticks between an operator's requests to remove a satellite (0: none). The request goes to the coordinator
+    /// (or, one time in five, to any peer, which refuses); a satellite told it was removed is bootstrapped again after a
+    /// while, and at the latest once faults stop.
+    /// </summary>
+    public double RemovalIntervalTicksMean { get; init; }
+
     /// <summary>Whether any fault is on.</summary>
     public bool Any =>
         PacketLossProbability > 0 || PacketDuplicateProbability > 0 || PartitionIntervalTicksMean > 0 || CrashProbabilityPerTick > 0 ||
         CrashAfterPersistProbability > 0 || TornWriteProbability > 0 || SnapshotTornWriteProbability > 0 || InstallRacesElectionProbability > 0 || WipePeerAfterHeal || ClockDrift || CoordinatorCrashProbabilityPerTick > 0 ||
-        PauseProbabilityPerTick > 0 || OneWayDelayTicksMax > 0.5 || LeaseScenarioIntervalTicksMean > 0;
+        PauseProbabilityPerTick > 0 || OneWayDelayTicksMax > 0.5 || LeaseScenarioIntervalTicksMean > 0 || RemovalIntervalTicksMean > 0;
 
     /// <summary>The fault names that <see cref="Parse"/> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } =
@@ -112,6 +119,7 @@ public sealed record FaultOptions
         "drift", "coordinator-crash", "pause", "lease", "majority-shift", "crash-after-ack", "pause-at-lease-edge", "late-copies",
         "master-crash-after-append", "isolate-master-briefly", "reinstall", "master-crash-after-commit", "figure-8", "stale-acknowledgement", "small-appends", "lan-timing",
         "compaction", "snapshot-torn-write", "install-election", "wipe-peer",
+        "remove",
     ];
 
     /// <summary>Draws a fault mix from <paramref name="random"/> (swarm testing): each fault is on or off, at its own intensity.</summary>
@@ -142,7 +150,7 @@ public sealed record FaultOptions
         }
 
         var drift = random.Chance(0.5);
-        return new FaultOptions
+        var mix = new FaultOptions
         {
             SnapshotThresholdEntries = (int)random.NextInclusive(2, 16),
             SnapshotChunkBytes = random.Chance(0.5) ? (int)random.NextInclusive(16, 512) : 0,
@@ -169,6 +177,9 @@ public sealed record FaultOptions
             PauseProbabilityPerTick = random.Chance(0.3) ? random.Uniform(0, 0.002) : 0,
             PauseTicksMax = (int)random.NextInclusive(1, 60),
         };
+
+        // Drawn last, so that the draws above (and so every earlier swarm mix) are unchanged.
+        return mix with { RemovalIntervalTicksMean = random.Chance(0.4) ? random.Uniform(30, 150) : 0 };
     }
 
     /// <summary>
@@ -219,6 +230,7 @@ public sealed record FaultOptions
                 "snapshot-torn-write" => faults with { SnapshotThresholdEntries = faults.SnapshotThresholdEntries is 0 ? 8 : faults.SnapshotThresholdEntries, SnapshotTornWriteProbability = 0.1 },
                 "install-election" => faults with { SnapshotThresholdEntries = faults.SnapshotThresholdEntries is 0 ? 8 : faults.SnapshotThresholdEntries, SnapshotChunkBytes = faults.SnapshotChunkBytes is 0 ? 64 : faults.SnapshotChunkBytes, InstallRacesElectionProbability = 0.1, CrashProbabilityPerTick = Math.Max(faults.CrashProbabilityPerTick, 0.002) },
                 "wipe-peer" => faults with { SnapshotThresholdEntries = faults.SnapshotThresholdEntries is 0 ? 8 : faults.SnapshotThresholdEntries, WipePeerAfterHeal = true },
+                "remove" => faults with { RemovalIntervalTicksMean = 60 },
                 _ => throw new ArgumentException($"unknown fault '{name}'; known faults: none, swarm, {string.Join(", ", Names)}"),
             };
         }
