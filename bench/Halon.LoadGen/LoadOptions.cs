@@ -22,6 +22,8 @@ internal sealed record LoadOptions
           --processes K             generator processes (default: as many as the open-file limit needs)
           --ramp-ms MS              spread the first announcements over MS milliseconds (default 0: all at once)
           --timeout-s S             give up after S seconds (default 60)
+          --peer-timeout-ms MS      the satellites' peer timeout, as halond's --peer-timeout (default 1500: a connect
+                                    attempt is given up after a fifth of it)
           --peer NODE=PID           a station peer's process, for its CPU and memory (repeat for each)
           --kill-master-at F        kill -9 the master once a fraction F of the satellites is acknowledged (needs --peer),
                                     then watch the new coordinator's table with halonctl's status request
@@ -47,6 +49,8 @@ internal sealed record LoadOptions
 
     public int TimeoutSeconds { get; init; } = 60;
 
+    public int PeerTimeoutMs { get; init; } = 1500;
+
     public IReadOnlyList<(NodeId Node, int Pid)> Peers { get; init; } = [];
 
     public double? KillMasterAt { get; init; }
@@ -67,6 +71,7 @@ internal sealed record LoadOptions
             "--port", Port.ToString(CultureInfo.InvariantCulture),
             "--ramp-ms", RampMs.ToString(CultureInfo.InvariantCulture),
             "--timeout-s", TimeoutSeconds.ToString(CultureInfo.InvariantCulture),
+            "--peer-timeout-ms", PeerTimeoutMs.ToString(CultureInfo.InvariantCulture),
         };
         arguments.AddRange(ClusterKeyFile is null ? ["--insecure"] : ["--cluster-key-file", ClusterKeyFile]);
         return arguments;
@@ -84,6 +89,7 @@ internal sealed record LoadOptions
         int? processes = null;
         var ramp = 0;
         var timeout = 60;
+        var peerTimeout = 1500;
         var peers = new List<(NodeId, int)>();
         double? kill = null;
         var json = false;
@@ -111,6 +117,7 @@ internal sealed record LoadOptions
                 case "--processes": processes = Number(1, 64); break;
                 case "--ramp-ms": ramp = Number(0, 600_000); break;
                 case "--timeout-s": timeout = Number(1, 3600); break;
+                case "--peer-timeout-ms": peerTimeout = Number(200, 60_000); break;
                 case "--json": json = true; break;
                 case "--peer":
                 {
@@ -195,6 +202,7 @@ internal sealed record LoadOptions
             Processes = processes,
             RampMs = ramp,
             TimeoutSeconds = timeout,
+            PeerTimeoutMs = peerTimeout,
             Peers = peers,
             KillMasterAt = kill,
             Json = json,

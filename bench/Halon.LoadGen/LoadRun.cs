@@ -83,7 +83,8 @@ internal sealed class LoadRun
         Total = _options.Satellites,
         First = first,
         Count = count,
-        Ramp = TimeSpan.FromMilliseconds(_options.RampMs * (double)count / _options.Satellites),
+        Ramp = TimeSpan.FromMilliseconds(_options.RampMs),
+        PeerTimeout = TimeSpan.FromMilliseconds(_options.PeerTimeoutMs),
     };
 
     private static Task<T> RunOnThreadAsync<T>(Func<T> run)

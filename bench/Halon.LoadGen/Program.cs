@@ -20,6 +20,11 @@ catch (FormatException e)
 }
 
 var (before, after, hard) = FileLimit.RaiseToHard();
+
+// Thousands of transports share this process's thread pool: start it wide rather than let it grow one thread at a time
+// while connections time out.
+ThreadPool.GetMinThreads(out var workers, out var completions);
+ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(completions, 64));
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

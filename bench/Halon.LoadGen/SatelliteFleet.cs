@@ -33,6 +33,9 @@ internal sealed record FleetOptions
     /// <summary>First announcements spread evenly over this time (all at once when zero).</summary>
     public TimeSpan Ramp { get; init; } = TimeSpan.Zero;
 
+    /// <summary>The satellites' peer timeout (<see cref="TransportOptions.WithPeerTimeout"/>): a fifth of it bounds a connect.</summary>
+    public TimeSpan PeerTimeout { get; init; } = TransportOptions.DefaultPeerTimeout;
+
     /// <summary>A satellite's outbound connection with nothing to send for this long is closed (each fleet holds many).</summary>
     public TimeSpan OutboundIdleClose { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -90,7 +93,7 @@ internal sealed class SatelliteFleet : IAsyncDisposable
                     EventQueueCapacity = 64,
                     OutboundPeersMax = Limits.PeersMax + 1,
                     InboundConnectionsMax = 64,
-                };
+                }.WithPeerTimeout(options.PeerTimeout);
                 var transport = new TcpTransport(transportOptions, log);
                 try
                 {
