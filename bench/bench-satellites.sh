@@ -68,18 +68,20 @@ ulimit -n "$(ulimit -Hn)" # Each peer may hold two connections per satellite at 
 # Free ports, one per peer.
 mapfile -t ports < <(python3 -c "
 import socket
-socks = [socket.socket() for _ in range($peers)]
+socks = [socket.socket() for _ in range(2 * $peers)]
 for s in socks: s.bind(('127.0.0.1', 0))
 print('\n'.join(str(s.getsockname()[1]) for s in socks))
 for s in socks: s.close()")
 list=""
 peer_args=()
+metrics=()
 for i in $(seq 0 $((peers - 1))); do
   address="127.0.0.1:${ports[$i]}"
   mkdir -p "$root/node$i"
   # shellcheck disable=SC2086
+  metrics[$i]="127.0.0.1:${ports[$((i + peers))]}"
   $halond --listen "$address" --data-dir "$root/node$i" --cluster-key-file "$root/cluster.key" --log-level Warning \
-    > "$root/node$i.log" 2>&1 &
+    --metrics-listen "${metrics[$i]}" > "$root/node$i.log" 2>&1 &
   pids+=($!)
   peer_args+=(--peer "$address=$!")
   list="${list:+$list,}$address"
@@ -97,6 +99,25 @@ status=0
 # shellcheck disable=SC2086
 $loadgen "${options[@]}" "${extra[@]}" > "$root/report" || status=$?
 cat "$root/report"
+
+# Group commit: durable writes (each one fsync) against the messages and commands they covered, per peer still up.
+for i in $(seq 0 $((peers - 1))); do
+  python3 - "http://${metrics[$i]}/metrics" "127.0.0.1:${ports[$i]}" <<'PY' || true
+import sys, urllib.request
+try:
+    text = urllib.request.urlopen(sys.argv[1], timeout=5).read().decode()
+except OSError:
+    print(f"peer {sys.argv[2]}: no metrics (stopped)")
+    sys.exit(0)
+values = {}
+for line in text.splitlines():
+    for name in ("halon_persists_total", "halon_persist_inputs_total"):
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            values[name] = values.get(name, 0) + float(line.rsplit(" ", 1)[1])
+writes, inputs = values.get("halon_persists_total", 0), values.get("halon_persist_inputs_total", 0)
+print(f"peer {sys.argv[2]}: {writes:.0f} durable writes for {inputs:.0f} messages and commands ({inputs / writes if writes else 0:.1f} per write)")
+PY
+done
 
 if [ $kill_master = 1 ]; then
   # The coordinator's table, as an operator's tools see it: every satellite the generator counted is in it.
