@@ -61,7 +61,11 @@ internal sealed record LoadReport(int Satellites, int Acknowledged, double Durat
             text.Append(c, $"peer {peer.Node} (pid {peer.Pid}){(peer.Alive ? string.Empty : " [gone at the end]")}: CPU {peer.CpuSeconds:F2} s, RSS {peer.RssKiB / 1024.0:F1} MiB, peak RSS {peer.PeakRssKiB / 1024.0:F1} MiB\n");
         }
 
-        if (Failover is { } f)
+        if (Failover is { Killed: "none" } notKilled)
+        {
+            text.Append(c, $"failover            {notKilled.Error}\n");
+        }
+        else if (Failover is { } f)
         {
             text.Append(c, $"failover            killed master {f.Killed} (kill -9) at {f.KilledAtMs:F0} ms, {f.AcknowledgedBeforeKill} satellites acknowledged before\n");
             text.Append(c, $"                    new coordinator {f.NewCoordinator ?? "none seen"} seen {Ms(f.CoordinatorSeenAfterKillMs)} after the kill; its table held every acknowledged satellite {Ms(f.TableCompleteAfterCoordinatorMs)} after it was first seen; missing at the end: {f.TableMissing}\n");

@@ -60,7 +60,15 @@ internal sealed class LoadRun
                 : new PeerFigures(node.Value, pid, after.CpuSeconds - (start?.CpuSeconds ?? 0), after.RssKiB, after.PeakRssKiB, true));
         }
 
-        var failover = _watch is null ? null : await FailoverFiguresAsync(results, cancellationToken).ConfigureAwait(false);
+        FailoverFigures? failover = null;
+        if (_watch is not null)
+        {
+            failover = await FailoverFiguresAsync(results, cancellationToken).ConfigureAwait(false);
+        }
+        else if (_options.KillMasterAt is { } fraction)
+        {
+            failover = new FailoverFigures("none", 0, 0, null, null, null, 0, $"the master was not killed: fewer than {fraction:P0} of the satellites were ever acknowledged");
+        }
         return LoadReport.Of(results, processes, peers, failover, LoadReport.ReadLoadAverage());
     }
 
