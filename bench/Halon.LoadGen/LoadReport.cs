@@ -52,7 +52,14 @@ internal sealed record LoadReport(int Satellites, int Acknowledged, double Durat
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         text.Append(c, $"satellites          {Acknowledged} of {Satellites} acknowledged ({Processes} generator process{(Processes == 1 ? string.Empty : "es")})\n");
-        text.Append(c, $"first announcement to all acknowledged  {DurationMs:F0} ms{(Acknowledged < Satellites ? " (not all acknowledged: time to the last one)" : string.Empty)}\n");
+        if (Acknowledged == 0)
+        {
+            text.Append("first announcement to all acknowledged  none acknowledged (is the station up and bootstrapped, with this key?)\n");
+        }
+        else
+        {
+            text.Append(c, $"first announcement to all acknowledged  {DurationMs:F0} ms{(Acknowledged < Satellites ? " (not all acknowledged: time to the last one)" : string.Empty)}\n");
+        }
         text.Append(c, $"acknowledgements/s  {AcknowledgementsPerSecond:F0}\n");
         text.Append(c, $"latency (first announcement to acknowledgement)  p50 {Percentile(50):F0} ms, p99 {Percentile(99):F0} ms, max {Percentile(100):F0} ms\n");
         text.Append(c, $"announcements       {Announcements} sent ({Redirects} redirects received), transport warnings {Warnings}\n");

@@ -24,6 +24,7 @@ internal sealed class LoadRun
     private readonly Dictionary<int, (int Acknowledged, NodeId? By)> _progressByFleet = new();
     private NodeId? _lastCoordinator;
     private long _killedAt;
+    private long _progressPrintedAt = Stopwatch.GetTimestamp();
     private string? _killed;
     private int _acknowledgedBeforeKill;
     private Task<(string? Node, long SeenAt, List<(long At, HashSet<string> Table)> Tables, string? Error)>? _watch;
@@ -219,6 +220,13 @@ internal sealed class LoadRun
             _progressByFleet[fleet] = (acknowledged, by);
             _lastCoordinator = by ?? _lastCoordinator;
             var total = _progressByFleet.Values.Sum(p => p.Acknowledged);
+            var now = Stopwatch.GetTimestamp();
+            if (now - _progressPrintedAt >= 2 * Stopwatch.Frequency)
+            {
+                _progress.WriteLine($"halon-loadgen: {total} of {_options.Satellites} acknowledged");
+                _progressPrintedAt = now;
+            }
+
             if (_options.KillMasterAt is { } fraction && _killed is null && total >= fraction * _options.Satellites && _lastCoordinator is { } master)
             {
                 Kill(master, total);
