@@ -18,15 +18,27 @@ namespace Halon.Daemon;
 /// <summary>
 /// One halond: the data dir, the protocol core and the TCP transport, driven by one loop on a thread of its own (a
 /// starved thread pool must not delay ticks). The loop is the only code that touches the node: it issues due ticks,
-/// steps received messages, runs halonctl's commands, and after each input drains the node's outputs in order:
-/// persist (durably), log the effects, send the messages, advance. With nothing to do it sleeps until the node's
+/// steps received messages, runs halonctl's commands, and drains the node's outputs in order: persist (durably), log
+/// the effects, send the messages, advance. It drains once per loop turn, not once per input (group commit): every
+/// input already queued, up to <see cref="EventsPerTurnMax"/>, is stepped first, so one durable write covers them all,
+/// and nothing they produced is sent before it. A control command drains before its reply; catch-up ticks after a
+/// stall drain one by one, as before. With nothing to do it sleeps until the node's
 /// next timer (<see cref="HalonNode.TicksUntilNextTimer"/>) or the next event, and on waking issues the ticks that
 /// fell due in one burst before any message, exactly as after a stall. It tells systemd it is alive from the loop.
 /// </summary>
 internal sealed class HalonDaemon : IAsyncDisposable
 {
-    /// <summary>Events handled per loop turn before the loop looks at the clock again.</summary>
+    /// <summary>
+    /// Events stepped per loop turn, and so into one durable write: the bound on how long a turn holds its batch
+    /// before the loop drains it, looks at the clock and tells the watchdog it lives.
+    /// </summary>
     private const int EventsPerTurnMax = 256;
+
+    /// <summary>
+    /// Messages a batch may hold before the loop drains it early, well under the core's bound
+    /// (<see cref="Limits.ReadyMessagesMax"/>) whatever the next input produces.
+    /// </summary>
+    private const int BatchMessagesMax = Limits.ReadyMessagesMax / 4;
 
     /// <summary>A jump of more ticks than this at once is logged as a stall.</summary>
     private const long StallTicksMin = 50;
@@ -40,6 +52,9 @@ internal sealed class HalonDaemon : IAsyncDisposable
     private readonly DaemonMetrics _metrics;
     private MetricsEndpoint? _metricsEndpoint;
     private long _watchdogSentAt;
+
+    /// <summary>Messages and commands stepped since the last drain (ticks not counted): the size of the batch to persist.</summary>
+    private int _inputsSinceDrain;
     private DataDirectory? _dataDir;
     private HalonNode? _node;
     private TcpTransport? _transport;
@@ -172,10 +187,16 @@ internal sealed class HalonDaemon : IAsyncDisposable
             {
                 caughtUpAt = IssueDueTicks(node, clock, caughtUpAt);
                 Guard(() => Handle(node, transportEvent));
-                _metrics.Observe(node);
                 handled++;
+                if (node.PendingMessageCount >= BatchMessagesMax)
+                {
+                    Guard(() => DrainReady(node));
+                }
             }
 
+            // One durable write for every input of the turn, then their effects and messages.
+            Guard(() => DrainReady(node));
+            _metrics.Observe(node);
             NotifyWatchdog();
             if (handled > 0)
             {
@@ -272,6 +293,8 @@ internal sealed class HalonDaemon : IAsyncDisposable
         // is made true before anything else, but an election timer that expired meanwhile does not campaign before
         // the waiting messages, heartbeats among them, are stepped; the next regular tick campaigns if still due.
         // A single due tick is a regular one, so a steady stream of messages never holds a campaign back.
+        // A regular tick joins the turn's batch; catch-up ticks are drained one by one, so that a long stall does not
+        // gather every missed heartbeat round into one batch.
         var catchingUp = dueIndex - clock.Issued >= 2 && Transport.Events.TryPeek(out _);
         while (clock.Issued < dueIndex)
         {
@@ -281,15 +304,13 @@ internal sealed class HalonDaemon : IAsyncDisposable
                 if (catchingUp)
                 {
                     node.TickCatchingUp();
+                    DrainReady(node);
                 }
                 else
                 {
                     node.Tick();
                 }
-
-                DrainReady(node);
             });
-            _metrics.Observe(node);
         }
 
         return dueIndex;
@@ -317,6 +338,7 @@ internal sealed class HalonDaemon : IAsyncDisposable
         {
             case MessageReceived received:
                 _metrics.Received(received.Message);
+                _inputsSinceDrain++;
                 var result = node.Step(received.Message);
                 if (!result.Accepted)
                 {
@@ -324,8 +346,7 @@ internal sealed class HalonDaemon : IAsyncDisposable
                     LogDrop(received.Message, result);
                 }
 
-                DrainReady(node);
-                break;
+                break; // Drained with the rest of the loop turn.
             case PeerUnreachable unreachable:
                 _metrics.DialFailed(unreachable.Problem);
                 node.ReportUnreachable(unreachable.Peer, unreachable.Problem, unreachable.Detail);
@@ -338,6 +359,10 @@ internal sealed class HalonDaemon : IAsyncDisposable
 
     private void HandleControl(HalonNode node, ControlRequested control)
     {
+        // A reply may tell what the node did with the turn's earlier inputs (a status shows the term, a bootstrap
+        // the role): they become durable first, as if each had been drained on its own.
+        DrainReady(node);
+        _inputsSinceDrain++;
         switch (control.Command)
         {
             case BootstrapStationCommand station:
@@ -381,6 +406,7 @@ internal sealed class HalonDaemon : IAsyncDisposable
     {
         if (!node.HasReady)
         {
+            _inputsSinceDrain = 0;
             return;
         }
 
@@ -391,7 +417,7 @@ internal sealed class HalonDaemon : IAsyncDisposable
             {
                 var started = Stopwatch.GetTimestamp();
                 _dataDir!.Persist(ready);
-                _metrics.Persisted(started);
+                _metrics.Persisted(started, _inputsSinceDrain);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -413,6 +439,7 @@ internal sealed class HalonDaemon : IAsyncDisposable
         }
 
         node.Advance();
+        _inputsSinceDrain = 0;
     }
 
     private void Guard(Action action)

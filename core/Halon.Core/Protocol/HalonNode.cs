@@ -147,6 +147,12 @@ public sealed partial class HalonNode
     /// <summary>Whether outputs are waiting for the host.</summary>
     public bool HasReady => _hardStateDirty || _roleDirty || _snapshotDirty || _unstableFromIndex != long.MaxValue || _outbox.Count > 0 || _effects.Count > 0;
 
+    /// <summary>
+    /// Messages waiting in the next <see cref="Ready"/>. Outputs of several inputs accumulate until the host drains
+    /// them (group commit); a host that batches drains before this nears <see cref="Limits.ReadyMessagesMax"/>.
+    /// </summary>
+    public int PendingMessageCount => _outbox.Count;
+
     /// <summary>The pending outputs. Valid until <see cref="Advance"/>.</summary>
     public Ready GetReady()
     {

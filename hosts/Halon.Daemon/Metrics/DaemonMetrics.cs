@@ -43,6 +43,8 @@ internal sealed class DaemonMetrics : IDisposable
     private readonly Counter<long> _satellitesAcknowledgedByThisNode;
     private readonly Counter<long> _dialFailures;
     private readonly Counter<long> _stalls;
+    private readonly Counter<long> _persists;
+    private readonly Counter<long> _persistInputs;
     private readonly Histogram<double> _persist;
 
     // The snapshot, written by the loop and read by the scraper. Each field is one atomic value; a scrape may see two
@@ -78,6 +80,8 @@ internal sealed class DaemonMetrics : IDisposable
         _satellitesAcknowledgedByThisNode = _meter.CreateCounter<long>("halon_acknowledgements_sent", description: "Acknowledgements this node's coordinator sent (repeats of one included).");
         _dialFailures = _meter.CreateCounter<long>("halon_dial_failures", description: "Outbound connection attempts that failed, by problem.");
         _stalls = _meter.CreateCounter<long>("halon_loop_stalls", description: "Times the loop found itself 50 or more ticks late.");
+        _persists = _meter.CreateCounter<long>("halon_persists", description: "Durable writes of the data dir (each ends in fsync): one per loop turn that had something to persist.");
+        _persistInputs = _meter.CreateCounter<long>("halon_persist_inputs", description: "Received messages and halonctl commands whose outputs those writes made durable (ticks not counted); divided by halon_persists, the inputs per write (group commit).");
         _persist = _meter.CreateHistogram("halon_persist_duration", "s", "Time to make one batch durable (writes and fsyncs).", tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PersistBucketsSeconds });
 
         _meter.CreateObservableGauge("halon_term", () => Volatile.Read(ref _term), description: "The node's current term.");
@@ -138,7 +142,13 @@ internal sealed class DaemonMetrics : IDisposable
         }
     }
 
-    public void Persisted(long startTimestamp) => _persist.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds);
+    /// <summary>One durable write, started at <paramref name="startTimestamp"/>, for the outputs of <paramref name="inputs"/> inputs.</summary>
+    public void Persisted(long startTimestamp, int inputs)
+    {
+        _persist.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds);
+        _persists.Add(1);
+        _persistInputs.Add(inputs);
+    }
 
     public void DialFailed(PeerProblem problem) =>
         _dialFailures.Add(1, new KeyValuePair<string, object?>("problem", problem == PeerProblem.AuthenticationFailed ? "authentication_failed" : "connection_failed"));
