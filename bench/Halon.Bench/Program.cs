@@ -9,5 +9,10 @@ if (args.Length > 0 && args[0] == "figures")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "datadir")
+{
+    return DataDirBuilder.Run(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(SimulatorBenchmarks).Assembly).Run(args);
 return 0;

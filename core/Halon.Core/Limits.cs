@@ -18,6 +18,18 @@ public static class Limits
     /// <summary>Most log entries carried by one AppendEntries message.</summary>
     public const int AppendEntriesEntriesMax = 256;
 
+    /// <summary>Most bytes of snapshot data carried by one InstallSnapshot message.</summary>
+    public const int SnapshotChunkBytesMax = 256 * 1024;
+
+    /// <summary>
+    /// Largest encoded snapshot a node builds or accepts, in bytes: 100,000 satellites of typical size take about
+    /// 10 MB; this leaves room for the longest node ids and hostnames while bounding what a follower buffers.
+    /// </summary>
+    public const int SnapshotBytesMax = 256 * 1024 * 1024;
+
+    /// <summary>Highest snapshot threshold (applied entries between snapshots) the options accept.</summary>
+    public const int SnapshotThresholdEntriesMax = 1 << 20;
+
     /// <summary>Most messages one input may produce; exceeding it is a bug in the core.</summary>
     public const int ReadyMessagesMax = 16_384;
 

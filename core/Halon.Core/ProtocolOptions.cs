@@ -52,6 +52,19 @@ public sealed record ProtocolOptions
     /// </summary>
     public int EntriesPerAppendMax { get; init; } = Limits.AppendEntriesEntriesMax;
 
+    /// <summary>
+    /// A station peer snapshots its applied state, and drops the log entries the snapshot covers, once this many
+    /// applied entries follow its last snapshot. Lower values keep the log (and restart) shorter at the cost of
+    /// snapshotting more often; the simulator sets it low so that every run compacts.
+    /// </summary>
+    public int SnapshotThresholdEntries { get; init; } = 4_096;
+
+    /// <summary>
+    /// Bytes of snapshot per InstallSnapshot chunk, at most <see cref="Limits.SnapshotChunkBytesMax"/>. Lower it only to
+    /// exercise installs in many chunks.
+    /// </summary>
+    public int SnapshotChunkBytes { get; init; } = Limits.SnapshotChunkBytesMax;
+
     /// <summary>Ticks the supervisor waits before restarting a crashed coordinator.</summary>
     public int CoordinatorRestartDelayTicks { get; init; } = 1;
 
@@ -99,6 +112,8 @@ public sealed record ProtocolOptions
         Require(AnnounceBackoffTicksMax >= AnnounceBackoffTicksMin, $"{nameof(AnnounceBackoffTicksMax)} must be at least {nameof(AnnounceBackoffTicksMin)}");
         Require(SatellitesMax is >= 1 and <= Limits.SatellitesMax, $"{nameof(SatellitesMax)} must be in 1..{Limits.SatellitesMax} (is {SatellitesMax})");
         Require(EntriesPerAppendMax is >= 1 and <= Limits.AppendEntriesEntriesMax, $"{nameof(EntriesPerAppendMax)} must be in 1..{Limits.AppendEntriesEntriesMax} (is {EntriesPerAppendMax})");
+        Require(SnapshotThresholdEntries is >= 1 and <= Limits.SnapshotThresholdEntriesMax, $"{nameof(SnapshotThresholdEntries)} must be in 1..{Limits.SnapshotThresholdEntriesMax} (is {SnapshotThresholdEntries})");
+        Require(SnapshotChunkBytes is >= 1 and <= Limits.SnapshotChunkBytesMax, $"{nameof(SnapshotChunkBytes)} must be in 1..{Limits.SnapshotChunkBytesMax} (is {SnapshotChunkBytes})");
         Require(CoordinatorRestartDelayTicks >= 0, $"{nameof(CoordinatorRestartDelayTicks)} must not be negative");
     }
 

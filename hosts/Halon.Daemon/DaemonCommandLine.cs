@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Halon.Core;
 using Halon.Core.Identity;
 using Halon.Daemon.Logging;
 using Halon.Transport.Tcp;
@@ -39,11 +40,13 @@ internal static class DaemonCommandLine
     private static readonly Option<bool> s_noDatagrams = new("--no-datagrams") { Description = "Send heartbeats and votes over TCP only, not also as authenticated UDP datagrams on the --listen port." };
     private static readonly Option<string?> s_metricsListen = new("--metrics-listen") { Description = "Serve Prometheus metrics at http://HOST:PORT/metrics (off unless given)." };
 
+    private static readonly Option<int?> s_snapshotThreshold = new("--snapshot-threshold") { Description = $"Snapshot the applied state, and drop the log entries it covers, every N applied entries (default {ProtocolOptions.Default.SnapshotThresholdEntries}; 1..{Limits.SnapshotThresholdEntriesMax})." };
+
     /// <summary>The root command, with every option.</summary>
     public static RootCommand Build() =>
         new("halond: starts a Halon node and does nothing else; halonctl tells it what to be.")
         {
-            s_listen, s_advertise, s_dataDir, s_clusterKeyFile, s_clusterKeyFileNext, s_tlsCert, s_tlsKey, s_tlsCa, s_insecure, s_logLevel, s_logFormat, s_metricsListen, s_peerTimeout, s_noDatagrams,
+            s_listen, s_advertise, s_dataDir, s_clusterKeyFile, s_clusterKeyFileNext, s_tlsCert, s_tlsKey, s_tlsCa, s_insecure, s_logLevel, s_logFormat, s_metricsListen, s_peerTimeout, s_noDatagrams, s_snapshotThreshold,
         };
 
     /// <summary>
@@ -89,6 +92,7 @@ internal static class DaemonCommandLine
             out var problem);
         settings = settings is null ? null : ResolveOperations(settings, result.GetValue(s_logFormat)!, result.GetValue(s_metricsListen), out problem);
         settings = settings is null ? null : ResolveNetwork(settings, result.GetValue(s_peerTimeout), result.GetValue(s_noDatagrams), out problem);
+        settings = settings is null ? null : ResolveSnapshots(settings, result.GetValue(s_snapshotThreshold), out problem);
         if (settings is null)
         {
             error.WriteLine($"halond: {problem}");
@@ -149,6 +153,24 @@ internal static class DaemonCommandLine
         }
 
         return settings with { PeerTimeout = peerTimeout, Datagrams = !noDatagrams };
+    }
+
+    /// <summary>Checks and adds --snapshot-threshold; null with <paramref name="problem"/> on a usage error.</summary>
+    internal static DaemonSettings? ResolveSnapshots(DaemonSettings settings, int? threshold, out string problem)
+    {
+        problem = string.Empty;
+        if (threshold is not { } entries)
+        {
+            return settings;
+        }
+
+        if (entries is < 1 or > Limits.SnapshotThresholdEntriesMax)
+        {
+            problem = $"--snapshot-threshold {entries} is out of range; give a number of entries from 1 to {Limits.SnapshotThresholdEntriesMax} (default {ProtocolOptions.Default.SnapshotThresholdEntries})";
+            return null;
+        }
+
+        return settings with { Protocol = settings.Protocol with { SnapshotThresholdEntries = entries } };
     }
 
     /// <summary>The range --peer-timeout accepts.</summary>

@@ -19,6 +19,9 @@ public sealed record CoyoteClusterOptions
         PeerProbeIntervalTicks = 8,
         PeerReachableTicks = 20,
         AnnounceBackoffTicksMax = 8,
+        // Low, so that every iteration compacts and peers that fall behind catch up by snapshot, in several chunks.
+        SnapshotThresholdEntries = 3,
+        SnapshotChunkBytes = 48,
     };
 
     /// <summary>Station peers (1 to <see cref="Limits.PeersMax"/>).</summary>

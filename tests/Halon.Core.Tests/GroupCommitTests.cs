@@ -63,7 +63,7 @@ public sealed class GroupCommitTests
         }
 
         var ready = follower2.GetReady();
-        var single = new PersistedBatch(ready.HardState, ready.Role, ready.EntriesFromIndex, ready.Entries.ToArray(), ready.Messages.ToArray(), ready.Effects.ToArray());
+        var single = new PersistedBatch(ready.HardState, ready.Role, ready.Snapshot, ready.EntriesFromIndex, ready.Entries.ToArray(), ready.Messages.ToArray(), ready.Effects.ToArray());
         follower2.Advance();
         batched.Batches[follower2.Id].Add(single);
 
@@ -148,7 +148,7 @@ public sealed class GroupCommitTests
         Assert.Equal(satellites * 2, appends.Length);
         Assert.Equal(satellites * 2, appends.Sum(a => a.Entries.Count));
         Assert.Empty(ready.Messages.OfType<NodeUpAck>()); // Nothing is acknowledged before it commits.
-        var batch = new PersistedBatch(ready.HardState, ready.Role, ready.EntriesFromIndex, ready.Entries.ToArray(), ready.Messages.ToArray(), ready.Effects.ToArray());
+        var batch = new PersistedBatch(ready.HardState, ready.Role, ready.Snapshot, ready.EntriesFromIndex, ready.Entries.ToArray(), ready.Messages.ToArray(), ready.Effects.ToArray());
         cluster.Batches[master.Id].Add(batch);
         foreach (var message in batch.Messages)
         {

@@ -87,7 +87,7 @@ internal sealed class TestCluster
         }
 
         var ready = node.GetReady();
-        Batches[node.Id].Add(new PersistedBatch(ready.HardState, ready.Role, ready.EntriesFromIndex, ready.Entries.ToArray(), ready.Messages.ToArray(), ready.Effects.ToArray()));
+        Batches[node.Id].Add(new PersistedBatch(ready.HardState, ready.Role, ready.Snapshot, ready.EntriesFromIndex, ready.Entries.ToArray(), ready.Messages.ToArray(), ready.Effects.ToArray()));
         foreach (var message in ready.Messages)
         {
             _inFlight.Enqueue(message);
@@ -158,12 +158,18 @@ internal sealed class TestCluster
         var hard = HardState.Initial;
         var role = RoleConfig.None;
         var log = new List<LogEntry>();
+        Snapshot? snapshot = null;
         foreach (var batch in Batches[id])
         {
+            if (batch.Snapshot is { } taken)
+            {
+                snapshot = taken;
+                log.RemoveAll(e => e.Index <= taken.LastIncludedIndex);
+            }
+
             if (batch.EntriesFromIndex != 0)
             {
-                var keep = (int)Math.Min(batch.EntriesFromIndex - 1, log.Count);
-                log.RemoveRange(keep, log.Count - keep);
+                log.RemoveAll(e => e.Index >= batch.EntriesFromIndex);
                 log.AddRange(batch.Entries);
             }
 
@@ -171,7 +177,7 @@ internal sealed class TestCluster
             hard = batch.HardState ?? hard;
         }
 
-        return new PersistentState(hard, role, log.ToArray());
+        return new PersistentState(hard, role, log.ToArray()) { Snapshot = snapshot };
     }
 
     /// <summary>Crashes <paramref name="id"/> and starts it again from what it persisted (its messages in flight are lost).</summary>
@@ -202,4 +208,4 @@ internal sealed class TestCluster
 }
 
 /// <summary>One recorded Ready batch.</summary>
-internal sealed record PersistedBatch(HardState? HardState, RoleConfig? Role, long EntriesFromIndex, LogEntry[] Entries, Message[] Messages, Effect[] Effects);
+internal sealed record PersistedBatch(HardState? HardState, RoleConfig? Role, Snapshot? Snapshot, long EntriesFromIndex, LogEntry[] Entries, Message[] Messages, Effect[] Effects);

@@ -36,6 +36,12 @@ public sealed class CodecTests
             Assert.Equal(append with { Entries = back.Entries }, back);
             Assert.Equal(append.Entries, back.Entries);
         }
+        else if (message is InstallSnapshot install)
+        {
+            var back = (InstallSnapshot)decoded;
+            Assert.Equal(install with { Data = back.Data }, back);
+            Assert.Equal(install.Data.ToArray(), back.Data.ToArray());
+        }
         else
         {
             Assert.Equal(message, decoded);
@@ -79,6 +85,27 @@ public sealed class CodecTests
         var envelope = MessageCodec.ToEnvelope(Samples.All[0]);
         envelope.From = from;
         Assert.Throws<WireFormatException>(() => MessageCodec.Decode(Google.Protobuf.MessageExtensions.ToByteArray(envelope)));
+    }
+
+    [Fact]
+    public void An_oversized_or_negative_snapshot_chunk_is_a_wire_format_error()
+    {
+        var sample = Samples.All.OfType<InstallSnapshot>().First();
+        var oversized = MessageCodec.ToEnvelope(sample with { Data = new byte[Halon.Core.Limits.SnapshotChunkBytesMax + 1] });
+        var error = Assert.Throws<WireFormatException>(() => MessageCodec.Decode(Google.Protobuf.MessageExtensions.ToByteArray(oversized)));
+        Assert.Contains("install_snapshot.data", error.Message, StringComparison.Ordinal);
+        var atLimit = MessageCodec.ToEnvelope(sample with { Data = new byte[Halon.Core.Limits.SnapshotChunkBytesMax] });
+        Assert.IsType<InstallSnapshot>(MessageCodec.Decode(Google.Protobuf.MessageExtensions.ToByteArray(atLimit)));
+
+        var negative = MessageCodec.ToEnvelope(sample);
+        negative.InstallSnapshot.Offset = -1;
+        Assert.Throws<WireFormatException>(() => MessageCodec.Decode(Google.Protobuf.MessageExtensions.ToByteArray(negative)));
+        var answer = MessageCodec.ToEnvelope(Samples.All.OfType<InstallSnapshotResponse>().First());
+        answer.InstallSnapshotResponse.NextOffset = -5;
+        Assert.Throws<WireFormatException>(() => MessageCodec.Decode(Google.Protobuf.MessageExtensions.ToByteArray(answer)));
+        var noCluster = MessageCodec.ToEnvelope(sample);
+        noCluster.InstallSnapshot.ClusterId = string.Empty;
+        Assert.Throws<WireFormatException>(() => MessageCodec.Decode(Google.Protobuf.MessageExtensions.ToByteArray(noCluster)));
     }
 
     [Fact]

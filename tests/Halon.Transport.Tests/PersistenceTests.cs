@@ -264,6 +264,92 @@ public sealed class PersistenceTests : IDisposable
         dataDir.Persist(new HardState(1, s_self, 0), null, 1, Enumerable.Range(1, entries).Select(i => Entry(i, 1)).ToArray());
     }
 
+    [Fact]
+    public void A_snapshot_is_kept_and_the_log_prefix_it_covers_is_dropped()
+    {
+        var role = new RoleConfig(NodeRole.Station, s_peers, null, 0);
+        var snapshot = Snapshot(3, 2);
+        using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))
+        {
+            dataDir.Persist(new HardState(2, null, 3), role, 1, [Entry(1, 1), Entry(2, 2), Entry(3, 2), Entry(4, 2)]);
+            dataDir.Persist(null, null, 0, [], snapshot);
+            dataDir.Persist(new HardState(2, null, 5), null, 5, [Entry(5, 2)]);
+        }
+
+        Assert.True(File.Exists(Path.Combine(_dir, DataDirectory.SnapshotFileName)));
+        using var reopened = DataDirectory.Open(_dir, NullLogger.Instance);
+        Assert.True(snapshot.SameState(reopened.State.Snapshot!));
+        Assert.Equal([Entry(4, 2), Entry(5, 2)], reopened.State.Log);
+        var node = new HalonNode(s_self, ProtocolOptions.Default, new TestRandom(), new HostFacts("t", 1, 1), reopened.State);
+        Assert.Equal(5, node.LastLogIndex);
+        Assert.Equal(3, node.SnapshotIndex);
+        Assert.Single(node.Satellites);
+    }
+
+    [Fact]
+    public void An_install_that_replaces_the_log_leaves_only_what_follows_the_snapshot()
+    {
+        var role = new RoleConfig(NodeRole.Station, s_peers, null, 0);
+        using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))
+        {
+            dataDir.Persist(new HardState(1, null, 1), role, 1, [Entry(1, 1), Entry(2, 1), Entry(3, 1), Entry(4, 1), Entry(5, 1)]);
+            dataDir.Persist(new HardState(3, null, 4), null, 5, [], Snapshot(4, 3));
+            dataDir.Persist(null, null, 5, [Entry(5, 3), Entry(6, 3)]);
+        }
+
+        using var reopened = DataDirectory.Open(_dir, NullLogger.Instance);
+        Assert.Equal(4, reopened.State.Snapshot!.LastIncludedIndex);
+        Assert.Equal([Entry(5, 3), Entry(6, 3)], reopened.State.Log);
+    }
+
+    [Fact]
+    public void A_crash_between_the_snapshot_and_the_log_cut_is_repaired_on_open()
+    {
+        var role = new RoleConfig(NodeRole.Station, s_peers, null, 0);
+        using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))
+        {
+            dataDir.Persist(new HardState(2, null, 3), role, 1, [Entry(1, 1), Entry(2, 2), Entry(3, 2), Entry(4, 2)]);
+            dataDir.AfterStep = step => throw new IOException($"crash after {step}");
+            Assert.Throws<IOException>(() => dataDir.Persist(null, null, 0, [], Snapshot(3, 2)));
+        }
+
+        using (var reopened = DataDirectory.Open(_dir, NullLogger.Instance))
+        {
+            Assert.Equal([Entry(4, 2)], reopened.State.Log);
+            Assert.Equal(3, reopened.State.Snapshot!.LastIncludedIndex);
+        }
+
+        using var again = DataDirectory.Open(_dir, NullLogger.Instance);
+        Assert.Equal([Entry(4, 2)], again.State.Log);
+    }
+
+    [Fact]
+    public void A_corrupt_snapshot_stops_the_node_with_a_clear_error()
+    {
+        var role = new RoleConfig(NodeRole.Station, s_peers, null, 0);
+        using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))
+        {
+            dataDir.Persist(new HardState(2, null, 3), role, 1, [Entry(1, 1), Entry(2, 2), Entry(3, 2)]);
+            dataDir.Persist(null, null, 0, [], Snapshot(3, 2));
+        }
+
+        var path = Path.Combine(_dir, DataDirectory.SnapshotFileName);
+        var bytes = File.ReadAllBytes(path);
+        bytes[^3] ^= 0x40;
+        File.WriteAllBytes(path, bytes);
+        var error = Assert.Throws<DataDirCorruptException>(() => DataDirectory.Open(_dir, NullLogger.Instance));
+        Assert.Contains("snapshot", error.Message, StringComparison.Ordinal);
+        Assert.Contains("checksum", error.Message, StringComparison.Ordinal);
+    }
+
+    private static Snapshot Snapshot(long index, long term) =>
+        new(index, term, StationTiming.Legacy.ClusterIdFor(s_peers), s_peers, [new SnapshotSatellite(NodeId.Parse("sat:9070"), new SatelliteRecord(1, new HostFacts("sat", 2, 1024), 2))]);
+
+    private sealed class TestRandom : IRandomSource
+    {
+        public int Next(int maxExclusive) => 0;
+    }
+
     private static LogEntry Entry(long index, long term, bool satellite = false) =>
         new(index, term, satellite ? new SatelliteAcknowledgedCommand(NodeId.Parse("sat:9070"), 1, new HostFacts("sat", 2, 1024)) : NoOpCommand.Instance);
 }

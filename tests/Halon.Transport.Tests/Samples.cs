@@ -49,6 +49,10 @@ internal static class Samples
         new NodeUpOutdated(A, NodeId.Parse("sat-01:9070"), 0x5eed_cafe_f00d, 7, 0x0dd_ba11, 4),
         new NodeUpAck(A, NodeId.Parse("sat-01:9070"), 2, 4, Station),
         new NodeUpRedirect(B, NodeId.Parse("sat-01:9070"), A, 4, Station),
+        new InstallSnapshot(A, C, Station.ClusterId, 6, 400, 5, 65_536, new byte[] { 1, 2, 3, 0, 255 }, false, 2048, 6),
+        new InstallSnapshot(A, C, Station.ClusterId, 6, 400, 5, 0, Array.Empty<byte>(), true, 2048, 0),
+        new InstallSnapshotResponse(C, A, Station.ClusterId, 6, 400, 65_541, false, 2048),
+        new InstallSnapshotResponse(C, A, Station.ClusterId, 6, 400, 0, true, 2048),
     ];
 
     public static NodeStatus Status(int satellites) => new(

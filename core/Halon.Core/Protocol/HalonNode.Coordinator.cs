@@ -80,7 +80,7 @@ public sealed partial class HalonNode
         while (_appliedIndex < _commitIndex)
         {
             _appliedIndex++;
-            switch (_log[(int)(_appliedIndex - 1)].Command)
+            switch (EntryAt(_appliedIndex)!.Command)
             {
                 case SatelliteAcknowledgedCommand acknowledged:
                     ApplySatelliteAcknowledged(acknowledged);
@@ -90,6 +90,8 @@ public sealed partial class HalonNode
                     break;
             }
         }
+
+        MaybeTakeSnapshot();
     }
 
     private void ApplySatelliteAcknowledged(SatelliteAcknowledgedCommand command)

@@ -309,6 +309,7 @@ public sealed partial class HalonNode
                 case VoteResponse { PreVote: true, Granted: true }:
                     break;
                 case AppendEntries:
+                case InstallSnapshot:
                     BecomeFollower(message.Term, message.From, $"master {message.From} of term {message.Term}");
                     break;
                 default:
@@ -324,6 +325,9 @@ public sealed partial class HalonNode
                     // Tell a stale master about the newer term so it steps down.
                     Send(new AppendEntriesResponse(Id, append.From, ClusterId, _term, false, 0, 0, append.LeaderTick));
                     return StepResult.Dropped($"AppendEntries of stale term {message.Term} from {message.From}", DropCategory.StaleTerm);
+                case InstallSnapshot install:
+                    Send(new InstallSnapshotResponse(Id, install.From, ClusterId, _term, install.LastIncludedIndex, 0, false, install.LeaderTick));
+                    return StepResult.Dropped($"InstallSnapshot of stale term {message.Term} from {message.From}", DropCategory.StaleTerm);
                 case VoteRequest request:
                     Send(new VoteResponse(Id, request.From, ClusterId, _term, false, request.PreVote));
                     return StepResult.Dropped($"vote request of stale term {message.Term} from {message.From}", DropCategory.StaleTerm);
@@ -339,6 +343,8 @@ public sealed partial class HalonNode
             VoteResponse response => StepVoteResponse(response),
             AppendEntries append => StepAppendEntries(append),
             AppendEntriesResponse response => StepAppendEntriesResponse(response),
+            InstallSnapshot install => StepInstallSnapshot(install),
+            InstallSnapshotResponse response => StepInstallSnapshotResponse(response),
             _ => StepResult.Dropped($"unknown station message {message.GetType().Name}", DropCategory.Malformed),
         };
     }

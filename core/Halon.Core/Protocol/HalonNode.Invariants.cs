@@ -12,8 +12,13 @@ public sealed partial class HalonNode
         Assert(_commitIndex <= LastLogIndex, "commit index beyond the log");
         Assert(_appliedIndex <= _commitIndex, "applied beyond the commit index");
         Assert(_appliedIndex == _commitIndex, "committed entries left unapplied after an input");
-        Assert(_log.Count == 0 || _log[^1].Term <= _term, "last log entry from a future term");
-        Assert(_log.Count == 0 || _log[^1].Index == _log.Count, "log index out of step with its position");
+        Assert(LastLogTerm <= _term, "last log entry from a future term");
+        Assert(_log.Count == 0 || (_log[0].Index == FirstLogIndex && _log[^1].Index == LastLogIndex), "log index out of step with its position");
+        Assert(_logStart <= _snapshotIndex, "log starts after the snapshot's last entry");
+        Assert(_snapshotIndex <= _appliedIndex, "snapshot beyond the applied index");
+        Assert(_snapshot is null ? _snapshotIndex == 0 && _snapshotTerm == 0 : _snapshot.LastIncludedIndex == _snapshotIndex && _snapshot.LastIncludedTerm == _snapshotTerm && _snapshotTerm >= 1, "snapshot index or term out of step with the snapshot");
+        Assert(EntryAt(_snapshotIndex + 1) is not { } next || next.Term >= _snapshotTerm, "log entry of a term below the snapshot's");
+        Assert(_roleConfig.Role != NodeRole.Station || _appliedIndex - _snapshotIndex < _options.SnapshotThresholdEntries, "applied entries beyond the snapshot threshold left uncompacted");
         Assert(_outbox.Count <= Limits.ReadyMessagesMax, "too many messages in one batch");
         Assert(_pendingAcknowledgements.Count <= Limits.PendingAcknowledgementsMax, "pending acknowledgements beyond their bound");
         Assert(_pendingNewSatellites >= 0 && _pendingNewSatellites <= _pendingAcknowledgements.Count, "pending new satellites out of step with the pending acknowledgements");
@@ -39,7 +44,7 @@ public sealed partial class HalonNode
         {
             Assert(Id.Equals(_votedFor), "master that did not vote for itself");
             Assert(Id.Equals(_leader), "master that does not name itself leader");
-            Assert(_termStartIndex >= 1 && TermAt(_termStartIndex) == _term, "master without its term's first entry");
+            Assert(_termStartIndex >= 1 && (_termStartIndex <= _snapshotIndex ? _snapshotTerm == _term : TermAt(_termStartIndex) == _term), "master without its term's first entry");
         }
         else
         {

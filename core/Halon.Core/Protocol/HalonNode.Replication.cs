@@ -1,4 +1,5 @@
 using Halon.Core.Effects;
+using Halon.Core.Identity;
 using Halon.Core.Messages;
 using Halon.Core.Persistence;
 
@@ -39,6 +40,8 @@ public sealed partial class HalonNode
         _ackTick = new long[count];
         Array.Fill(_nextIndex, LastLogIndex + 1);
         Array.Fill(_ackTick, NeverTick);
+        ResetInstallProgress(count);
+        _incoming = null;
         _becameMasterAt = _now;
         AdoptUncommittedAcknowledgements();
         ChangeState(SupervisorState.Master, $"won the election of term {_term}");
@@ -118,8 +121,20 @@ public sealed partial class HalonNode
     private void SendAppend(int peer)
     {
         var previousIndex = _nextIndex[peer] - 1;
+        if (previousIndex < _snapshotIndex)
+        {
+            // The entries this peer needs next are compacted: it gets the snapshot instead.
+            SendSnapshotChunk(peer);
+            return;
+        }
+
+        if (_installIndex[peer] != 0)
+        {
+            EndInstall(peer);
+        }
+
         var count = (int)Math.Min(LastLogIndex - previousIndex, _options.EntriesPerAppendMax);
-        IReadOnlyList<LogEntry> entries = count <= 0 ? s_noEntries : _log.GetRange((int)previousIndex, count).ToArray();
+        IReadOnlyList<LogEntry> entries = count <= 0 ? s_noEntries : _log.GetRange((int)(previousIndex - _logStart), count).ToArray();
         Send(new AppendEntries(Id, Peers.Members[peer], ClusterId, _term, previousIndex, TermAt(previousIndex), entries, _commitIndex, _now, CoordinatorEpoch));
         // Optimistic: assume delivery. A loss shows up as a rejection that resets _nextIndex.
         _nextIndex[peer] = previousIndex + Math.Max(count, 0) + 1;
@@ -171,14 +186,7 @@ public sealed partial class HalonNode
             return StepResult.Dropped($"malformed AppendEntries from {append.From}", DropCategory.Malformed);
         }
 
-        if (_state != SupervisorState.Follower || !append.From.Equals(_leader))
-        {
-            BecomeFollower(_term, append.From, $"master {append.From} of term {_term}");
-        }
-
-        _leaderContactAt = _now;
-        _electionElapsedTicks = 0;
-        _leaderCoordinatorEpoch = append.CoordinatorEpoch;
+        FollowMaster(append.From, append.CoordinatorEpoch);
 
         if (append.PrevLogIndex > LastLogIndex)
         {
@@ -221,6 +229,19 @@ public sealed partial class HalonNode
 
         Reply(append, true, lastNew, 0);
         return StepResult.Handled;
+    }
+
+    /// <summary>A follower heard from the master of its term (AppendEntries or InstallSnapshot).</summary>
+    private void FollowMaster(NodeId master, long coordinatorEpoch)
+    {
+        if (_state != SupervisorState.Follower || !master.Equals(_leader))
+        {
+            BecomeFollower(_term, master, $"master {master} of term {_term}");
+        }
+
+        _leaderContactAt = _now;
+        _electionElapsedTicks = 0;
+        _leaderCoordinatorEpoch = coordinatorEpoch;
     }
 
     private void Reply(AppendEntries append, bool success, long matchIndex, long rejectHint) =>
@@ -283,6 +304,13 @@ public sealed partial class HalonNode
         }
         else
         {
+            if (response.RejectHint < _matchIndex[peer])
+            {
+                // The peer holds less than it once acknowledged: its data dir was wiped (or this rejection is late).
+                // Counting less for it only delays commits; the next success raises the match again.
+                _matchIndex[peer] = response.RejectHint;
+            }
+
             _nextIndex[peer] = Math.Max(Math.Min(response.RejectHint, LastLogIndex) + 1, _matchIndex[peer] + 1);
             SendAppend(peer);
         }

@@ -33,6 +33,8 @@ public sealed partial class HalonNode
             _now)
         {
             Timing = role == NodeRole.Station ? Timing : null,
+            SnapshotIndex = _snapshotIndex,
+            LogEntries = LastLogIndex - _snapshotIndex,
             RemovedSatellites = role == NodeRole.Station ? RemovedNotInTable() : 0,
         };
     }

@@ -39,9 +39,18 @@ public sealed partial class HalonNode
     private RoleConfig _roleConfig;
     private readonly List<LogEntry> _log = new();
 
+    // The latest snapshot (taken here or installed from a master) and the index and term of the last entry it covers
+    // (0 without one). _log[i] has index _logStart + 1 + i. Entries a snapshot taken in this input covers stay in _log
+    // until Advance, so that the batch's observers still see what was committed: _logStart ≤ _snapshotIndex.
+    private long _logStart;
+    private Snapshot? _snapshot;
+    private long _snapshotIndex;
+    private long _snapshotTerm;
+
     // Dirty flags for the next Ready. _unstableFromIndex is long.MaxValue when no entry needs persisting.
     private bool _hardStateDirty;
     private bool _roleDirty;
+    private bool _snapshotDirty;
     private long _unstableFromIndex = long.MaxValue;
 
     /// <summary>Creates a node with nothing persisted (a fresh <c>halond</c> in listen mode).</summary>
@@ -102,8 +111,23 @@ public sealed partial class HalonNode
     /// <summary>The commit index.</summary>
     public long CommitIndex => _commitIndex;
 
-    /// <summary>The last log index (0 when empty).</summary>
-    public long LastLogIndex => _log.Count;
+    /// <summary>The last log index (0 when empty); the snapshot's index when every entry is compacted.</summary>
+    public long LastLogIndex => _logStart + _log.Count;
+
+    /// <summary>
+    /// The index of <see cref="Log"/>'s first entry: every entry below it is covered by the snapshot. Entries that a
+    /// snapshot taken by the last input covers are dropped at <see cref="Advance"/>.
+    /// </summary>
+    public long FirstLogIndex => _logStart + 1;
+
+    /// <summary>The index of the last entry the latest snapshot covers (0 without a snapshot).</summary>
+    public long SnapshotIndex => _snapshotIndex;
+
+    /// <summary>The term of that entry (0 without a snapshot).</summary>
+    public long SnapshotTerm => _snapshotTerm;
+
+    /// <summary>The latest snapshot, taken here or installed, or null.</summary>
+    public Snapshot? LatestSnapshot => _snapshot;
 
     /// <summary>Whether the coordinator runs here now.</summary>
     public bool CoordinatorRunning => _coordinatorRunning;
@@ -117,11 +141,11 @@ public sealed partial class HalonNode
     /// <summary>The station's satellites as applied from committed entries.</summary>
     public IReadOnlyDictionary<NodeId, SatelliteRecord> Satellites => _satellites;
 
-    /// <summary>The replicated log, for checkers and tests.</summary>
+    /// <summary>The entries of the replicated log held in memory (from <see cref="FirstLogIndex"/>), for checkers and tests.</summary>
     public IReadOnlyList<LogEntry> Log => _log;
 
     /// <summary>Whether outputs are waiting for the host.</summary>
-    public bool HasReady => _hardStateDirty || _roleDirty || _unstableFromIndex != long.MaxValue || _outbox.Count > 0 || _effects.Count > 0;
+    public bool HasReady => _hardStateDirty || _roleDirty || _snapshotDirty || _unstableFromIndex != long.MaxValue || _outbox.Count > 0 || _effects.Count > 0;
 
     /// <summary>
     /// Messages waiting in the next <see cref="Ready"/>. Outputs of several inputs accumulate until the host drains
@@ -136,14 +160,15 @@ public sealed partial class HalonNode
         long from = 0;
         if (_unstableFromIndex != long.MaxValue)
         {
-            from = _unstableFromIndex;
-            var start = (int)(from - 1);
+            from = Math.Max(_unstableFromIndex, _snapshotIndex + 1);
+            var start = (int)(from - FirstLogIndex);
             entries = start >= _log.Count ? s_noEntries : _log.GetRange(start, _log.Count - start).ToArray();
         }
 
         return new Ready(
             _hardStateDirty ? new HardState(_term, _votedFor, _commitIndex) : null,
             _roleDirty ? _roleConfig : null,
+            _snapshotDirty ? _snapshot : null,
             from,
             entries,
             _outbox,
@@ -155,7 +180,14 @@ public sealed partial class HalonNode
     {
         _hardStateDirty = false;
         _roleDirty = false;
+        _snapshotDirty = false;
         _unstableFromIndex = long.MaxValue;
+        if (_logStart < _snapshotIndex)
+        {
+            _log.RemoveRange(0, (int)(_snapshotIndex - _logStart));
+            _logStart = _snapshotIndex;
+        }
+
         _outbox.Clear();
         _effects.Clear();
     }
@@ -244,7 +276,9 @@ public sealed partial class HalonNode
         ValidatePersisted(persisted);
         _term = persisted.HardState.Term;
         _votedFor = persisted.HardState.VotedFor;
-        _log.AddRange(persisted.Log);
+        _roleConfig = persisted.Role;
+        _clusterId = StationClusterId();
+        RestoreSnapshotAndLog(persisted);
         if (LastLogTerm > _term)
         {
             // The host writes entries before the hard state, so a write torn between the two leaves entries of a
@@ -255,15 +289,13 @@ public sealed partial class HalonNode
             _hardStateDirty = true;
         }
 
-        _commitIndex = persisted.HardState.CommitIndex;
-        _roleConfig = persisted.Role;
+        _commitIndex = Math.Max(persisted.HardState.CommitIndex, _snapshotIndex);
         if (_roleConfig.Timing is { } timing)
         {
             _options = _hostOptions.WithTiming(timing);
             _options.Validate();
         }
 
-        _clusterId = StationClusterId();
         ApplyCommitted();
         switch (_roleConfig.Role)
         {
@@ -294,18 +326,32 @@ public sealed partial class HalonNode
             throw new ArgumentException($"persisted term {hard.Term} or commit index {hard.CommitIndex} is negative");
         }
 
-        if (hard.CommitIndex > persisted.Log.Count)
+        var snapshot = persisted.Snapshot;
+        var snapshotIndex = snapshot?.LastIncludedIndex ?? 0;
+        var first = persisted.Log.Count > 0 ? persisted.Log[0].Index : snapshotIndex + 1;
+        var last = Math.Max(snapshotIndex, first + persisted.Log.Count - 1);
+        if (first < 1 || first > snapshotIndex + 1)
         {
-            throw new ArgumentException($"persisted commit index {hard.CommitIndex} is beyond the persisted log ({persisted.Log.Count} entries): the log lost committed entries");
+            throw new ArgumentException($"persisted log starts at index {first}, but the snapshot covers only up to {snapshotIndex}: the log has a gap");
+        }
+
+        if (hard.CommitIndex > last)
+        {
+            throw new ArgumentException($"persisted commit index {hard.CommitIndex} is beyond the persisted log (last index {last}): the log lost committed entries");
+        }
+
+        if (snapshot is not null)
+        {
+            ValidatePersistedSnapshot(snapshot, persisted.Role);
         }
 
         long previousTerm = 0;
         for (var i = 0; i < persisted.Log.Count; i++)
         {
             var entry = persisted.Log[i];
-            if (entry.Index != i + 1)
+            if (entry.Index != first + i)
             {
-                throw new ArgumentException($"persisted log entry {i + 1} has index {entry.Index}: the log has a gap");
+                throw new ArgumentException($"persisted log entry {first + i} has index {entry.Index}: the log has a gap");
             }
 
             if (entry.Term < previousTerm || entry.Term < 1)
@@ -328,17 +374,20 @@ public sealed partial class HalonNode
         }
     }
 
-    private LogEntry? EntryAt(long index) => index >= 1 && index <= _log.Count ? _log[(int)(index - 1)] : null;
+    /// <summary>The entry at <paramref name="index"/>, or null when it is compacted or beyond the log.</summary>
+    private LogEntry? EntryAt(long index) => index > _logStart && index <= LastLogIndex ? _log[(int)(index - _logStart - 1)] : null;
 
-    private long TermAt(long index) => index == 0 ? 0 : EntryAt(index)?.Term ?? -1;
+    /// <summary>The term of the entry at <paramref name="index"/>: 0 for index 0, -1 when compacted below the snapshot or beyond the log.</summary>
+    private long TermAt(long index) => index == 0 ? 0 : index == _snapshotIndex ? _snapshotTerm : EntryAt(index)?.Term ?? -1;
 
-    private long LastLogTerm => _log.Count == 0 ? 0 : _log[^1].Term;
+    /// <summary>The term of the last log entry (the snapshot's when every entry is compacted; 0 when empty).</summary>
+    public long LastLogTerm => _log.Count == 0 ? _snapshotTerm : _log[^1].Term;
 
     private void AppendToLog(LogEntry entry)
     {
-        if (entry.Index != _log.Count + 1)
+        if (entry.Index != LastLogIndex + 1)
         {
-            throw new HalonInvariantException($"{Id}: appending index {entry.Index} after {_log.Count}");
+            throw new HalonInvariantException($"{Id}: appending index {entry.Index} after {LastLogIndex}");
         }
 
         _log.Add(entry);
@@ -352,7 +401,8 @@ public sealed partial class HalonNode
             throw new HalonInvariantException($"{Id}: truncating committed entry {index} (commit {_commitIndex})");
         }
 
-        _log.RemoveRange((int)(index - 1), _log.Count - (int)(index - 1));
+        var position = (int)(index - FirstLogIndex);
+        _log.RemoveRange(position, _log.Count - position);
         _unstableFromIndex = Math.Min(_unstableFromIndex, index);
     }
 }

@@ -5,16 +5,17 @@ using Halon.Core.Persistence;
 namespace Halon.Core.Protocol;
 
 /// <summary>
-/// One batch of outputs. The host must make <see cref="HardState"/>, <see cref="Role"/> and <see cref="Entries"/>
-/// durable first, then act on <see cref="Effects"/>, then send <see cref="Messages"/>, then call
+/// One batch of outputs. The host must make <see cref="HardState"/>, <see cref="Role"/>, <see cref="Snapshot"/> and
+/// <see cref="Entries"/> durable first (the snapshot before the log is cut), then act on <see cref="Effects"/>, then send <see cref="Messages"/>, then call
 /// <see cref="HalonNode.Advance"/>. The lists belong to the node and are valid until that call.
 /// </summary>
 public readonly struct Ready
 {
-    internal Ready(HardState? hardState, RoleConfig? role, long entriesFromIndex, IReadOnlyList<LogEntry> entries, List<Message> messages, List<Effect> effects)
+    internal Ready(HardState? hardState, RoleConfig? role, Snapshot? snapshot, long entriesFromIndex, IReadOnlyList<LogEntry> entries, List<Message> messages, List<Effect> effects)
     {
         HardState = hardState;
         Role = role;
+        Snapshot = snapshot;
         EntriesFromIndex = entriesFromIndex;
         Entries = entries;
         Messages = messages;
@@ -26,6 +27,13 @@ public readonly struct Ready
 
     /// <summary>The role configuration to persist, when it changed.</summary>
     public RoleConfig? Role { get; }
+
+    /// <summary>
+    /// A snapshot to persist, when the node took or installed one. The host writes it durably, then drops every
+    /// persisted entry at or below its <see cref="Persistence.Snapshot.LastIncludedIndex"/>, then applies
+    /// <see cref="EntriesFromIndex"/>. A crash in between is safe: a restarted node ignores entries the snapshot covers.
+    /// </summary>
+    public Snapshot? Snapshot { get; }
 
     /// <summary>
     /// When non-zero, the persisted log must be cut to indexes below this one and <see cref="Entries"/> appended.
@@ -42,7 +50,7 @@ public readonly struct Ready
     public List<Effect> Effects { get; }
 
     /// <summary>Whether anything must be persisted before sending.</summary>
-    public bool MustPersist => HardState.HasValue || Role is not null || EntriesFromIndex != 0;
+    public bool MustPersist => HardState.HasValue || Role is not null || Snapshot is not null || EntriesFromIndex != 0;
 
     /// <summary>Whether the batch is empty.</summary>
     public bool IsEmpty => !MustPersist && Messages.Count == 0 && Effects.Count == 0;

@@ -23,6 +23,12 @@ public sealed record NodeStatus(
     /// <summary>For a station peer, the station's timing; null otherwise.</summary>
     public StationTiming? Timing { get; init; }
 
+    /// <summary>The index of the last entry the node's latest snapshot covers (0 without a snapshot).</summary>
+    public long SnapshotIndex { get; init; }
+
+    /// <summary>Entries held in the log after the snapshot: what a restart replays.</summary>
+    public long LogEntries { get; init; }
+
     /// <summary>For a station peer, how many removed satellites it lists (tombstones of nodes not back in the table).</summary>
     public int RemovedSatellites { get; init; }
 

@@ -103,6 +103,8 @@ internal static class StatusJson
 
         json.WriteNumber("commit_index", status.CommitIndex);
         json.WriteNumber("last_log_index", status.LastLogIndex);
+        json.WriteNumber("snapshot_index", status.SnapshotIndex);
+        json.WriteNumber("log_entries", status.LogEntries);
         json.WriteNumber("ticks", status.Ticks);
         json.WriteNumber("tick_ms", (long)Ticks.Interval.TotalMilliseconds);
         if (transport is not null)

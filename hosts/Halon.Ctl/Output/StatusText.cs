@@ -26,7 +26,9 @@ internal static class StatusText
             fields.Add("term", status.Term.ToString(CultureInfo.InvariantCulture));
             fields.Add("leader", status.Leader ?? "-");
             fields.Add("coordinator", status.Coordinator is { } c ? $"{c.Node} (epoch {c.Epoch})" : "-");
-            fields.Add("log", $"committed {status.CommitIndex} of {status.LastLogIndex} entries");
+            fields.Add("log", status.SnapshotIndex > 0
+                ? $"committed {status.CommitIndex} of {status.LastLogIndex} entries; snapshot at {status.SnapshotIndex}, {status.LogEntries} entries after it"
+                : $"committed {status.CommitIndex} of {status.LastLogIndex} entries");
             if (status.RemovedSatellites > 0)
             {
                 fields.Add("removed", $"{status.RemovedSatellites.ToString(CultureInfo.InvariantCulture)} satellites (refused until bootstrapped again)");

@@ -7,8 +7,9 @@ using Microsoft.Extensions.Logging;
 namespace Halon.Daemon.Storage;
 
 /// <summary>
-/// halond's data dir: <c>LOCK</c> (held while the node runs), <c>hardstate</c> and <c>role</c> (small files replaced
-/// atomically, with a checksum), and <c>log</c> (append-only records). It makes each <see cref="Ready"/> batch
+/// halond's data dir: <c>LOCK</c> (held while the node runs), <c>hardstate</c>, <c>role</c> and <c>snapshot</c>
+/// (files replaced atomically, with a checksum), and <c>log</c> (append-only records of the entries after the
+/// snapshot). It makes each <see cref="Ready"/> batch
 /// durable before the caller sends its messages; a write that fails throws <see cref="IOException"/> and the node must
 /// stop rather than send unpersisted state.
 /// </summary>
@@ -17,15 +18,18 @@ internal sealed class DataDirectory : IDisposable
     public const string LockFileName = "LOCK";
     public const string HardStateFileName = "hardstate";
     public const string RoleFileName = "role";
+    public const string SnapshotFileName = "snapshot";
 
     private readonly string _path;
     private readonly FileStream _lock;
     private readonly LogFile _log;
     private HardState _hardState;
+    private long _snapshotIndex;
 
     private DataDirectory(string path, FileStream lockFile, LogFile log, PersistentState state)
     {
         _path = path;
+        _snapshotIndex = state.Snapshot?.LastIncludedIndex ?? 0;
         _lock = lockFile;
         _log = log;
         _hardState = state.HardState;
@@ -69,8 +73,22 @@ internal sealed class DataDirectory : IDisposable
             var role = CheckedFile.Read(path, RoleFileName, StorageFormat.RoleMagic) is { } roleBytes
                 ? StorageCodec.DecodeRole(roleBytes, roleFile)
                 : RoleConfig.None;
+            var snapshot = ReadSnapshot(path);
             var log = LogFile.Open(path, logger, out var entries);
-            return new DataDirectory(path, lockFile, log, new PersistentState(hardState, role, entries));
+            if (snapshot is not null)
+            {
+                // A crash between writing the snapshot and cutting the log leaves entries it covers, or (after an
+                // install) entries of the history it replaced: cut them now, as the node will ignore them.
+                var index = snapshot.LastIncludedIndex;
+                var continues = entries.Count == 0 || entries[0].Index == index + 1 || entries.Exists(e => e.Index == index && e.Term == snapshot.LastIncludedTerm);
+                if (!continues || (entries.Count > 0 && entries[0].Index <= index))
+                {
+                    log.DropThrough(index, all: !continues);
+                    entries = continues ? entries.Where(e => e.Index > index).ToList() : [];
+                }
+            }
+
+            return new DataDirectory(path, lockFile, log, new PersistentState(hardState, role, entries) { Snapshot = snapshot });
         }
         catch
         {
@@ -89,14 +107,18 @@ internal sealed class DataDirectory : IDisposable
     {
         if (ready.MustPersist)
         {
-            Persist(ready.HardState, ready.Role, ready.EntriesFromIndex, ready.Entries);
+            Persist(ready.HardState, ready.Role, ready.EntriesFromIndex, ready.Entries, ready.Snapshot);
         }
     }
 
-    /// <summary>The same as <see cref="Persist(Ready)"/>, field by field.</summary>
-    public void Persist(HardState? hardState, RoleConfig? role, long entriesFromIndex, IReadOnlyList<LogEntry> entries)
+    /// <summary>
+    /// The same as <see cref="Persist(Ready)"/>, field by field. A snapshot is written (temp file, fsync, rename,
+    /// directory fsync) after the role and before the log, whose prefix it covers is then dropped.
+    /// </summary>
+    public void Persist(HardState? hardState, RoleConfig? role, long entriesFromIndex, IReadOnlyList<LogEntry> entries, Snapshot? snapshot = null)
     {
-        var logDurable = entriesFromIndex != 0 ? Math.Min(_log.Count, entriesFromIndex - 1) : _log.Count;
+        var durableLast = Math.Max(_snapshotIndex, _log.LastIndex);
+        var logDurable = entriesFromIndex != 0 ? Math.Min(durableLast, entriesFromIndex - 1) : durableLast;
         if (hardState is { } hard)
         {
             WriteHardState(hard with { CommitIndex = Math.Min(hard.CommitIndex, logDurable) });
@@ -107,6 +129,16 @@ internal sealed class DataDirectory : IDisposable
         {
             CheckedFile.Write(_path, RoleFileName, StorageFormat.RoleMagic, StorageCodec.Encode(role));
             AfterStep?.Invoke("role");
+        }
+
+        if (snapshot is not null)
+        {
+            CheckedFile.Write(_path, SnapshotFileName, StorageFormat.SnapshotMagic, SnapshotCodec.Encode(snapshot));
+            _snapshotIndex = snapshot.LastIncludedIndex;
+            AfterStep?.Invoke("snapshot");
+            // An install whose snapshot contradicts the log comes with entriesFromIndex = index + 1: the rest goes too.
+            _log.DropThrough(snapshot.LastIncludedIndex);
+            AfterStep?.Invoke("log-prefix");
         }
 
         if (entriesFromIndex != 0)
@@ -136,6 +168,18 @@ internal sealed class DataDirectory : IDisposable
 
         CheckedFile.Write(_path, HardStateFileName, StorageFormat.HardStateMagic, StorageCodec.Encode(state));
         _hardState = state;
+    }
+
+    private static Snapshot? ReadSnapshot(string path)
+    {
+        if (CheckedFile.Read(path, SnapshotFileName, StorageFormat.SnapshotMagic) is not { } bytes)
+        {
+            return null;
+        }
+
+        return SnapshotCodec.TryDecode(bytes, out var snapshot, out var error)
+            ? snapshot
+            : throw new DataDirCorruptException($"{System.IO.Path.Combine(path, SnapshotFileName)}: {error}");
     }
 
     private static FileStream TakeLock(string path)

@@ -5,10 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace Halon.Daemon.Storage;
 
 /// <summary>
-/// The replicated log as an append-only file. Layout: an 8-byte file header (magic, format version), then records
+/// The replicated log after the snapshot as an append-only file. Layout: an 8-byte file header (magic, format version), then records
 /// of [payload length, CRC-32 of the payload, CRC-32 of these first 8 header bytes] (4 bytes each, big-endian) and a
 /// protobuf payload. Appends are fsynced once per batch. A truncation (rare: a new master overwrote uncommitted
-/// entries) rewrites the file atomically. On open, an incomplete final record (what a crash mid-append leaves) is
+/// entries) rewrites the file atomically, and so does dropping the prefix a new snapshot covers. Records hold
+/// consecutive indexes from the first record's on. On open, an incomplete final record (what a crash mid-append leaves) is
 /// cut off with a warning that says what is known; any other damage is a <see cref="DataDirCorruptException"/>.
 /// </summary>
 internal sealed class LogFile : IDisposable
@@ -20,14 +21,18 @@ internal sealed class LogFile : IDisposable
     private readonly string _directory;
     private readonly string _path;
 
-    /// <summary>File offset of each record; record i holds log index i + 1.</summary>
+    /// <summary>File offset of each record; record i holds log index <see cref="_firstIndex"/> + i.</summary>
     private readonly List<long> _offsets;
+
+    /// <summary>The index of the first record, or of the next one to be written when the file holds none.</summary>
+    private long _firstIndex;
 
     private FileStream _stream;
     private long _end;
 
-    private LogFile(string directory, List<long> offsets, long end)
+    private LogFile(string directory, List<long> offsets, long end, long firstIndex)
     {
+        _firstIndex = firstIndex;
         _directory = directory;
         _path = Path.Combine(directory, FileName);
         _offsets = offsets;
@@ -37,6 +42,12 @@ internal sealed class LogFile : IDisposable
 
     /// <summary>Entries in the file.</summary>
     public int Count => _offsets.Count;
+
+    /// <summary>The index of the first entry in the file (of the next one written, when it holds none).</summary>
+    public long FirstIndex => _firstIndex;
+
+    /// <summary>The index of the last entry in the file, or <see cref="FirstIndex"/> − 1 when it holds none.</summary>
+    public long LastIndex => _firstIndex + _offsets.Count - 1;
 
     /// <summary>Opens (creating if needed) the log in <paramref name="directory"/> and reads its entries.</summary>
     public static LogFile Open(string directory, ILogger logger, out List<LogEntry> entries)
@@ -59,16 +70,57 @@ internal sealed class LogFile : IDisposable
             stream.Flush(flushToDisk: true);
         }
 
-        return new LogFile(directory, offsets, end);
+        return new LogFile(directory, offsets, end, entries.Count > 0 ? entries[0].Index : 1);
     }
 
     /// <summary>
-    /// Makes the file hold its first <paramref name="fromIndex"/> − 1 entries followed by <paramref name="entries"/>,
+    /// Drops the entries at or below <paramref name="index"/> (a durable snapshot covers them), durably: the file is
+    /// rewritten atomically with the entries after it. With <paramref name="all"/>, every entry goes (the entries
+    /// after the snapshot belong to another history), and the next one written is <paramref name="index"/> + 1.
+    /// </summary>
+    public void DropThrough(long index, bool all = false)
+    {
+        var drop = all ? _offsets.Count : (int)Math.Clamp(index - _firstIndex + 1, 0, _offsets.Count);
+        if (drop == 0)
+        {
+            _firstIndex = _offsets.Count == 0 ? index + 1 : _firstIndex;
+            return;
+        }
+
+        var from = drop < _offsets.Count ? _offsets[drop] : _end;
+        var tail = new byte[_end - from];
+        using (var reader = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            reader.Seek(from, SeekOrigin.Begin);
+            reader.ReadExactly(tail);
+        }
+
+        var content = new byte[FileHeaderBytes + tail.Length];
+        FileHeader().CopyTo(content, 0);
+        tail.CopyTo(content, FileHeaderBytes);
+        _stream.Dispose();
+        WriteAtomically(_directory, _path, content);
+        var shift = from - FileHeaderBytes;
+        var kept = _offsets.Skip(drop).Select(o => o - shift).ToList();
+        _offsets.Clear();
+        _offsets.AddRange(kept);
+        _firstIndex = _offsets.Count == 0 ? index + 1 : _firstIndex + drop;
+        _end = content.Length;
+        _stream = OpenForAppend(_path, _end);
+    }
+
+    /// <summary>
+    /// Makes the file hold its entries below <paramref name="fromIndex"/> followed by <paramref name="entries"/>,
     /// durably. Appends when nothing is cut; otherwise rewrites the file atomically.
     /// </summary>
     public void Write(long fromIndex, IReadOnlyList<LogEntry> entries)
     {
-        var keep = fromIndex - 1;
+        if (_offsets.Count == 0)
+        {
+            _firstIndex = fromIndex; // An empty file (a fresh one, or one whose entries a snapshot covers) starts anywhere.
+        }
+
+        var keep = fromIndex - _firstIndex;
         if (keep < 0 || keep > _offsets.Count)
         {
             throw new InvalidOperationException($"{_path}: cannot write from index {fromIndex}; the file holds {_offsets.Count} entries");
@@ -190,9 +242,10 @@ internal sealed class LogFile : IDisposable
             }
 
             var entry = StorageCodec.DecodeLogEntry(payload, path, offset);
-            if (entry.Index != entries.Count + 1)
+            var expected = entries.Count == 0 ? entry.Index : entries[0].Index + entries.Count;
+            if (entry.Index != expected || entry.Index < 1)
             {
-                throw new DataDirCorruptException($"{path}: the record at offset {offset} holds index {entry.Index}; expected {entries.Count + 1}");
+                throw new DataDirCorruptException($"{path}: the record at offset {offset} holds index {entry.Index}; expected {expected}");
             }
 
             entries.Add(entry);

@@ -15,6 +15,9 @@ internal static class StorageFormat
     /// <summary>Magic of the role file: "HLRL".</summary>
     public const uint RoleMagic = 0x484C524C;
 
+    /// <summary>Magic of the snapshot file: "HLSN".</summary>
+    public const uint SnapshotMagic = 0x484C534E;
+
     /// <summary>Magic of the log file: "HLLG".</summary>
     public const uint LogMagic = 0x484C4C47;
 

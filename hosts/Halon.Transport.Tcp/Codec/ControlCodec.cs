@@ -284,6 +284,8 @@ internal static class ControlCodec
             WireCheck.NonNegative(header.Ticks, "status.ticks"))
         {
             Timing = FromWire(header.Timing, "status.timing"),
+            SnapshotIndex = WireCheck.NonNegative(header.SnapshotIndex, "status.snapshot_index"),
+            LogEntries = WireCheck.NonNegative(header.LogEntries, "status.log_entries"),
             RemovedSatellites = (int)WireCheck.NonNegative(header.RemovedSatellites, "status.removed_satellites"),
         };
     }
@@ -397,6 +399,8 @@ internal static class ControlCodec
             State = status.State,
             CommitIndex = status.CommitIndex,
             LastLogIndex = status.LastLogIndex,
+            SnapshotIndex = status.SnapshotIndex,
+            LogEntries = status.LogEntries,
             Ticks = status.Ticks,
             SatellitesTotal = status.Satellites.Count,
             Timing = ToWire(status.Timing),

@@ -217,10 +217,17 @@ public class NodeActor : Actor
     /// <summary>Records an accepted AppendEntries of the node's master as its latest contact (ground truth for <see cref="LeaseRule"/>).</summary>
     private void NoteContact(HalonNode core, Message message, StepResult? result)
     {
-        if (result is { Accepted: true } && message is AppendEntries append && core.State == SupervisorState.Follower && core.Term == append.Term && append.From.Equals(core.Leader))
+        // An InstallSnapshot chunk of the master's term is contact too, in order or not (the core restarts its timer).
+        NodeId? master = message switch
+        {
+            AppendEntries append when result is { Accepted: true } && core.Term == append.Term => append.From,
+            InstallSnapshot install when result is { DropCategory: DropCategory.None or DropCategory.Outdated } && core.Term == install.Term => install.From,
+            _ => null,
+        };
+        if (master is not null && core.State == SupervisorState.Follower && master.Equals(core.Leader))
         {
             _contactAt = core.Now;
-            _contactMaster = append.From;
+            _contactMaster = master;
         }
     }
 
@@ -278,8 +285,10 @@ public class NodeActor : Actor
                     $"a vote for {vote.To} in term {vote.Term} (disk: term {hard.Term}, vote {hard.VotedFor?.ToString() ?? "none"})",
                 VoteRequest { PreVote: false } request when hard.Term != request.Term || !request.From.Equals(hard.VotedFor) =>
                     $"a campaign in term {request.Term} (disk: term {hard.Term}, vote {hard.VotedFor?.ToString() ?? "none"})",
-                AppendEntriesResponse { Success: true } answer when _disk.LogLength < answer.MatchIndex =>
-                    $"a match of index {answer.MatchIndex} (disk: {_disk.LogLength} entries)",
+                AppendEntriesResponse { Success: true } answer when _disk.LastIndex < answer.MatchIndex =>
+                    $"a match of index {answer.MatchIndex} (disk: entries up to {_disk.LastIndex})",
+                InstallSnapshotResponse { Installed: true } answer when _disk.LastIndex < answer.LastIncludedIndex =>
+                    $"an installed snapshot at index {answer.LastIncludedIndex} (disk: entries up to {_disk.LastIndex})",
                 StationMessage station and not (VoteRequest { PreVote: true } or VoteResponse { PreVote: true } or PeerProbe) when station.Term > hard.Term =>
                     $"a {message.GetType().Name} of term {station.Term} (disk: term {hard.Term})",
                 _ => null,
@@ -417,6 +426,12 @@ public class NodeActor : Actor
                     break;
                 case AnnouncementAcknowledged:
                     CoverageCounter.SatelliteAcknowledged();
+                    break;
+                case SnapshotTaken:
+                    CoverageCounter.SnapshotTaken();
+                    break;
+                case SnapshotInstalled:
+                    CoverageCounter.SnapshotInstalled();
                     break;
                 default:
                     break;

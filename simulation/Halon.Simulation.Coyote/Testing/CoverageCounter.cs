@@ -24,6 +24,8 @@ internal static class CoverageCounter
     private static long s_messagesDuplicated;
     private static long s_messagesDelayed;
     private static long s_satellitesAcknowledged;
+    private static long s_snapshotsTaken;
+    private static long s_snapshotsInstalled;
     private static long s_converged;
     private static long s_roundsToConvergeTotal;
     private static int s_roundsToConvergeMax;
@@ -35,6 +37,7 @@ internal static class CoverageCounter
         s_acknowledgementCrashes = s_majorityShifts = 0;
         s_messagesLost = s_messagesDuplicated = s_messagesDelayed = s_satellitesAcknowledged = 0;
         s_converged = s_roundsToConvergeTotal = 0;
+        s_snapshotsTaken = s_snapshotsInstalled = 0;
         s_roundsToConvergeMax = 0;
     }
 
@@ -75,6 +78,10 @@ internal static class CoverageCounter
 
     public static void SatelliteAcknowledged() => s_satellitesAcknowledged++;
 
+    public static void SnapshotTaken() => s_snapshotsTaken++;
+
+    public static void SnapshotInstalled() => s_snapshotsInstalled++;
+
     public static void Converged(int rounds)
     {
         s_converged++;
@@ -99,6 +106,8 @@ internal static class CoverageCounter
         MessagesDuplicated = s_messagesDuplicated,
         MessagesDelayed = s_messagesDelayed,
         SatellitesAcknowledged = s_satellitesAcknowledged,
+        SnapshotsTaken = s_snapshotsTaken,
+        SnapshotsInstalled = s_snapshotsInstalled,
         Converged = s_converged,
         RoundsToConvergeTotal = s_roundsToConvergeTotal,
         RoundsToConvergeMax = s_roundsToConvergeMax,

@@ -51,6 +51,12 @@ public sealed record CoyoteCoverage
     /// <summary>Satellite incarnations that received their acknowledgement.</summary>
     public long SatellitesAcknowledged { get; init; }
 
+    /// <summary>Snapshots taken (log compactions) across iterations.</summary>
+    public long SnapshotsTaken { get; init; }
+
+    /// <summary>Snapshots installed from a master across iterations.</summary>
+    public long SnapshotsInstalled { get; init; }
+
     /// <summary>Iterations that converged after the heal.</summary>
     public long Converged { get; init; }
 

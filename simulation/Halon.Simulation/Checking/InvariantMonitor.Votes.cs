@@ -89,11 +89,17 @@ public sealed partial class InvariantMonitor
     /// <paramref name="log"/>; every entry committed in an earlier term must be in it. (A master of an older term,
     /// elected late by delayed votes, need not hold entries committed in later terms; it cannot commit anything.)
     /// </summary>
-    public void ObserveMaster(NodeId node, long term, IReadOnlyList<LogEntry> log)
+    public void ObserveMaster(NodeId node, long term, IReadOnlyList<LogEntry> log, long firstIndex = 1, Snapshot? snapshot = null)
     {
         ArgumentNullException.ThrowIfNull(log);
         ObserveMaster(node, term);
-        for (var index = 1; index <= _committed.Count; index++)
+        if (snapshot is not null)
+        {
+            // The compacted prefix is the snapshot's: its last entry must be the committed one at that index.
+            ObserveSnapshot(node, snapshot);
+        }
+
+        for (var index = (int)firstIndex; index <= _committed.Count; index++)
         {
             var committed = _committed[index - 1];
             if (_commitTerms[index - 1] >= term)
@@ -101,7 +107,7 @@ public sealed partial class InvariantMonitor
                 continue;
             }
 
-            var held = index <= log.Count ? log[index - 1] : null;
+            var held = index - firstIndex < log.Count ? log[(int)(index - firstIndex)] : null;
             if (held is null || held.Term != committed.Term || !held.Command.Equals(committed.Command))
             {
                 Report(Invariant.LogMatching, $"{node} became master of term {term} without the committed entry {index} ({committed.Command}, term {committed.Term}); it holds {(held is null ? "nothing there" : $"{held.Command} of term {held.Term}")}");

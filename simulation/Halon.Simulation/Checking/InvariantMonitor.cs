@@ -179,12 +179,12 @@ public sealed partial class InvariantMonitor
     /// Invariant 4: <paramref name="node"/> committed its entries (<paramref name="fromIndex"/>,
     /// <paramref name="toIndex"/>]. Every node must commit the same entry at each index, in order.
     /// </summary>
-    public void ObserveCommit(NodeId node, IReadOnlyList<LogEntry> log, long fromIndex, long toIndex, long commitTerm = long.MaxValue)
+    public void ObserveCommit(NodeId node, IReadOnlyList<LogEntry> log, long fromIndex, long toIndex, long commitTerm = long.MaxValue, long firstIndex = 1)
     {
         ArgumentNullException.ThrowIfNull(log);
-        for (var index = fromIndex + 1; index <= toIndex; index++)
+        for (var index = Math.Max(fromIndex + 1, firstIndex); index <= toIndex; index++)
         {
-            var entry = log[(int)(index - 1)];
+            var entry = log[(int)(index - firstIndex)];
             if (index <= _committed.Count)
             {
                 var committed = _committed[(int)(index - 1)];
@@ -209,19 +209,30 @@ public sealed partial class InvariantMonitor
     /// Invariant 4 at restart: the persisted committed prefix of <paramref name="node"/> is intact. A commit that was
     /// persisted by a batch whose node crashed before its effects were seen is recorded here.
     /// </summary>
-    public void ObserveRestored(NodeId node, IReadOnlyList<LogEntry> log, long commitIndex, long term = long.MaxValue)
+    public void ObserveRestored(NodeId node, IReadOnlyList<LogEntry> log, long commitIndex, long term = long.MaxValue, Snapshot? snapshot = null)
     {
         ArgumentNullException.ThrowIfNull(log);
+        // A restarted node ignores entries its snapshot covers, and a tail that does not continue it.
+        var snapshotIndex = snapshot?.LastIncludedIndex ?? 0;
+        if (snapshot is not null)
+        {
+            ObserveSnapshot(node, snapshot);
+            var continues = log.Count == 0 || log[0].Index == snapshotIndex + 1 || log.Any(e => e.Index == snapshotIndex && e.Term == snapshot.LastIncludedTerm);
+            log = continues ? log.Where(e => e.Index > snapshotIndex).ToArray() : [];
+            commitIndex = Math.Max(commitIndex, snapshotIndex);
+        }
+
+        var firstIndex = snapshotIndex + 1;
         if (commitIndex > _committed.Count)
         {
-            ObserveCommit(node, log, _committed.Count, commitIndex, term);
+            ObserveCommit(node, log, _committed.Count, commitIndex, term, firstIndex);
         }
 
         var checkUpTo = Math.Min(commitIndex, _committed.Count);
-        for (var index = 1; index <= checkUpTo; index++)
+        for (var index = firstIndex; index <= checkUpTo; index++)
         {
-            var entry = log[index - 1];
-            var committed = _committed[index - 1];
+            var entry = log[(int)(index - firstIndex)];
+            var committed = _committed[(int)(index - 1)];
             if (entry.Term != committed.Term || !entry.Command.Equals(committed.Command))
             {
                 Report(Invariant.LogMatching, $"{node} restarted with {entry.Command} at committed index {index}, where {committed.Command} was committed");

@@ -119,7 +119,7 @@ internal static class CoyoteCommand
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  iterations        {result.Iterations} in {result.Elapsed.TotalSeconds:0.0} s ({result.IterationsPerSecond:0.0} iterations/s)"));
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  steps             {result.Steps} ({result.StepsPerSecond:0} steps/s); at most {result.MaxStepsInIteration} in one iteration (bound {result.MaxSteps})"));
         var c = result.Coverage;
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  explored          {c.Elections} elections (mean highest term {c.HighestTermMean:0.0}), {c.CoordinatorStarts} coordinator starts, {c.SatellitesAcknowledged} satellite acknowledgements"));
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  explored          {c.Elections} elections (mean highest term {c.HighestTermMean:0.0}), {c.CoordinatorStarts} coordinator starts, {c.SatellitesAcknowledged} satellite acknowledgements, {c.SnapshotsTaken} snapshots taken, {c.SnapshotsInstalled} installed"));
         Console.Out.WriteLine($"  faults            {c.Partitions} partitions, {c.Crashes} crashes ({c.PersistCrashes} between persist and send, {c.AcknowledgementCrashes} right after acknowledging), {c.MajorityShifts} majority shifts, {c.Pauses} pauses, {c.CoordinatorCrashes} coordinator crashes; messages {c.MessagesLost} lost, {c.MessagesDuplicated} duplicated, {c.MessagesDelayed} delayed");
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  after the heal    {c.Converged} of {c.Iterations} iterations converged, in {c.RoundsToConvergeMean:0.0} rounds on average and {c.RoundsToConvergeMax} at most (bound {o.Cluster.LivenessRounds})"));
         Console.Out.WriteLine($"  bugs              {result.Bugs}");
@@ -172,6 +172,8 @@ internal static class CoyoteCommand
         json.WriteNumber("highest_term_mean", Math.Round(c.HighestTermMean, 2));
         json.WriteNumber("coordinator_starts", c.CoordinatorStarts);
         json.WriteNumber("satellites_acknowledged", c.SatellitesAcknowledged);
+        json.WriteNumber("snapshots_taken", c.SnapshotsTaken);
+        json.WriteNumber("snapshots_installed", c.SnapshotsInstalled);
         json.WriteNumber("partitions", c.Partitions);
         json.WriteNumber("crashes", c.Crashes);
         json.WriteNumber("persist_crashes", c.PersistCrashes);

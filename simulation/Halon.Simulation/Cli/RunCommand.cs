@@ -65,6 +65,7 @@ internal static class RunCommand
 
         Console.Out.WriteLine($"  elections         {result.Elections} (highest term {result.HighestTerm}), coordinator starts {result.CoordinatorStarts}, crashes {result.Crashes}");
         Console.Out.WriteLine($"  satellites        {result.SatellitesAcknowledged}/{o.Satellites} acknowledged at the end");
+        Console.Out.WriteLine($"  snapshots         {result.SnapshotsTaken} taken, {result.SnapshotsInstalled} installed from a master");
         Console.Out.WriteLine($"  messages          {result.MessagesSent} sent, {result.MessagesDelivered} delivered, {result.MessagesDropped} dropped");
         Console.Out.WriteLine($"  events            {result.Events}");
         Console.Out.WriteLine($"  trace hash        {result.TraceHashText}");
@@ -107,6 +108,8 @@ internal static class RunCommand
             json.WriteNumber("highest_term", result.HighestTerm);
             json.WriteNumber("coordinator_starts", result.CoordinatorStarts);
             json.WriteNumber("satellites_acknowledged", result.SatellitesAcknowledged);
+            json.WriteNumber("snapshots_taken", result.SnapshotsTaken);
+            json.WriteNumber("snapshots_installed", result.SnapshotsInstalled);
             json.WriteNumber("messages_sent", result.MessagesSent);
             json.WriteNumber("messages_delivered", result.MessagesDelivered);
             json.WriteNumber("messages_dropped", result.MessagesDropped);

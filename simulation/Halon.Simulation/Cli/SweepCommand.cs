@@ -65,6 +65,7 @@ internal static class SweepCommand
         Console.Out.WriteLine($"halon-sim sweep: seeds {result.From}..{result.From + (ulong)result.Runs.Count - 1}, {t.Peers} peers, {t.Satellites} satellites, faults {t.FaultSpec}, {t.Ticks} ticks");
         Console.Out.WriteLine($"  runs              {result.Runs.Count}, {result.Failures.Count} failed, {result.Violations} violations");
         Console.Out.WriteLine($"  events            {result.Events} in {result.Elapsed.TotalSeconds:0.0} s ({result.EventsPerSecond / 1e6:0.00}M events/s)");
+        Console.Out.WriteLine($"  snapshots         {result.RunsThatCompacted}/{result.Runs.Count} runs compacted; {result.RunsThatInstalled} runs installed {result.SnapshotsInstalled} snapshots");
         Console.Out.WriteLine($"  after the heal    coordinator within {result.WorstTicksToCoordinatorAfterHeal:0.0} ticks (bound {t.LivenessCoordinatorTicksMax}), all satellites within {result.WorstTicksToAllAcknowledgedAfterHeal:0.0} ticks (bound {t.LivenessAcknowledgedTicksMax})");
         foreach (var failure in result.Failures.Take(50))
         {
@@ -107,6 +108,9 @@ internal static class SweepCommand
             json.WriteNumber("events", result.Events);
             json.WriteNumber("elapsed_seconds", Math.Round(result.Elapsed.TotalSeconds, 3));
             json.WriteNumber("events_per_second", Math.Round(result.EventsPerSecond));
+            json.WriteNumber("runs_compacted", result.RunsThatCompacted);
+            json.WriteNumber("runs_installed", result.RunsThatInstalled);
+            json.WriteNumber("snapshots_installed", result.SnapshotsInstalled);
             json.WriteNumber("from", result.From);
             json.WriteNumber("peers", result.Template.Peers);
             json.WriteNumber("satellites", result.Template.Satellites);

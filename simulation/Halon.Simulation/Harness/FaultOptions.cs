@@ -72,6 +72,28 @@ public sealed record FaultOptions
     public int EntriesPerAppendMax { get; init; }
 
     /// <summary>
+    /// Applied entries between snapshots in this run (0: the protocol's default). Sweeps set it low so that every run
+    /// compacts its log and lagging or restarted peers catch up by snapshot.
+    /// </summary>
+    public int SnapshotThresholdEntries { get; init; }
+
+    /// <summary>Bytes per InstallSnapshot chunk in this run (0: the protocol's default); small values send many chunks.</summary>
+    public int SnapshotChunkBytes { get; init; }
+
+    /// <summary>Chance that a write carrying a snapshot is torn at the snapshot (before or after its rename) and the node crashes.</summary>
+    public double SnapshotTornWriteProbability { get; init; }
+
+    /// <summary>Chance that a master, right after sending a snapshot chunk, crashes or is cut off: an install racing an election.</summary>
+    public double InstallRacesElectionProbability { get; init; }
+
+    /// <summary>
+    /// Whether a follower peer loses its data dir after the heal and is bootstrapped again: it must rejoin by snapshot.
+    /// (Only after the heal: a peer that forgets its votes and log while other faults strike can break Raft's safety
+    /// with any protocol, which is why operations.md asks for a wiped peer to be re-added on a healthy station.)
+    /// </summary>
+    public bool WipePeerAfterHeal { get; init; }
+
+    /// <summary>
     /// The station timing of this run, when it is not the protocol options' own (null): a swarm runs a share of its
     /// seeds with the <c>lan</c> profile that <c>halond</c> stations use by default.
     /// </summary>
@@ -87,7 +109,7 @@ public sealed record FaultOptions
     /// <summary>Whether any fault is on.</summary>
     public bool Any =>
         PacketLossProbability > 0 || PacketDuplicateProbability > 0 || PartitionIntervalTicksMean > 0 || CrashProbabilityPerTick > 0 ||
-        CrashAfterPersistProbability > 0 || TornWriteProbability > 0 || ClockDrift || CoordinatorCrashProbabilityPerTick > 0 ||
+        CrashAfterPersistProbability > 0 || TornWriteProbability > 0 || SnapshotTornWriteProbability > 0 || InstallRacesElectionProbability > 0 || WipePeerAfterHeal || ClockDrift || CoordinatorCrashProbabilityPerTick > 0 ||
         PauseProbabilityPerTick > 0 || OneWayDelayTicksMax > 0.5 || LeaseScenarioIntervalTicksMean > 0 || RemovalIntervalTicksMean > 0;
 
     /// <summary>The fault names that <see cref="Parse"/> accepts.</summary>
@@ -96,6 +118,7 @@ public sealed record FaultOptions
         "loss", "duplicate", "delay", "partition", "asymmetric", "bridge", "ring", "isolate-master", "crash", "persist-crash", "torn-write",
         "drift", "coordinator-crash", "pause", "lease", "majority-shift", "crash-after-ack", "pause-at-lease-edge", "late-copies",
         "master-crash-after-append", "isolate-master-briefly", "reinstall", "master-crash-after-commit", "figure-8", "stale-acknowledgement", "small-appends", "lan-timing",
+        "compaction", "snapshot-torn-write", "install-election", "wipe-peer",
         "remove",
     ];
 
@@ -129,6 +152,11 @@ public sealed record FaultOptions
         var drift = random.Chance(0.5);
         var mix = new FaultOptions
         {
+            SnapshotThresholdEntries = (int)random.NextInclusive(2, 16),
+            SnapshotChunkBytes = random.Chance(0.5) ? (int)random.NextInclusive(16, 512) : 0,
+            SnapshotTornWriteProbability = random.Chance(0.3) ? random.Uniform(0, 0.2) : 0,
+            InstallRacesElectionProbability = random.Chance(0.3) ? random.Uniform(0, 0.1) : 0,
+            WipePeerAfterHeal = random.Chance(0.3),
             Timing = random.Chance(0.3) ? StationTiming.Lan : null,
             LeaseScenarios = scenarios,
             LeaseScenarioIntervalTicksMean = scenarios != LeaseScenarios.None ? random.Uniform(20, 80) : 0,
@@ -198,6 +226,10 @@ public sealed record FaultOptions
                 "stale-acknowledgement" => WithScenarios(faults, LeaseScenarios.StaleAcknowledgement),
                 "small-appends" => faults with { EntriesPerAppendMax = 1 },
                 "lan-timing" => faults with { Timing = StationTiming.Lan },
+                "compaction" => faults with { SnapshotThresholdEntries = 8, SnapshotChunkBytes = 128 },
+                "snapshot-torn-write" => faults with { SnapshotThresholdEntries = faults.SnapshotThresholdEntries is 0 ? 8 : faults.SnapshotThresholdEntries, SnapshotTornWriteProbability = 0.1 },
+                "install-election" => faults with { SnapshotThresholdEntries = faults.SnapshotThresholdEntries is 0 ? 8 : faults.SnapshotThresholdEntries, SnapshotChunkBytes = faults.SnapshotChunkBytes is 0 ? 64 : faults.SnapshotChunkBytes, InstallRacesElectionProbability = 0.1, CrashProbabilityPerTick = Math.Max(faults.CrashProbabilityPerTick, 0.002) },
+                "wipe-peer" => faults with { SnapshotThresholdEntries = faults.SnapshotThresholdEntries is 0 ? 8 : faults.SnapshotThresholdEntries, WipePeerAfterHeal = true },
                 "remove" => faults with { RemovalIntervalTicksMean = 60 },
                 _ => throw new ArgumentException($"unknown fault '{name}'; known faults: none, swarm, {string.Join(", ", Names)}"),
             };

@@ -30,13 +30,13 @@ public sealed partial class Simulation
             node.Leader?.Value,
             node.CommitIndex,
             node.LastLogIndex,
-            node.Log.Count == 0 ? 0 : node.Log[^1].Term,
+            node.LastLogTerm,
             node.AnnouncementAcknowledged,
             node.Incarnation);
 
         public string? ChangeAfter(HalonNode node)
         {
-            var lastLogTerm = node.Log.Count == 0 ? 0 : node.Log[^1].Term;
+            var lastLogTerm = node.LastLogTerm;
             if (node.Term != Term)
             {
                 return $"its term went from {Term} to {node.Term}";
@@ -71,6 +71,18 @@ public sealed partial class Simulation
             ObserveFence(node, protocolNode, message, before);
         }
 
+        if (message is InstallSnapshot install && result.DropCategory is DropCategory.None or DropCategory.Outdated
+            && protocolNode.State == SupervisorState.Follower && protocolNode.Term == install.Term && install.From.Equals(protocolNode.Leader))
+        {
+            // Every chunk of the master's term resets the follower's timer, in order or not (it answers either way).
+            _monitor.ObserveMasterContact(node.Id, node.Generation, protocolNode.Now, install.From, install.Term);
+        }
+
+        if (message is InstallSnapshotResponse installAnswer && result.Accepted && protocolNode.State == SupervisorState.Master && installAnswer.Term == protocolNode.Term)
+        {
+            ObserveAnswer(node, protocolNode, installAnswer.From, installAnswer.Term, installAnswer.LeaderTick);
+        }
+
         if (!result.Accepted)
         {
             return;
@@ -82,15 +94,20 @@ public sealed partial class Simulation
                 _monitor.ObserveMasterContact(node.Id, node.Generation, protocolNode.Now, append.From, append.Term);
                 break;
             case AppendEntriesResponse answer when protocolNode.State == SupervisorState.Master && answer.Term == protocolNode.Term:
-                _monitor.ObserveMasterAnswer(node.Id, answer.Term, answer.From, protocolNode.Now);
-                if (node.EchoedTerm == answer.Term && _indexOf.TryGetValue(answer.From, out var from) && from < node.EchoedLeaderTicks.Length)
-                {
-                    node.EchoedLeaderTicks[from] = Math.Max(node.EchoedLeaderTicks[from], answer.LeaderTick);
-                }
-
+                ObserveAnswer(node, protocolNode, answer.From, answer.Term, answer.LeaderTick);
                 break;
             default:
                 break;
+        }
+    }
+
+    /// <summary>A master heard an answer that echoes one of its ticks (an AppendEntries or InstallSnapshot answer).</summary>
+    private void ObserveAnswer(SimNode node, HalonNode protocolNode, Halon.Core.Identity.NodeId answerFrom, long term, long leaderTick)
+    {
+        _monitor.ObserveMasterAnswer(node.Id, term, answerFrom, protocolNode.Now);
+        if (node.EchoedTerm == term && _indexOf.TryGetValue(answerFrom, out var from) && from < node.EchoedLeaderTicks.Length)
+        {
+            node.EchoedLeaderTicks[from] = Math.Max(node.EchoedLeaderTicks[from], leaderTick);
         }
     }
 
@@ -125,8 +142,10 @@ public sealed partial class Simulation
                 $"a vote for {vote.To} in term {vote.Term}, while its disk holds term {disk.HardState.Term} and vote {disk.HardState.VotedFor?.ToString() ?? "none"}",
             VoteRequest { PreVote: false } request when disk.HardState.Term != request.Term || !request.From.Equals(disk.HardState.VotedFor) =>
                 $"a campaign in term {request.Term}, while its disk holds term {disk.HardState.Term} and vote {disk.HardState.VotedFor?.ToString() ?? "none"}",
-            AppendEntriesResponse { Success: true } answer when disk.Log.Count < answer.MatchIndex =>
-                $"a match of index {answer.MatchIndex}, while its disk holds {disk.Log.Count} entries",
+            AppendEntriesResponse { Success: true } answer when disk.LastIndex < answer.MatchIndex =>
+                $"a match of index {answer.MatchIndex}, while its disk holds entries up to {disk.LastIndex}",
+            InstallSnapshotResponse { Installed: true } answer when disk.LastIndex < answer.LastIncludedIndex =>
+                $"an installed snapshot at index {answer.LastIncludedIndex}, while its disk holds entries up to {disk.LastIndex}",
             StationMessage station and not (VoteRequest { PreVote: true } or VoteResponse { PreVote: true } or PeerProbe) when station.Term > disk.HardState.Term =>
                 $"a {message.GetType().Name} of term {station.Term}, while its disk holds term {disk.HardState.Term}",
             _ => null,

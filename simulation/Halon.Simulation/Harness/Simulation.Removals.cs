@@ -100,12 +100,12 @@ public sealed partial class Simulation
     /// </summary>
     private void ObserveRestoredRemovals(Core.Persistence.PersistentState persisted)
     {
-        var committed = Math.Min(persisted.HardState.CommitIndex, persisted.Log.Count);
-        for (var i = 0; i < committed; i++)
+        // Removals a snapshot covers were observed when they committed; the log after it holds the rest.
+        foreach (var entry in persisted.Log)
         {
-            if (persisted.Log[i].Command is Core.Persistence.SatelliteRemovedCommand removal)
+            if (entry.Index <= persisted.HardState.CommitIndex && entry.Command is Core.Persistence.SatelliteRemovedCommand removal)
             {
-                _monitor.ObserveRemoved(removal.Satellite, removal.InstallId, persisted.Log[i].Index);
+                _monitor.ObserveRemoved(removal.Satellite, removal.InstallId, entry.Index);
             }
         }
     }

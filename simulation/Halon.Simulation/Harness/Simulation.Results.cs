@@ -24,6 +24,8 @@ public sealed partial class Simulation
         MessagesDropped = _dropped,
         Crashes = _crashes,
         Faults = DescribeFaults(_faultMix),
+        SnapshotsTaken = _snapshotsTaken,
+        SnapshotsInstalled = _snapshotsInstalled,
     };
 
     /// <summary>A one-line description of a fault mix.</summary>
@@ -69,6 +71,26 @@ public sealed partial class Simulation
         if (faults.TornWriteProbability > 0)
         {
             parts.Add($"torn write {faults.TornWriteProbability:P1}");
+        }
+
+        if (faults.SnapshotThresholdEntries > 0)
+        {
+            parts.Add($"snapshot every {faults.SnapshotThresholdEntries} entries{(faults.SnapshotChunkBytes > 0 ? $" in {faults.SnapshotChunkBytes}-byte chunks" : string.Empty)}");
+        }
+
+        if (faults.SnapshotTornWriteProbability > 0)
+        {
+            parts.Add($"torn snapshot write {faults.SnapshotTornWriteProbability:P1}");
+        }
+
+        if (faults.InstallRacesElectionProbability > 0)
+        {
+            parts.Add($"install racing an election {faults.InstallRacesElectionProbability:P1}");
+        }
+
+        if (faults.WipePeerAfterHeal)
+        {
+            parts.Add("a peer wiped after the heal");
         }
 
         if (faults.ClockDrift)

@@ -63,6 +63,8 @@ public sealed partial class Simulation
         _faults = _faultMix;
         _protocol = _faultMix.EntriesPerAppendMax > 0 ? options.Protocol with { EntriesPerAppendMax = _faultMix.EntriesPerAppendMax } : options.Protocol;
         _protocol = _faultMix.Timing is { } timing ? _protocol.WithTiming(timing) : _protocol;
+        _protocol = _faultMix.SnapshotThresholdEntries > 0 ? _protocol with { SnapshotThresholdEntries = _faultMix.SnapshotThresholdEntries } : _protocol;
+        _protocol = _faultMix.SnapshotChunkBytes > 0 ? _protocol with { SnapshotChunkBytes = _faultMix.SnapshotChunkBytes } : _protocol;
         // Liveness bounds are stated for E = 15; a station with a longer election timeout gets proportionally longer.
         _livenessCoordinatorTicksMax = Math.Max(options.LivenessCoordinatorTicksMax, 10 * _protocol.ElectionTimeoutTicks);
         _livenessAcknowledgedTicksMax = Math.Max(options.LivenessAcknowledgedTicksMax, 20 * _protocol.ElectionTimeoutTicks);
@@ -176,6 +178,10 @@ public sealed partial class Simulation
         {
             ScheduleNemesis();
             ScheduleAction(_healAt, Heal);
+            if (_faultMix.WipePeerAfterHeal && _options.Peers >= 3)
+            {
+                ScheduleAction(_healAt + (_random.NextInclusive(20, 60) * TimeUnitsPerTick), WipePeer);
+            }
         }
         else
         {
@@ -469,9 +475,21 @@ public sealed partial class Simulation
         var ready = protocolNode.GetReady();
         if (ready.MustPersist)
         {
+            if (!_healed && ready.Snapshot is not null && _random.Chance(_faults.SnapshotTornWriteProbability))
+            {
+                // The crash strikes while the snapshot is written: before its rename (the old one stays) or after it,
+                // before the log's covered prefix is dropped.
+                node.Disk.ApplyTorn(ready, _random.Next(2));
+                ObserveCommitsOf(node, protocolNode, ready); // Committed by the station, whatever this node kept.
+                Crash(node, "crash while writing a snapshot");
+                ScheduleRestart(node);
+                return;
+            }
+
             if (!_healed && _random.Chance(_faults.TornWriteProbability))
             {
-                node.Disk.ApplyTorn(ready, _random.Next(ready.Entries.Count + 1));
+                node.Disk.ApplyTorn(ready, _random.Next(SimDisk.WriteSteps(ready) + 1));
+                ObserveCommitsOf(node, protocolNode, ready); // Committed by the station, whatever this node kept.
                 Crash(node, "torn write");
                 ScheduleRestart(node);
                 return;
@@ -509,6 +527,7 @@ public sealed partial class Simulation
 
             if (!_healed && _random.Chance(_faults.CrashAfterPersistProbability))
             {
+                ObserveCommitsOf(node, protocolNode, ready); // Committed by the station, whatever this node kept.
                 Crash(node, "crash between persist and send");
                 ScheduleRestart(node);
                 return;
@@ -521,9 +540,11 @@ public sealed partial class Simulation
         }
 
         var acknowledges = false;
+        var installing = false;
         foreach (var message in ready.Messages)
         {
             ObserveSent(node, protocolNode, message);
+            installing |= message is InstallSnapshot;
             acknowledges |= message is VoteResponse { Granted: true } or AppendEntriesResponse { Success: true } or NodeUpAck;
             Send(node.Index, message);
         }
@@ -532,6 +553,11 @@ public sealed partial class Simulation
         if (acknowledges && node.CrashAfterNextAcknowledgement && node.Node is not null)
         {
             CrashAfterAcknowledgement(node);
+        }
+
+        if (installing && !_healed && node.Node is not null && _random.Chance(_faults.InstallRacesElectionProbability))
+        {
+            InstallRacesElection(node);
         }
     }
 
@@ -543,7 +569,7 @@ public sealed partial class Simulation
             case BecameMaster master:
                 _elections++;
                 _highestTerm = Math.Max(_highestTerm, master.Term);
-                _monitor.ObserveMaster(node.Id, master.Term, protocolNode.Log);
+                _monitor.ObserveMaster(node.Id, master.Term, protocolNode.Log, protocolNode.FirstLogIndex, protocolNode.LatestSnapshot);
                 _monitor.ObserveMasterStart(node.Id, master.Term, protocolNode.Now);
                 node.EchoedTerm = master.Term;
                 node.EchoedLeaderTicks = new long[_options.Peers];
@@ -591,8 +617,16 @@ public sealed partial class Simulation
                 SetAcknowledged(node, false);
                 ScheduleBootstrapAgain(node);
                 break;
+            case SnapshotTaken:
+                _snapshotsTaken++;
+                _monitor.ObserveSnapshot(node.Id, protocolNode.LatestSnapshot!);
+                break;
+            case SnapshotInstalled:
+                _snapshotsInstalled++;
+                _monitor.ObserveSnapshot(node.Id, protocolNode.LatestSnapshot!);
+                break;
             case EntriesCommitted committed:
-                _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term);
+                _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term, protocolNode.FirstLogIndex);
                 break;
             case AnnouncementAcknowledged announced:
                 // What the satellite accepted counts as acknowledged, whoever sent it and whatever the coordinator
@@ -632,7 +666,7 @@ public sealed partial class Simulation
         {
             if (effect is EntriesCommitted committed)
             {
-                _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term);
+                _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term, protocolNode.FirstLogIndex);
             }
             else if (effect is SatelliteRemoved removed)
             {
@@ -772,7 +806,7 @@ public sealed partial class Simulation
             return;
         }
 
-        _monitor.ObserveRestored(node.Id, persisted.Log, persisted.HardState.CommitIndex, persisted.HardState.Term);
+        _monitor.ObserveRestored(node.Id, persisted.Log, persisted.HardState.CommitIndex, persisted.HardState.Term, persisted.Snapshot);
         ObserveRestoredRemovals(persisted);
         node.TickDueTimes.Clear();
         node.TickDueTimes.Add(_now);
@@ -810,6 +844,8 @@ public sealed partial class Simulation
         NodeUpAck ack => 8 | (int)(ack.Epoch << 4),
         NodeUpRedirect => 9,
         NodeUpOutdated outdated => 10 | (int)(outdated.RecordedIncarnation << 4),
+        InstallSnapshot install => 11 | (int)(install.Offset << 4),
+        InstallSnapshotResponse response => 12 | (int)(response.NextOffset << 4),
         _ => 0,
     };
 

@@ -45,6 +45,12 @@ public sealed record SimulationResult
 
     public required string Faults { get; init; }
 
+    /// <summary>Snapshots taken by any node (log compactions).</summary>
+    public int SnapshotsTaken { get; init; }
+
+    /// <summary>Snapshots installed from a master.</summary>
+    public int SnapshotsInstalled { get; init; }
+
     public bool Passed => Violations.Count == 0;
 
     /// <summary>The result of a run that a sweep gave up on after <paramref name="seconds"/> of wall time.</summary>

@@ -15,6 +15,15 @@ public sealed record SweepResult(SimulationOptions Template, ulong From, IReadOn
     /// <summary>Wall-clock events per second over the whole sweep.</summary>
     public double EventsPerSecond => Events / Math.Max(Elapsed.TotalSeconds, 1e-9);
 
+    /// <summary>Runs in which some node compacted its log.</summary>
+    public int RunsThatCompacted => Runs.Count(r => r.SnapshotsTaken > 0);
+
+    /// <summary>Snapshots installed from a master, across all runs.</summary>
+    public long SnapshotsInstalled => Runs.Sum(r => (long)r.SnapshotsInstalled);
+
+    /// <summary>Runs in which some follower installed a snapshot.</summary>
+    public int RunsThatInstalled => Runs.Count(r => r.SnapshotsInstalled > 0);
+
     /// <summary>Largest ticks from the heal to a coordinator, over healed runs.</summary>
     public double WorstTicksToCoordinatorAfterHeal => Runs.Select(r => r.TicksFromHealToCoordinator).DefaultIfEmpty(-1).Max();
 

@@ -32,7 +32,7 @@ internal static class MessageBuilder
         bool Bool(string key, bool fallback) => fields.TryGetValue(key, out var text) ? bool.Parse(text) : fallback;
         var term = Long("term", sender?.Term ?? 0);
         var lastIndex = sender?.LastLogIndex ?? 0;
-        var lastTerm = sender is { Log.Count: > 0 } s ? s.Log[^1].Term : 0;
+        var lastTerm = sender?.LastLogTerm ?? 0;
         return type switch
         {
             "VoteRequest" => new VoteRequest(from, to, cluster, term, Long("last-index", lastIndex), Long("last-term", lastTerm), Bool("pre-vote", false)),

@@ -84,6 +84,8 @@ public sealed partial class ScriptRunner
             "voted" => node.VotedFor is { } voted ? voted.Host : "none",
             "commit" => Text(node.CommitIndex),
             "last-index" => Text(node.LastLogIndex),
+            "snapshot-index" => Text(node.SnapshotIndex),
+            "first-index" => Text(node.FirstLogIndex),
             "log" => node.Log.Count == 0 ? "empty" : string.Join(',', node.Log.Select(e => Text(e.Term))),
             "epoch" => Text(node.CoordinatorEpoch),
             "coordinator" => status.Coordinator is { } c ? $"{NodeId.Parse(c.Node).Host}@{Text(c.Epoch)}" : "none",

@@ -1,0 +1,69 @@
+using Halon.Core;
+using Halon.Core.Protocol;
+using Halon.Simulation.Checking;
+
+namespace Halon.Simulation.Harness;
+
+/// <summary>The snapshot faults: an install racing an election, and a peer that loses its data dir.</summary>
+public sealed partial class Simulation
+{
+    private int _snapshotsTaken;
+    private int _snapshotsInstalled;
+    private SimNode? _wipedPeer;
+
+    /// <summary>
+    /// The master has just sent a snapshot chunk: it crashes (and restarts later) or is cut off briefly, so that an
+    /// election starts while the follower holds part of the snapshot.
+    /// </summary>
+    private void InstallRacesElection(SimNode master)
+    {
+        if (master.Node is not { State: SupervisorState.Master })
+        {
+            return;
+        }
+
+        if (_random.Chance(0.5))
+        {
+            Crash(master, "crashed while sending a snapshot (install racing an election)");
+            ScheduleRestart(master);
+        }
+        else
+        {
+            IsolateMasterBriefly();
+        }
+    }
+
+    /// <summary>After the heal, a follower peer loses its data dir and is bootstrapped again; it must rejoin by snapshot.</summary>
+    private void WipePeer()
+    {
+        var candidates = _nodes.Where(n => n.IsPeer && n.Node is { State: SupervisorState.Follower }).ToArray();
+        if (candidates.Length == 0)
+        {
+            return;
+        }
+
+        var node = candidates[_random.Next(candidates.Length)];
+        Crash(node, "its data dir is wiped (after the heal)");
+        node.Disk.Wipe();
+        Restart(node, "started afresh after the wipe (listen mode)");
+        _wipedPeer = node;
+        var peers = AllPeers;
+        ScheduleAction(_now + (_random.NextInclusive(1, 10) * TimeUnitsPerTick), () => Command(node, peers));
+        ScheduleAction(_now + (_livenessAcknowledgedTicksMax * TimeUnitsPerTick), CheckWipedPeerRejoined);
+    }
+
+    /// <summary>Liveness: the wiped peer holds everything the master's snapshot covers.</summary>
+    private void CheckWipedPeerRejoined()
+    {
+        var master = CurrentMaster();
+        if (_wipedPeer?.Node is not { } wiped || master < 0 || _nodes[master].Node is not { } masterNode)
+        {
+            return;
+        }
+
+        if (wiped.CommitIndex < masterNode.SnapshotIndex)
+        {
+            _monitor.Report(Invariant.Liveness, $"{_wipedPeer.Id} lost its data dir and has not caught up: commit index {wiped.CommitIndex}, the master's snapshot covers up to {masterNode.SnapshotIndex}");
+        }
+    }
+}
