@@ -20,6 +20,11 @@ internal sealed class SimulationArguments
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON object instead of a summary." };
 
+    public Option<bool> LazySatelliteTicks { get; } = new("--lazy-satellite-ticks")
+    {
+        Description = $"Acknowledged satellites sleep through ticks that would do nothing, as halond does (always on above {SimulationOptions.LazySatelliteTicksAbove} satellites).",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Peers);
@@ -27,6 +32,7 @@ internal sealed class SimulationArguments
         command.Options.Add(Faults);
         command.Options.Add(Ticks);
         command.Options.Add(Json);
+        command.Options.Add(LazySatelliteTicks);
     }
 
     /// <summary>Builds options, or returns null after printing what is wrong.</summary>
@@ -39,6 +45,7 @@ internal sealed class SimulationArguments
             Satellites = parse.GetValue(Satellites),
             FaultSpec = parse.GetValue(Faults) ?? "none",
             Ticks = parse.GetValue(Ticks),
+            LazySatelliteTicks = parse.GetValue(LazySatelliteTicks),
         };
         try
         {

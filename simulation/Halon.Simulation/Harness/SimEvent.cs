@@ -13,6 +13,9 @@ internal struct SimEvent
     public EventKind Kind;
     public int Node;
     public int Generation;
+
+    /// <summary>For a tick: the node's tick token when it was scheduled; a satellite that goes to sleep invalidates it.</summary>
+    public int Token;
     public Message? Message;
     public Action? Action;
 

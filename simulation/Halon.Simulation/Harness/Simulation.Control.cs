@@ -70,7 +70,8 @@ public sealed partial class Simulation
             return $"{name} is down";
         }
 
-        var result = node.Node.BecomeSatellite(AllPeers);
+        Wake(node);
+        var result = node.Node!.BecomeSatellite(AllPeers);
         Drain(node);
         return (result.Succeeded ? "ok: " : "refused: ") + result.Message;
     }
@@ -102,7 +103,7 @@ public sealed partial class Simulation
     public void Partition(IReadOnlyList<IReadOnlyList<string>> groups)
     {
         ArgumentNullException.ThrowIfNull(groups);
-        Array.Clear(_blocked);
+        _cuts.Clear();
         var groupOf = new int[_nodes.Length];
         Array.Fill(groupOf, -1);
         for (var g = 0; g < groups.Count; g++)
@@ -113,16 +114,7 @@ public sealed partial class Simulation
             }
         }
 
-        for (var from = 0; from < _nodes.Length; from++)
-        {
-            for (var to = 0; to < _nodes.Length; to++)
-            {
-                if (groupOf[from] >= 0 && groupOf[to] >= 0 && groupOf[from] != groupOf[to])
-                {
-                    Block(from, to);
-                }
-            }
-        }
+        _cuts.CutWhere((from, to) => groupOf[from] >= 0 && groupOf[to] >= 0 && groupOf[from] != groupOf[to]);
 
         _partitioned = true;
         _log?.Invoke($"{NowTicks,9:0.000} net  partition: {string.Join(" | ", groups.Select(g => string.Join(' ', g)))}");
@@ -132,7 +124,7 @@ public sealed partial class Simulation
     public void Isolate(string name)
     {
         var victim = Find(name).Index;
-        Array.Clear(_blocked);
+        _cuts.Clear();
         for (var other = 0; other < _nodes.Length; other++)
         {
             if (other != victim)

@@ -6,7 +6,7 @@ namespace Halon.Simulation.Harness;
 /// <summary>The nemesis: crashes, pauses, partitions, clock bumps and coordinator crashes during the fault phase; then the heal.</summary>
 public sealed partial class Simulation
 {
-    private readonly bool[] _blocked;
+    private readonly NetworkCuts _cuts;
     private bool _partitioned;
 
     private void ScheduleNemesis()
@@ -65,6 +65,7 @@ public sealed partial class Simulation
         if (_faults.ClockDrift && _random.Chance(0.02))
         {
             var node = _nodes[_random.Next(_nodes.Length)];
+            Wake(node); // The ticks that fell due at the old period first.
             node.TickPeriod = DrawTickPeriod();
         }
 
@@ -80,7 +81,7 @@ public sealed partial class Simulation
 
         var kinds = Enum.GetValues<PartitionKinds>().Where(k => k != PartitionKinds.None && _faultMix.PartitionKinds.HasFlag(k)).ToArray();
         var kind = kinds[_random.Next(kinds.Length)];
-        Array.Clear(_blocked);
+        _cuts.Clear();
         var description = BuildPartition(kind);
         _partitioned = true;
         _log?.Invoke($"{NowTicks,9:0.000} net  partition: {description}");
@@ -101,7 +102,7 @@ public sealed partial class Simulation
 
     private void ClearPartition()
     {
-        Array.Clear(_blocked);
+        _cuts.Clear();
         _partitioned = false;
         _log?.Invoke($"{NowTicks,9:0.000} net  partition healed");
         Timeline?.Network(NowTicks, Halon.Simulation.Timeline.TimelineEventKind.PartitionHealed);
@@ -117,20 +118,7 @@ public sealed partial class Simulation
             case PartitionKinds.Asymmetric:
             {
                 RandomSides(sideA);
-                for (var from = 0; from < _nodes.Length; from++)
-                {
-                    for (var to = 0; to < _nodes.Length; to++)
-                    {
-                        if (sideA[from] && !sideA[to])
-                        {
-                            Block(from, to);
-                        }
-                        else if (!sideA[from] && sideA[to] && kind == PartitionKinds.Halves)
-                        {
-                            Block(from, to);
-                        }
-                    }
-                }
+                _cuts.CutWhere((from, to) => (sideA[from] && !sideA[to]) || (!sideA[from] && sideA[to] && kind == PartitionKinds.Halves));
 
                 return $"{(kind == PartitionKinds.Halves ? "halves" : "one-way halves")} {Describe(sideA, true)} | {Describe(sideA, false)}";
             }
@@ -139,16 +127,7 @@ public sealed partial class Simulation
             {
                 RandomSides(sideA);
                 var bridge = _random.Next(peers);
-                for (var from = 0; from < _nodes.Length; from++)
-                {
-                    for (var to = 0; to < _nodes.Length; to++)
-                    {
-                        if (from != bridge && to != bridge && sideA[from] != sideA[to])
-                        {
-                            Block(from, to);
-                        }
-                    }
-                }
+                _cuts.CutWhere((from, to) => from != bridge && to != bridge && sideA[from] != sideA[to]);
 
                 return $"bridge {_nodes[bridge].Id.Host} between {Describe(sideA, true)} | {Describe(sideA, false)}";
             }
@@ -217,7 +196,7 @@ public sealed partial class Simulation
     private string Describe(bool[] sideA, bool side) =>
         string.Join(' ', Enumerable.Range(0, _options.Peers).Where(i => sideA[i] == side).Select(i => _nodes[i].Id.Host));
 
-    private void Block(int from, int to) => _blocked[(from * _nodes.Length) + to] = true;
+    private void Block(int from, int to) => _cuts.Set(from, to, true);
 
     private int CurrentMaster()
     {

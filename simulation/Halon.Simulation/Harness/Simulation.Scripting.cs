@@ -59,6 +59,7 @@ public sealed partial class Simulation
         }
 
         var node = Find(name);
+        Wake(node);
         node.TickPeriod = (long)(period * TimeUnitsPerTick);
         Log(node, $"clock: one tick takes {period:0.000} nominal ticks{(period < 1 || period >= _protocol.ClockDriftFactor ? " (OUTSIDE the stated drift bound)" : string.Empty)}");
     }
@@ -68,7 +69,12 @@ public sealed partial class Simulation
     {
         var a = Find(from).Index;
         var b = Find(to).Index;
-        _blocked[(a * _nodes.Length) + b] = cut;
+        if (!_cuts.IsLink(a, b))
+        {
+            throw new ArgumentException($"{from} and {to} are both satellites: no link between them carries anything, so there is nothing to cut");
+        }
+
+        _cuts.Set(a, b, cut);
         _partitioned = _partitioned || cut;
         _log?.Invoke($"{NowTicks,9:0.000} net  {(cut ? "cut" : "restored")} {from} -> {to}");
     }

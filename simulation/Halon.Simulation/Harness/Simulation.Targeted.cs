@@ -317,7 +317,7 @@ public sealed partial class Simulation
 
     private void SetGroups(int[][] groups, string description)
     {
-        Array.Clear(_blocked);
+        _cuts.Clear();
         var groupOf = new int[_nodes.Length];
         Array.Fill(groupOf, -1);
         for (var g = 0; g < groups.Length; g++)
@@ -328,16 +328,7 @@ public sealed partial class Simulation
             }
         }
 
-        for (var from = 0; from < _nodes.Length; from++)
-        {
-            for (var to = 0; to < _nodes.Length; to++)
-            {
-                if (groupOf[from] >= 0 && groupOf[to] >= 0 && groupOf[from] != groupOf[to])
-                {
-                    Block(from, to);
-                }
-            }
-        }
+        _cuts.CutWhere((from, to) => groupOf[from] >= 0 && groupOf[to] >= 0 && groupOf[from] != groupOf[to]);
 
         _partitioned = true;
         _log?.Invoke($"{NowTicks,9:0.000} net  partition: {description}: {string.Join(" | ", groups.Select(g => string.Join(' ', g.Select(i => _nodes[i].Id.Host))))}");

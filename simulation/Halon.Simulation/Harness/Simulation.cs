@@ -22,6 +22,7 @@ public sealed partial class Simulation
     private readonly ProtocolOptions _protocol;
     private readonly int _livenessCoordinatorTicksMax;
     private readonly int _livenessAcknowledgedTicksMax;
+    private readonly bool _lazySatelliteTicks;
     private readonly SimRandom _random;
     private readonly EventQueue _queue = new();
     private readonly SimNode[] _nodes;
@@ -65,9 +66,10 @@ public sealed partial class Simulation
         // Liveness bounds are stated for E = 15; a station with a longer election timeout gets proportionally longer.
         _livenessCoordinatorTicksMax = Math.Max(options.LivenessCoordinatorTicksMax, 10 * _protocol.ElectionTimeoutTicks);
         _livenessAcknowledgedTicksMax = Math.Max(options.LivenessAcknowledgedTicksMax, 20 * _protocol.ElectionTimeoutTicks);
+        _lazySatelliteTicks = options.SatelliteTicksLazy;
         _healAt = _faultMix.Any ? options.FaultPhaseTicks * TimeUnitsPerTick : 0;
         _nodes = new SimNode[options.Peers + options.Satellites];
-        _blocked = new bool[_nodes.Length * _nodes.Length];
+        _cuts = new NetworkCuts(options.Peers, _nodes.Length);
         _monitor.ElectionTimeoutTicks = _protocol.ElectionTimeoutTicks;
         _monitor.TickPeriodMin = TimeUnitsPerTick;
         _eventsMax = options.EventsMax > 0 ? options.EventsMax : DefaultEventsMax(options);
@@ -196,6 +198,13 @@ public sealed partial class Simulation
             return;
         }
 
+        Wake(node);
+        if (node.Node is null)
+        {
+            ScheduleAction(_now + (10 * TimeUnitsPerTick), () => Command(node, peers));
+            return;
+        }
+
         var result = node.IsPeer ? node.Node.BecomeStationPeer(peers) : node.Node.BecomeSatellite(peers);
         Log(node, result.Message);
         var generation = node.Generation;
@@ -250,14 +259,19 @@ public sealed partial class Simulation
     private void OnTick(SimEvent item)
     {
         var node = _nodes[item.Node];
-        if (node.Node is null || node.Generation != item.Generation)
+        if (node.Node is null || node.Generation != item.Generation || node.TickToken != item.Token)
         {
             return;
         }
 
         item.Time = _now + node.TickPeriod;
         Schedule(item);
-        node.TickDueTimes.Add(_now);
+        if (node.IsPeer)
+        {
+            // Only a peer can run a coordinator, whose authority is judged by these times.
+            node.TickDueTimes.Add(_now);
+        }
+
         if (node.PausedUntil > _now)
         {
             node.MissedTicks++;
@@ -267,6 +281,46 @@ public sealed partial class Simulation
 
         TickNode(node);
         CheckAuthority(node);
+        if (_lazySatelliteTicks)
+        {
+            MaybeSleep(node);
+        }
+    }
+
+    /// <summary>
+    /// Lazy satellite ticks: an acknowledged satellite has no timer, so its ticks only advance its clock until the next
+    /// input. It stops receiving tick events; <see cref="Wake"/> issues the ticks that fell due in one burst before that
+    /// input, as <c>halond</c> sleeps through ticks that would do nothing (<see cref="HalonNode.TicksUntilNextTimer"/>).
+    /// </summary>
+    private void MaybeSleep(SimNode node)
+    {
+        if (!node.IsPeer && node.Node is { TicksUntilNextTimer: HalonNode.NoTimerTicks } && node.PausedUntil == 0)
+        {
+            node.Dormant = true;
+            node.DormantFrom = _now;
+            node.TickToken++;
+        }
+    }
+
+    /// <summary>Before any input to a sleeping satellite: the ticks that fell due since it slept, then its tick events again.</summary>
+    private void Wake(SimNode node)
+    {
+        if (!node.Dormant)
+        {
+            return;
+        }
+
+        node.Dormant = false;
+        var due = (_now - node.DormantFrom) / node.TickPeriod;
+        for (var i = 0; i < due && node.Node is not null; i++)
+        {
+            TickNode(node);
+        }
+
+        if (node.Node is not null)
+        {
+            Schedule(new SimEvent { Time = node.DormantFrom + ((due + 1) * node.TickPeriod), Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation, Token = node.TickToken });
+        }
     }
 
     /// <summary>
@@ -347,7 +401,14 @@ public sealed partial class Simulation
             return;
         }
 
-        if (_partitioned && _blocked[(_indexOf[message.From] * _nodes.Length) + node.Index])
+        if (_partitioned && _cuts.IsCut(_indexOf[message.From], node.Index))
+        {
+            _dropped++;
+            return;
+        }
+
+        Wake(node);
+        if (node.Node is null)
         {
             _dropped++;
             return;
@@ -593,7 +654,7 @@ public sealed partial class Simulation
             return;
         }
 
-        if ((_partitioned && _blocked[(from * _nodes.Length) + to]) || _random.Chance(_faults.PacketLossProbability))
+        if ((_partitioned && _cuts.IsCut(from, to)) || _random.Chance(_faults.PacketLossProbability))
         {
             _dropped++;
             return;
@@ -671,6 +732,7 @@ public sealed partial class Simulation
 
         node.Node = null;
         node.Generation++;
+        node.Dormant = false;
         node.PausedUntil = 0;
         node.MissedTicks = 0;
         SetAcknowledged(node, false);
@@ -711,7 +773,7 @@ public sealed partial class Simulation
 
         Log(node, reason);
         Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Restart, reason);
-        Schedule(new SimEvent { Time = _now + node.TickPeriod, Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation });
+        Schedule(new SimEvent { Time = _now + node.TickPeriod, Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation, Token = node.TickToken });
         Drain(node);
     }
 

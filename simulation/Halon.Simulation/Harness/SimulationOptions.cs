@@ -40,6 +40,24 @@ public sealed record SimulationOptions
     /// <summary>Whether the run bootstraps every peer and satellite at its start (scripts do it themselves).</summary>
     public bool AutoBootstrap { get; init; } = true;
 
+    /// <summary>
+    /// Whether acknowledged satellites sleep through ticks that would do nothing (see <see cref="SatelliteTicksLazy"/>);
+    /// always so above <see cref="LazySatelliteTicksAbove"/> satellites.
+    /// </summary>
+    public bool LazySatelliteTicks { get; init; }
+
+    /// <summary>Above this many satellites, satellite ticks are lazy whatever <see cref="LazySatelliteTicks"/> says.</summary>
+    public const int LazySatelliteTicksAbove = 10_000;
+
+    /// <summary>Most satellites a run may have.</summary>
+    public const int SatellitesMax = Limits.SatellitesMax;
+
+    /// <summary>
+    /// Whether the run issues an acknowledged satellite's ticks only when it next gets an input (in one burst, as
+    /// <c>halond</c> does after sleeping until <c>TicksUntilNextTimer</c>), rather than one event per tick per satellite.
+    /// </summary>
+    public bool SatelliteTicksLazy => LazySatelliteTicks || Satellites > LazySatelliteTicksAbove;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()
     {
@@ -48,9 +66,9 @@ public sealed record SimulationOptions
             throw new ArgumentException($"--peers must be in 1..{Limits.PeersMax} (is {Peers})");
         }
 
-        if (Satellites is < 0 or > 10_000)
+        if (Satellites is < 0 or > SatellitesMax)
         {
-            throw new ArgumentException($"--satellites must be in 0..10000 (is {Satellites})");
+            throw new ArgumentException($"--satellites must be in 0..{SatellitesMax} (is {Satellites})");
         }
 
         if (Ticks < 1)
@@ -68,5 +86,5 @@ public sealed record SimulationOptions
 
     /// <summary>The command that replays this run.</summary>
     public string ReplayCommand =>
-        $"halon-sim run --seed {Seed} --peers {Peers} --satellites {Satellites} --faults {FaultSpec} --ticks {Ticks}";
+        $"halon-sim run --seed {Seed} --peers {Peers} --satellites {Satellites} --faults {FaultSpec} --ticks {Ticks}{(LazySatelliteTicks && Satellites <= LazySatelliteTicksAbove ? " --lazy-satellite-ticks" : string.Empty)}";
 }
