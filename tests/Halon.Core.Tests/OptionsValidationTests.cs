@@ -170,6 +170,16 @@ public sealed class OptionsValidationTests
         Assert.NotEqual(peers.ClusterId, lan);
         Assert.NotEqual(lan, StationTiming.Wan.ClusterIdFor(peers));
         Assert.Equal(lan, new StationTiming("renamed", 5, 25, 1.1).ClusterIdFor(peers));
+        Assert.Throws<ArgumentNullException>(() => StationTiming.Lan.ClusterIdFor(null!));
+    }
+
+    [Fact]
+    public void Cluster_ids_are_stable_across_versions()
+    {
+        // Persisted with every station and compared on the wire: a change here splits existing stations.
+        var peers = PeerSet.Parse("p1:9070,p2:9070,p3:9070");
+        Assert.Equal("halon-bffed7e973c0f3bb", peers.ClusterId);
+        Assert.Equal("halon-3bb357eaf9a9cae7", StationTiming.Lan.ClusterIdFor(peers));
     }
 
     [Fact]
