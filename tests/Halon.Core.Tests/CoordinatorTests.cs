@@ -217,11 +217,7 @@ public sealed class CoordinatorTests
         var second = new SatelliteAcknowledgedCommand(S1, 2, TestCluster.Facts(S1)) { InstallId = 3 };
         var node = Restored(new HardState(1, null, 1), NoOp(1, 1), new LogEntry(2, 1, first), new LogEntry(3, 1, second));
         GiveQuorum(node);
-        while (node.State != SupervisorState.PreCandidate)
-        {
-            node.Advance();
-            node.Tick();
-        }
+        TickUntil(node, () => node.State == SupervisorState.PreCandidate);
 
         node.Step(new VoteResponse(P2, P1, Station.ClusterId, 2, true, true));
         node.Step(new VoteResponse(P2, P1, Station.ClusterId, 2, true, false));
@@ -244,11 +240,7 @@ public sealed class CoordinatorTests
         var command = new SatelliteAcknowledgedCommand(S1, 1, TestCluster.Facts(S1)) { InstallId = 3 };
         var node = Restored(new HardState(1, null, 1), NoOp(1, 1), new LogEntry(2, 1, command));
         GiveQuorum(node);
-        while (node.State != SupervisorState.PreCandidate)
-        {
-            node.Advance();
-            node.Tick();
-        }
+        TickUntil(node, () => node.State == SupervisorState.PreCandidate);
 
         node.Step(new VoteResponse(P2, P1, Station.ClusterId, 2, true, true));
         node.Step(new VoteResponse(P2, P1, Station.ClusterId, 2, true, false));

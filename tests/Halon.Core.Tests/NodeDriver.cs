@@ -95,4 +95,16 @@ internal static class NodeDriver
         new(P2, node.Id, ClusterIdOf(node), term, prevIndex, prevTerm, entries, commit, leaderTick, coordinatorEpoch);
 
     public static LogEntry NoOp(long index, long term) => new(index, term, NoOpCommand.Instance);
+
+    /// <summary>Ticks until <paramref name="condition"/> holds, taking each tick's outputs but the last; fails after <paramref name="ticksMax"/>.</summary>
+    public static void TickUntil(HalonNode node, Func<bool> condition, int ticksMax = 200)
+    {
+        for (var i = 0; i < ticksMax && !condition(); i++)
+        {
+            node.Advance();
+            node.Tick();
+        }
+
+        Assert.True(condition(), $"{node.Id}: not reached within {ticksMax} ticks");
+    }
 }

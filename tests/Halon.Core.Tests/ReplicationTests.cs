@@ -40,11 +40,7 @@ public sealed class ReplicationTests
         var fresh = Peer();
         GiveQuorum(fresh);
         fresh.Advance();
-        while (fresh.State != SupervisorState.PreCandidate)
-        {
-            fresh.Tick();
-            fresh.Advance();
-        }
+        TickUntil(fresh, () => fresh.State == SupervisorState.PreCandidate);
 
         fresh.Step(new VoteResponse(P2, P1, Station.ClusterId, 1, true, true));
         fresh.Advance();
@@ -93,11 +89,7 @@ public sealed class ReplicationTests
         // p1 restarts with an uncommitted entry of term 1 and becomes master of term 3.
         var node = Restored(new HardState(2, null, 0), NoOp(1, 1));
         GiveQuorum(node);
-        while (node.State != SupervisorState.PreCandidate)
-        {
-            node.Advance();
-            node.Tick();
-        }
+        TickUntil(node, () => node.State == SupervisorState.PreCandidate);
 
         node.Step(new VoteResponse(P2, P1, Station.ClusterId, 3, true, true));
         node.Step(new VoteResponse(P2, P1, Station.ClusterId, 3, true, false));
@@ -227,11 +219,7 @@ public sealed class ReplicationTests
     public void A_candidate_of_the_same_term_follows_the_master_that_appends()
     {
         var node = Follower();
-        while (node.State != SupervisorState.PreCandidate)
-        {
-            node.Tick();
-            node.Advance();
-        }
+        TickUntil(node, () => node.State == SupervisorState.PreCandidate);
 
         node.Step(new VoteResponse(P3, P1, Station.ClusterId, 1, true, true));
         Assert.Equal(SupervisorState.Candidate, node.State);

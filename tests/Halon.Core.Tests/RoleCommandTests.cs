@@ -259,11 +259,7 @@ public sealed class RoleCommandTests
             var node = Fresh(P3, seed: seed);
             node.BecomeStationPeer(Station);
             node.Step(new PeerProbeReply(P2, P3, NodeRole.Station, Station.ClusterId, SupervisorState.Follower, 0, null));
-            while (node.State == SupervisorState.Follower)
-            {
-                node.Advance();
-                node.Tick();
-            }
+            TickUntil(node, () => node.State != SupervisorState.Follower);
 
             firstCampaigns.Add(node.Now);
         }
@@ -298,11 +294,7 @@ public sealed class RoleCommandTests
         var before = node.TicksUntilNextTimer;
         Assert.True(node.Step(new NodeUpRedirect(P3, S1, P3, 1, Station)).Accepted);
         Assert.Equal(before, node.TicksUntilNextTimer);
-        while (!node.HasReady)
-        {
-            node.Tick();
-        }
-
+        TickUntil(node, () => node.HasReady);
         Assert.Equal(P3, Assert.IsType<NodeUp>(Assert.Single(Take(node).Messages)).To);
     }
 
@@ -315,11 +307,7 @@ public sealed class RoleCommandTests
         Assert.True(node.Step(new NodeUpRedirect(P2, S1, NodeId.Parse("q9:9070"), 0, Station)).Accepted);
         Assert.Equal(before, node.TicksUntilNextTimer);
         Assert.False(node.HasReady);
-        while (!node.HasReady)
-        {
-            node.Tick();
-        }
-
+        TickUntil(node, () => node.HasReady);
         var up = Assert.IsType<NodeUp>(Assert.Single(Take(node).Messages));
         Assert.NotEqual(NodeId.Parse("q9:9070"), up.To);
     }
