@@ -9,6 +9,9 @@ public static class Limits
     /// <summary>Most satellites one station tracks (the design asks for at least 10,000).</summary>
     public const int SatellitesMax = 100_000;
 
+    /// <summary>Most tombstones of removed satellites one station keeps (each a node id and an installation id).</summary>
+    public const int RemovedSatellitesMax = 100_000;
+
     /// <summary>Most satellite acknowledgements appended but not yet committed; further NodeUps are dropped and retried.</summary>
     public const int PendingAcknowledgementsMax = 4_096;
 

@@ -36,6 +36,7 @@ internal static class Program
     {
         var root = new RootCommand("halonctl: bootstrap a Halon tracking station and its satellites, and show status.\nNew here? Run 'halonctl demo'.");
         root.Subcommands.Add(BootstrapCommand.Create());
+        root.Subcommands.Add(SatelliteCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ClusterCommand.CreateHealth());
         root.Subcommands.Add(DemoCommand.Create());

@@ -1,5 +1,6 @@
 using Halon.Core;
 using Halon.Core.Identity;
+using Halon.Core.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Halon.Daemon;
@@ -63,6 +64,15 @@ internal static partial class DaemonLog
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Node}: dropped {Type} from {From} ({Category}): {Reason}")]
     public static partial void MessageDroppedRoutine(ILogger logger, NodeId node, string type, NodeId from, string category, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: halonctl satellite remove {Satellite}: {Outcome}: {Result}")]
+    public static partial void RemovalRequested(ILogger logger, NodeId node, NodeId satellite, RemovalOutcome outcome, string result);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: satellite {Satellite} removed from the station's table (installation {InstallId:x}, log index {Index}); its announcements are refused until it is bootstrapped again{Told}")]
+    public static partial void SatelliteRemoved(ILogger logger, NodeId node, NodeId satellite, long installId, long index, string told);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: the station removed this satellite (installation {InstallId:x}; told by {By}, epoch {Epoch}); it stops announcing and stays stopped across restarts. To bring it back: halonctl bootstrap satellite --station ... --on {Node} (a new installation)")]
+    public static partial void RemovedFromStation(ILogger logger, NodeId node, long installId, NodeId by, long epoch);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: halonctl bootstrap {Kind} {Peers}: {Result}")]
     public static partial void ControlCommand(ILogger logger, NodeId node, string kind, PeerSet peers, string result);

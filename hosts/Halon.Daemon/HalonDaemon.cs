@@ -358,6 +358,15 @@ internal sealed class HalonDaemon : IAsyncDisposable
                 break;
             }
 
+            case RemoveSatelliteCommand remove:
+            {
+                var result = node.RemoveSatellite(remove.Satellite);
+                DrainReady(node); // The removal entry is durable here before halonctl hears "appended".
+                DaemonLog.RemovalRequested(_logger, NodeId, remove.Satellite, result.Outcome, result.Message);
+                control.Reply(result);
+                break;
+            }
+
             case GetStatusCommand:
                 control.Reply(node.GetStatus());
                 break;
@@ -444,6 +453,12 @@ internal sealed class HalonDaemon : IAsyncDisposable
                 break;
             case IncarnationAdvanced advanced:
                 DaemonLog.IncarnationAdvanced(_logger, NodeId, advanced.From, advanced.To, advanced.Recorded, advanced.By);
+                break;
+            case SatelliteRemoved removed:
+                DaemonLog.SatelliteRemoved(_logger, NodeId, removed.Satellite, removed.InstallId, removed.LogIndex, removed.Notified ? "; the coordinator told it" : string.Empty);
+                break;
+            case RemovedFromStation removedHere:
+                DaemonLog.RemovedFromStation(_logger, NodeId, removedHere.InstallId, removedHere.By, removedHere.Epoch);
                 break;
             case AnnouncementAcknowledged announcement:
                 DaemonLog.AnnouncementAcknowledged(_logger, NodeId, announcement.Incarnation, announcement.By, announcement.Epoch);

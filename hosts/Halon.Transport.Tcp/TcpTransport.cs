@@ -560,6 +560,7 @@ public sealed class TcpTransport : IAsyncDisposable
             var responses = answer switch
             {
                 CommandResult result => [ControlCodec.ToResponse(requestId, result)],
+                RemovalResult removal => [ControlCodec.ToResponse(requestId, removal)],
                 NodeStatus status => ControlCodec.ToStatusResponses(requestId, status, GetStatus()),
                 ControlRequested.ControlFailure failure => [ControlCodec.ToError(requestId, failure.Message)],
                 _ => new List<Wire.ControlResponse> { ControlCodec.ToError(requestId, "the node gave no answer") },

@@ -66,6 +66,9 @@ public sealed class ControlRequested : TransportEvent
     /// <summary>Answers a bootstrap command.</summary>
     public void Reply(CommandResult result) => _answer.TrySetResult(result);
 
+    /// <summary>Answers a removal request.</summary>
+    public void Reply(RemovalResult result) => _answer.TrySetResult(result);
+
     /// <summary>Answers a status request.</summary>
     public void Reply(NodeStatus status) => _answer.TrySetResult(status);
 

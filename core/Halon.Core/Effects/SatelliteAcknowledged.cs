@@ -10,4 +10,7 @@ public sealed record SatelliteAcknowledged(NodeId Satellite, long Incarnation, l
 {
     /// <summary>Whether the acknowledged incarnation replaced another installation of the same node.</summary>
     public bool Reinstalled { get; init; }
+
+    /// <summary>The installation id of the acknowledged incarnation; 0 when unknown.</summary>
+    public long InstallId { get; init; }
 }

@@ -25,6 +25,12 @@ public sealed record RoleConfig(NodeRole Role, PeerSet? Peers, PeerSet? Station,
     /// </summary>
     public StationTiming? Timing { get; init; }
 
+    /// <summary>
+    /// For a satellite, set when the station told it that this installation was removed: it announces no more, across
+    /// restarts, until it is bootstrapped again (which draws a new <see cref="InstallId"/> and clears it).
+    /// </summary>
+    public bool Removed { get; init; }
+
     /// <summary>A node told nothing yet.</summary>
     public static RoleConfig None { get; } = new(NodeRole.None, null, null, 0);
 }

@@ -39,6 +39,9 @@ public enum DropCategory
     /// <summary>A bound was reached (acknowledgements waiting for commit, satellites tracked); the sender retries.</summary>
     LimitReached,
 
+    /// <summary>An announcement from a satellite installation the station removed (told so), or one whose removal waits for commit.</summary>
+    Removed,
+
     /// <summary>None of the above.</summary>
     Other,
 }

@@ -80,9 +80,14 @@ public sealed partial class HalonNode
         while (_appliedIndex < _commitIndex)
         {
             _appliedIndex++;
-            if (_log[(int)(_appliedIndex - 1)].Command is SatelliteAcknowledgedCommand command)
+            switch (_log[(int)(_appliedIndex - 1)].Command)
             {
-                ApplySatelliteAcknowledged(command);
+                case SatelliteAcknowledgedCommand acknowledged:
+                    ApplySatelliteAcknowledged(acknowledged);
+                    break;
+                case SatelliteRemovedCommand removed:
+                    ApplySatelliteRemoved(removed);
+                    break;
             }
         }
     }
@@ -157,12 +162,13 @@ public sealed partial class HalonNode
     {
         _pendingAcknowledgements.Clear();
         _pendingNewSatellites = 0;
+        _pendingRemovals.Clear();
     }
 
     private void Acknowledge(NodeId satellite, SatelliteRecord record, bool reinstalled)
     {
         Send(new NodeUpAck(Id, satellite, record.Incarnation, _term, Peers));
-        Emit(new SatelliteAcknowledged(satellite, record.Incarnation, _term, record.Facts.Hostname) { Reinstalled = reinstalled });
+        Emit(new SatelliteAcknowledged(satellite, record.Incarnation, _term, record.Facts.Hostname) { Reinstalled = reinstalled, InstallId = record.InstallId });
     }
 
     private StepResult StepNodeUp(NodeUp nodeUp)
@@ -183,6 +189,11 @@ public sealed partial class HalonNode
             var hint = _state == SupervisorState.Master ? Id : _leader;
             Send(new NodeUpRedirect(Id, nodeUp.From, hint, _term, Peers));
             return StepResult.Handled;
+        }
+
+        if (RefuseRemoved(nodeUp) is { } refused)
+        {
+            return refused;
         }
 
         var satellite = nodeUp.From;

@@ -28,6 +28,7 @@ public sealed partial class HalonNode
                 Assert(_roleConfig.Station is not null, "satellite without a station");
                 Assert(_roleConfig.Incarnation >= 1, "satellite without an incarnation");
                 Assert(_state == SupervisorState.None, "satellite with a supervisor state");
+                Assert(!_roleConfig.Removed || !_announceAcknowledged, "removed satellite that counts itself acknowledged");
                 break;
             default:
                 Assert(_state == SupervisorState.None, "supervisor state without a role");
@@ -43,6 +44,7 @@ public sealed partial class HalonNode
         else
         {
             Assert(_pendingAcknowledgements.Count == 0, "pending acknowledgements on a non-master");
+            Assert(_pendingRemovals.Count == 0, "pending removals on a non-master");
         }
 
         if (_coordinatorRunning)

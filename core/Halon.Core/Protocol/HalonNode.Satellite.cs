@@ -42,7 +42,23 @@ public sealed partial class HalonNode
     {
         ArgumentNullException.ThrowIfNull(station);
         CommandResult result;
-        if (_roleConfig.Role == NodeRole.Satellite)
+        if (_roleConfig.Role == NodeRole.Satellite && _roleConfig.Removed)
+        {
+            // Bootstrapped again after the station removed it: a new installation, which no tombstone names.
+            var removedInstall = _roleConfig.InstallId;
+            if (!station.Equals(Station))
+            {
+                _highestEpochSeen = 0; // Another station's epochs do not order with the old one's.
+            }
+
+            _roleConfig = new RoleConfig(NodeRole.Satellite, null, station, 1) { InstallId = DrawInstallId() };
+            _roleDirty = true;
+            _removedBy = null;
+            _removedEpoch = 0;
+            StartAnnouncer($"bootstrapped again, after its removal, as a satellite of station {station.ClusterId} ({station}) with a new installation id");
+            result = CommandResult.Done($"{Id} was removed from its station as installation {removedInstall:x}; it is now a satellite of station {station.ClusterId} ({station}) as installation {_roleConfig.InstallId:x}, announcing incarnation 1");
+        }
+        else if (_roleConfig.Role == NodeRole.Satellite)
         {
             result = Station.Equals(station)
                 ? CommandResult.AlreadyDone($"{Id} is already a satellite of station {station.ClusterId} ({station})")
@@ -78,7 +94,7 @@ public sealed partial class HalonNode
 
     private void TickAnnouncer()
     {
-        if (!_announceAcknowledged && _now >= _nextAnnounceAt)
+        if (!_announceAcknowledged && !_roleConfig.Removed && _now >= _nextAnnounceAt)
         {
             Announce();
         }
@@ -114,7 +130,7 @@ public sealed partial class HalonNode
 
         CompareStation(redirect.From, redirect.Station);
 
-        if (_announceAcknowledged)
+        if (_announceAcknowledged || _roleConfig.Removed)
         {
             return StepResult.Dropped("NodeUp redirect after acknowledgement", DropCategory.Outdated);
         }
@@ -158,6 +174,11 @@ public sealed partial class HalonNode
         }
 
         _highestEpochSeen = outdated.Epoch;
+        if (_roleConfig.Removed)
+        {
+            return StepResult.Dropped("outdated notice, but the station removed this installation", DropCategory.Removed);
+        }
+
         if (outdated.InstallId != _roleConfig.InstallId)
         {
             return StepResult.Dropped($"outdated notice for installation {outdated.InstallId:x}; this is installation {_roleConfig.InstallId:x}", DropCategory.Outdated);
@@ -200,6 +221,12 @@ public sealed partial class HalonNode
         }
 
         _highestEpochSeen = ack.Epoch;
+        if (_roleConfig.Removed)
+        {
+            // The removal is committed after every acknowledgement of this installation: this one is older news.
+            return StepResult.Dropped($"acknowledgement of incarnation {ack.Incarnation}, but the station removed this installation", DropCategory.Removed);
+        }
+
         if (ack.Incarnation != _roleConfig.Incarnation)
         {
             return StepResult.Dropped($"acknowledgement of incarnation {ack.Incarnation}; this is incarnation {_roleConfig.Incarnation}", DropCategory.Outdated);

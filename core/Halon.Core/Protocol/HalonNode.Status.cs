@@ -21,12 +21,19 @@ public sealed partial class HalonNode
             role == NodeRole.Station ? SatelliteViews() : Array.Empty<SatelliteStatus>(),
             role == NodeRole.Satellite
                 ? new AnnouncerStatus(Station.ToString(), _roleConfig.Incarnation, _announceAcknowledged, _acknowledgedEpoch, _acknowledgedBy?.Value, _announcementsSent, _reportedStation?.ToString(), _reportedStationBy?.Value)
+                {
+                    Removed = _roleConfig.Removed,
+                    RemovedBy = _roleConfig.Removed ? _removedBy?.Value : null,
+                    RemovedEpoch = _roleConfig.Removed ? _removedEpoch : 0,
+                    InstallId = _roleConfig.InstallId,
+                }
                 : null,
             _commitIndex,
             LastLogIndex,
             _now)
         {
             Timing = role == NodeRole.Station ? Timing : null,
+            RemovedSatellites = role == NodeRole.Station ? RemovedNotInTable() : 0,
         };
     }
 
@@ -88,9 +95,20 @@ public sealed partial class HalonNode
         _ => heard == long.MinValue ? "no reply" : $"no reply for {_now - heard} ticks",
     };
 
+    private int RemovedNotInTable()
+    {
+        var count = 0;
+        foreach (var node in _removedSatellites.Keys)
+        {
+            count += _satellites.ContainsKey(node) || _pendingAcknowledgements.ContainsKey(node) ? 0 : 1;
+        }
+
+        return count;
+    }
+
     private List<SatelliteStatus> SatelliteViews()
     {
-        var views = new List<SatelliteStatus>(_satellites.Count + _pendingAcknowledgements.Count);
+        var views = new List<SatelliteStatus>(_satellites.Count + _pendingAcknowledgements.Count + _removedSatellites.Count);
         foreach (var (node, record) in _satellites)
         {
             views.Add(new SatelliteStatus(node.Value, true, record.Incarnation, record.Facts.Hostname) { InstallId = record.InstallId, Reinstalls = record.Reinstalls });
@@ -101,6 +119,14 @@ public sealed partial class HalonNode
             if (!_satellites.ContainsKey(node))
             {
                 views.Add(new SatelliteStatus(node.Value, false, pending.Incarnation, string.Empty) { InstallId = pending.InstallId });
+            }
+        }
+
+        foreach (var (node, installId) in _removedSatellites)
+        {
+            if (!_satellites.ContainsKey(node) && !_pendingAcknowledgements.ContainsKey(node))
+            {
+                views.Add(new SatelliteStatus(node.Value, false, 0, string.Empty) { InstallId = installId, Removed = true });
             }
         }
 

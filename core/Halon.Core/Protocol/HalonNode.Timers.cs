@@ -3,7 +3,7 @@ namespace Halon.Core.Protocol;
 /// <summary>When the node next needs a tick: lets a host sleep through ticks that would do nothing.</summary>
 public sealed partial class HalonNode
 {
-    /// <summary>The value of <see cref="TicksUntilNextTimer"/> when no timer runs (a node with no role, an acknowledged satellite).</summary>
+    /// <summary>The value of <see cref="TicksUntilNextTimer"/> when no timer runs (a node with no role, an acknowledged satellite, a satellite the station removed).</summary>
     public const long NoTimerTicks = long.MaxValue;
 
     /// <summary>
@@ -22,7 +22,7 @@ public sealed partial class HalonNode
     public long TicksUntilNextTimer => _roleConfig.Role switch
     {
         NodeRole.Station => StationTicksUntilNextTimer(),
-        NodeRole.Satellite => _announceAcknowledged ? NoTimerTicks : UntilTick(_nextAnnounceAt),
+        NodeRole.Satellite => _announceAcknowledged || _roleConfig.Removed ? NoTimerTicks : UntilTick(_nextAnnounceAt),
         _ => NoTimerTicks,
     };
 

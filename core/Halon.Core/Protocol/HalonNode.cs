@@ -209,6 +209,7 @@ public sealed partial class HalonNode
                 NodeUpAck ack => StepNodeUpAck(ack),
                 NodeUpRedirect redirect => StepNodeUpRedirect(redirect),
                 NodeUpOutdated outdated => StepNodeUpOutdated(outdated),
+                NodeUpRemoved removed => StepNodeUpRemoved(removed),
                 _ => StepResult.Dropped($"unknown message type {message.GetType().Name}", DropCategory.Malformed),
             };
         }
@@ -263,6 +264,9 @@ public sealed partial class HalonNode
             case NodeRole.Station:
                 _leaderContactAt = 0;
                 StartSupervisor("resumed from persisted state");
+                break;
+            case NodeRole.Satellite when _roleConfig.Removed:
+                Emit(new RoleAssigned(NodeRole.Satellite, $"resumed from persisted state: the station removed installation {_roleConfig.InstallId:x}, so it does not announce; bootstrap it again to rejoin"));
                 break;
             case NodeRole.Satellite:
                 _roleConfig = _roleConfig with { Incarnation = _roleConfig.Incarnation + 1 };

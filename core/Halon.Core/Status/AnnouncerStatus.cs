@@ -20,4 +20,17 @@ public sealed record AnnouncerStatus(
     string? AcknowledgedBy,
     long AnnouncementsSent,
     string? ReportedStation = null,
-    string? ReportedBy = null);
+    string? ReportedBy = null)
+{
+    /// <summary>Whether the station removed this installation: the satellite announces no more until bootstrapped again.</summary>
+    public bool Removed { get; init; }
+
+    /// <summary>The station peer whose notice told this satellite it was removed (null when unknown, as after a restart).</summary>
+    public string? RemovedBy { get; init; }
+
+    /// <summary>The coordinator epoch of that notice, or 0.</summary>
+    public long RemovedEpoch { get; init; }
+
+    /// <summary>The satellite's installation id (0 when unknown).</summary>
+    public long InstallId { get; init; }
+}

@@ -23,6 +23,9 @@ public sealed record NodeStatus(
     /// <summary>For a station peer, the station's timing; null otherwise.</summary>
     public StationTiming? Timing { get; init; }
 
+    /// <summary>For a station peer, how many removed satellites it lists (tombstones of nodes not back in the table).</summary>
+    public int RemovedSatellites { get; init; }
+
     /// <summary>The text of a <see cref="NodeRole"/> in status.</summary>
     public static string RoleText(NodeRole role) => role switch
     {

@@ -98,16 +98,20 @@ internal sealed class ClusterSurvey : IAsyncDisposable
         _ => null,
     };
 
-    /// <summary>The satellites the station knows: the master's list, or the union of what the peers that answered know.</summary>
+    /// <summary>
+    /// The satellites the station knows: the master's list, or the union of what the peers that answered know. Removed
+    /// satellites (tombstones) are not among them: a decommissioned node is not expected to answer.
+    /// </summary>
     private static List<SatelliteStatus> KnownSatellites(PeerSet peers, IReadOnlyList<NodeView> answers)
     {
         var statuses = answers.Select(a => a.Status).OfType<NodeStatus>().Where(s => StationCheck.IsPeerOf(s, peers)).ToList();
         if (statuses.FirstOrDefault(s => s.State == "master") is { } master)
         {
-            return master.Satellites.ToList();
+            return master.Satellites.Where(s => !s.Removed).ToList();
         }
 
         return statuses.SelectMany(s => s.Satellites)
+            .Where(s => !s.Removed)
             .GroupBy(s => s.Node, StringComparer.Ordinal)
             .Select(g => g.MaxBy(s => (s.Acknowledged, s.Incarnation))!)
             .OrderBy(s => s.Node, StringComparer.Ordinal)

@@ -72,6 +72,7 @@ internal static class ClusterJson
         WriteNullableNumber(json, "lag_entries", member.LagEntries);
         WriteNullableNumber(json, "last_contact_ms", member.LastContactMs);
         WriteNullableNumber(json, "satellites_acknowledged", member.SatellitesAcknowledged);
+        WriteNullableNumber(json, "satellites_removed", member.Status?.RemovedSatellites);
         WriteProblems(json, "problems", member.Problems);
         json.WriteEndObject();
     }

@@ -71,10 +71,13 @@ internal static class StatusJson
             json.WriteString("hostname", satellite.Hostname);
             json.WriteNumber("install_id", satellite.InstallId);
             json.WriteNumber("reinstalls", satellite.Reinstalls);
+            json.WriteBoolean("removed", satellite.Removed);
+            json.WriteString("state", satellite.Removed ? "removed" : satellite.Acknowledged ? "acknowledged" : "pending");
             json.WriteEndObject();
         }
 
         json.WriteEndArray();
+        json.WriteNumber("removed_satellites", status.RemovedSatellites);
         if (status.Announcer is { } announcer)
         {
             json.WriteStartObject("announcer");
@@ -87,6 +90,10 @@ internal static class StatusJson
             json.WriteBoolean("station_mismatch", announcer.ReportedStation is not null);
             JsonText.WriteNullableString(json, "reported_station", announcer.ReportedStation);
             JsonText.WriteNullableString(json, "reported_by", announcer.ReportedBy);
+            json.WriteNumber("install_id", announcer.InstallId);
+            json.WriteBoolean("removed", announcer.Removed);
+            JsonText.WriteNullableString(json, "removed_by", announcer.RemovedBy);
+            json.WriteNumber("removed_epoch", announcer.RemovedEpoch);
             json.WriteEndObject();
         }
         else

@@ -27,6 +27,10 @@ internal static class StatusText
             fields.Add("leader", status.Leader ?? "-");
             fields.Add("coordinator", status.Coordinator is { } c ? $"{c.Node} (epoch {c.Epoch})" : "-");
             fields.Add("log", $"committed {status.CommitIndex} of {status.LastLogIndex} entries");
+            if (status.RemovedSatellites > 0)
+            {
+                fields.Add("removed", $"{status.RemovedSatellites.ToString(CultureInfo.InvariantCulture)} satellites (refused until bootstrapped again)");
+            }
         }
         else if (status.Role == "none")
         {
@@ -47,9 +51,17 @@ internal static class StatusText
             }
 
             fields.Add("incarnation", announcer.Incarnation.ToString(CultureInfo.InvariantCulture));
-            fields.Add("acknowledged", announcer.Acknowledged
-                ? $"yes, by {announcer.AcknowledgedBy ?? "?"} (epoch {announcer.Epoch})"
-                : $"not yet ({announcer.AnnouncementsSent} announcements sent)");
+            if (announcer.Removed)
+            {
+                fields.Add("acknowledged", "no: REMOVED from the station" + (announcer.RemovedBy is { } by ? $" (told by {by}, epoch {announcer.RemovedEpoch})" : string.Empty));
+                fields.Add("to rejoin", "it announces no more; bootstrap it again (halonctl bootstrap satellite), which gives it a new installation id");
+            }
+            else
+            {
+                fields.Add("acknowledged", announcer.Acknowledged
+                    ? $"yes, by {announcer.AcknowledgedBy ?? "?"} (epoch {announcer.Epoch})"
+                    : $"not yet ({announcer.AnnouncementsSent} announcements sent)");
+            }
         }
 
         if (status.Role == "station" && status.State == "waiting-for-quorum")
@@ -87,8 +99,8 @@ internal static class StatusText
                 {
                     satellites.Add(
                         satellite.Node,
-                        satellite.Acknowledged ? "yes" : "pending",
-                        satellite.Incarnation.ToString(CultureInfo.InvariantCulture),
+                        satellite.Removed ? "removed" : satellite.Acknowledged ? "yes" : "pending",
+                        satellite.Removed ? "-" : satellite.Incarnation.ToString(CultureInfo.InvariantCulture),
                         satellite.Hostname.Length == 0 ? "-" : satellite.Hostname);
                 }
 

@@ -52,6 +52,7 @@ internal sealed class DaemonMetrics : IDisposable
     private int _state;
     private long _coordinatorEpoch;
     private long _satellitesAcknowledged;
+    private long _satellitesRemoved;
     private long _satellitesPending;
     private int _announcementAcknowledged;
 
@@ -85,6 +86,7 @@ internal sealed class DaemonMetrics : IDisposable
         _meter.CreateObservableGauge("halon_coordinator_up", () => Volatile.Read(ref _coordinatorEpoch) > 0 ? 1L : 0L, description: "1 while the coordinator runs on this node.");
         _meter.CreateObservableGauge("halon_coordinator_epoch", () => Volatile.Read(ref _coordinatorEpoch), description: "The epoch of the coordinator running on this node, 0 when none.");
         _meter.CreateObservableGauge("halon_satellites_acknowledged", () => Volatile.Read(ref _satellitesAcknowledged), description: "Satellites in the station's committed state, as this peer has applied it.");
+        _meter.CreateObservableGauge("halon_satellites_removed", () => Volatile.Read(ref _satellitesRemoved), description: "Tombstones of removed satellites in the station's committed state, as this peer has applied it (a node bootstrapped again keeps its tombstone).");
         _meter.CreateObservableGauge("halon_satellites_pending", () => Volatile.Read(ref _satellitesPending), description: "Master only: acknowledgements appended but not yet committed.");
         _meter.CreateObservableGauge("halon_announcement_acknowledged", () => (long)Volatile.Read(ref _announcementAcknowledged), description: "Satellite only: 1 once the coordinator acknowledged this incarnation.");
 
@@ -112,6 +114,7 @@ internal sealed class DaemonMetrics : IDisposable
         NodeUpAck,
         NodeUpRedirect,
         NodeUpOutdated,
+        NodeUpRemoved,
         Other,
     }
 
@@ -172,6 +175,7 @@ internal sealed class DaemonMetrics : IDisposable
         Volatile.Write(ref _state, (int)node.State);
         Volatile.Write(ref _coordinatorEpoch, node.CoordinatorEpoch);
         Volatile.Write(ref _satellitesAcknowledged, node.Role == NodeRole.Station ? node.Satellites.Count : 0);
+        Volatile.Write(ref _satellitesRemoved, node.Role == NodeRole.Station ? node.RemovedSatellites.Count : 0);
         Volatile.Write(ref _satellitesPending, node.SatellitesPending);
         Volatile.Write(ref _announcementAcknowledged, node.AnnouncementAcknowledged ? 1 : 0);
         if (node.Leader is { } leader && !leader.Equals(_lastLeader))
@@ -219,6 +223,7 @@ internal sealed class DaemonMetrics : IDisposable
             NodeUpAck => MessageType.NodeUpAck,
             NodeUpRedirect => MessageType.NodeUpRedirect,
             NodeUpOutdated => MessageType.NodeUpOutdated,
+            NodeUpRemoved => MessageType.NodeUpRemoved,
             _ => MessageType.Other,
         };
         return new KeyValuePair<string, object?>("type", s_messageTypes[(int)type]);

@@ -30,7 +30,7 @@ internal static class StorageCodec
 
     public static byte[] Encode(RoleConfig role)
     {
-        var record = new RoleRecord { Role = (RoleKind)role.Role, Incarnation = role.Incarnation, InstallId = role.InstallId };
+        var record = new RoleRecord { Role = (RoleKind)role.Role, Incarnation = role.Incarnation, InstallId = role.InstallId, Removed = role.Removed };
         if (role.Peers is not null)
         {
             record.Peers.AddRange(role.Peers.Members.Select(m => m.Value));
@@ -68,6 +68,7 @@ internal static class StorageCodec
         return new RoleConfig(role, ParsePeerSet(record.Peers, file, "peers"), ParsePeerSet(record.Station, file, "station"), record.Incarnation)
         {
             InstallId = record.InstallId,
+            Removed = record.Removed,
             Timing = record.Timing is { } timing
                 ? new StationTiming(timing.Name, timing.HeartbeatIntervalTicks, timing.ElectionTimeoutTicks, timing.ClockDriftFactor)
                 : null,
@@ -93,6 +94,9 @@ internal static class StorageCodec
                     InstallId = acknowledged.InstallId,
                 };
                 break;
+            case SatelliteRemovedCommand removed:
+                record.SatelliteRemoved = new SatelliteRemovedRecord { Satellite = removed.Satellite.Value, InstallId = removed.InstallId };
+                break;
             default:
                 throw new ArgumentException($"log command {entry.Command.GetType().Name} cannot be stored", nameof(entry));
         }
@@ -113,6 +117,9 @@ internal static class StorageCodec
             {
                 InstallId = record.SatelliteAcknowledged.InstallId,
             },
+            LogEntryRecord.CommandOneofCase.SatelliteRemoved => new SatelliteRemovedCommand(
+                ParseNodeId(record.SatelliteRemoved.Satellite, file, offset, "satellite"),
+                record.SatelliteRemoved.InstallId),
             _ => throw new DataDirCorruptException($"{file}: log record at offset {offset} carries no known command"),
         };
         return new LogEntry(record.Index, record.Term, command);

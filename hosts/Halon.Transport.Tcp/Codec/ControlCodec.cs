@@ -30,6 +30,9 @@ internal static class ControlCodec
             case GetStatusCommand:
                 request.GetStatus = new W.GetStatus();
                 break;
+            case RemoveSatelliteCommand remove:
+                request.RemoveSatellite = new W.RemoveSatellite { Satellite = remove.Satellite.Value };
+                break;
             default:
                 throw new ArgumentException($"command {command.GetType().Name} has no wire form", nameof(command));
         }
@@ -48,6 +51,7 @@ internal static class ControlCodec
                 FromWire(request.BootstrapStation.Timing, "bootstrap_station.timing")),
             W.ControlRequest.BodyOneofCase.BootstrapSatellite => new BootstrapSatelliteCommand(WireCheck.PeerSet(request.BootstrapSatellite.Station, "bootstrap_satellite.station")),
             W.ControlRequest.BodyOneofCase.GetStatus => GetStatusCommand.Instance,
+            W.ControlRequest.BodyOneofCase.RemoveSatellite => new RemoveSatelliteCommand(WireCheck.NodeId(request.RemoveSatellite.Satellite, "remove_satellite.satellite")),
             W.ControlRequest.BodyOneofCase.None => throw new WireFormatException("the control request carries no command"),
             _ => throw new WireFormatException($"control command kind {(int)request.BodyCase} is unknown"),
         };
@@ -59,6 +63,49 @@ internal static class ControlCodec
         RequestId = requestId,
         CommandResult = new W.CommandResult { Succeeded = result.Succeeded, Changed = result.Changed, Message = result.Message },
     };
+
+    public static W.ControlResponse ToResponse(ulong requestId, RemovalResult result)
+    {
+        var wire = new W.RemovalResult { Outcome = ToWire(result.Outcome), Message = result.Message, LogIndex = result.LogIndex };
+        if (result.Coordinator is not null)
+        {
+            wire.Coordinator = result.Coordinator.Value;
+        }
+
+        return new W.ControlResponse { RequestId = requestId, RemovalResult = wire };
+    }
+
+    private static W.RemovalOutcome ToWire(RemovalOutcome outcome) => outcome switch
+    {
+        RemovalOutcome.Appended => W.RemovalOutcome.Appended,
+        RemovalOutcome.Pending => W.RemovalOutcome.Pending,
+        RemovalOutcome.AlreadyRemoved => W.RemovalOutcome.AlreadyRemoved,
+        RemovalOutcome.Unknown => W.RemovalOutcome.Unknown,
+        RemovalOutcome.NotCoordinator => W.RemovalOutcome.NotCoordinator,
+        RemovalOutcome.NotStation => W.RemovalOutcome.NotStation,
+        RemovalOutcome.LimitReached => W.RemovalOutcome.LimitReached,
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "no wire form"),
+    };
+
+    public static RemovalResult FromWire(W.RemovalResult result)
+    {
+        var outcome = result.Outcome switch
+        {
+            W.RemovalOutcome.Appended => RemovalOutcome.Appended,
+            W.RemovalOutcome.Pending => RemovalOutcome.Pending,
+            W.RemovalOutcome.AlreadyRemoved => RemovalOutcome.AlreadyRemoved,
+            W.RemovalOutcome.Unknown => RemovalOutcome.Unknown,
+            W.RemovalOutcome.NotCoordinator => RemovalOutcome.NotCoordinator,
+            W.RemovalOutcome.NotStation => RemovalOutcome.NotStation,
+            W.RemovalOutcome.LimitReached => RemovalOutcome.LimitReached,
+            _ => throw new WireFormatException($"removal outcome {(int)result.Outcome} is unknown"),
+        };
+        return new RemovalResult(
+            outcome,
+            WireCheck.Text(result.Message, WireProtocol.TextLengthMax, "removal_result.message"),
+            result.HasCoordinator ? WireCheck.NodeId(result.Coordinator, "removal_result.coordinator") : null,
+            WireCheck.NonNegative(result.LogIndex, "removal_result.log_index"));
+    }
 
     public static W.ControlResponse ToError(ulong requestId, string message) => new()
     {
@@ -90,6 +137,7 @@ internal static class ControlCodec
                     Hostname = s.Hostname,
                     InstallId = s.InstallId,
                     Reinstalls = s.Reinstalls,
+                    Removed = s.Removed,
                 });
             }
 
@@ -125,6 +173,9 @@ internal static class ControlCodec
             case W.ControlResponse.BodyOneofCase.Error:
                 WireCheck.Text(response.Error.Message, WireProtocol.TextLengthMax, "error.message");
                 break;
+            case W.ControlResponse.BodyOneofCase.RemovalResult:
+                FromWire(response.RemovalResult);
+                break;
             case W.ControlResponse.BodyOneofCase.None:
                 throw new WireFormatException("the control response carries no answer");
             default:
@@ -144,6 +195,7 @@ internal static class ControlCodec
     {
         InstallId = WireCheck.NonNegative(s.InstallId, "satellite.install_id"),
         Reinstalls = (int)WireCheck.NonNegative(s.Reinstalls, "satellite.reinstalls"),
+        Removed = s.Removed,
     };
 
     /// <summary>A station timing on the wire; null stays absent.</summary>
@@ -209,7 +261,13 @@ internal static class ControlCodec
                 header.Announcer.HasAcknowledgedBy ? WireCheck.Text(header.Announcer.AcknowledgedBy, NodeId.LengthMax, "announcer.acknowledged_by") : null,
                 WireCheck.NonNegative(header.Announcer.AnnouncementsSent, "announcer.announcements_sent"),
                 header.Announcer.HasReportedStation ? WireCheck.Text(header.Announcer.ReportedStation, WireProtocol.TextLengthMax, "announcer.reported_station") : null,
-                header.Announcer.HasReportedBy ? WireCheck.Text(header.Announcer.ReportedBy, NodeId.LengthMax, "announcer.reported_by") : null);
+                header.Announcer.HasReportedBy ? WireCheck.Text(header.Announcer.ReportedBy, NodeId.LengthMax, "announcer.reported_by") : null)
+            {
+                Removed = header.Announcer.Removed,
+                RemovedBy = header.Announcer.HasRemovedBy ? WireCheck.Text(header.Announcer.RemovedBy, NodeId.LengthMax, "announcer.removed_by") : null,
+                RemovedEpoch = WireCheck.NonNegative(header.Announcer.RemovedEpoch, "announcer.removed_epoch"),
+                InstallId = WireCheck.NonNegative(header.Announcer.InstallId, "announcer.install_id"),
+            };
         return new NodeStatus(
             WireCheck.Text(header.Node, NodeId.LengthMax, "status.node"),
             WireCheck.Text(header.Role, WireProtocol.TextLengthMax, "status.role"),
@@ -226,6 +284,7 @@ internal static class ControlCodec
             WireCheck.NonNegative(header.Ticks, "status.ticks"))
         {
             Timing = FromWire(header.Timing, "status.timing"),
+            RemovedSatellites = (int)WireCheck.NonNegative(header.RemovedSatellites, "status.removed_satellites"),
         };
     }
 
@@ -341,6 +400,7 @@ internal static class ControlCodec
             Ticks = status.Ticks,
             SatellitesTotal = status.Satellites.Count,
             Timing = ToWire(status.Timing),
+            RemovedSatellites = status.RemovedSatellites,
         };
         if (status.ClusterId is not null)
         {
@@ -371,7 +431,15 @@ internal static class ControlCodec
                 Acknowledged = a.Acknowledged,
                 Epoch = a.Epoch,
                 AnnouncementsSent = a.AnnouncementsSent,
+                Removed = a.Removed,
+                RemovedEpoch = a.RemovedEpoch,
+                InstallId = a.InstallId,
             };
+            if (a.RemovedBy is not null)
+            {
+                header.Announcer.RemovedBy = a.RemovedBy;
+            }
+
             if (a.AcknowledgedBy is not null)
             {
                 header.Announcer.AcknowledgedBy = a.AcknowledgedBy;

@@ -116,6 +116,10 @@ public static class MessageCodec
                     Epoch = outdated.Epoch,
                 };
                 break;
+            case NodeUpRemoved removed:
+                envelope.NodeUpRemoved = new W.NodeUpRemoved { InstallId = removed.InstallId, Epoch = removed.Epoch };
+                AddStation(envelope.NodeUpRemoved.Station, removed.Station);
+                break;
             case NodeUpRedirect redirect:
                 envelope.NodeUpRedirect = new W.NodeUpRedirect { Term = redirect.Term };
                 if (redirect.Leader is not null)
@@ -187,6 +191,12 @@ public static class MessageCodec
                 WireCheck.NonNegative(envelope.NodeUpOutdated.RecordedIncarnation, "node_up_outdated.recorded_incarnation"),
                 WireCheck.NonNegative(envelope.NodeUpOutdated.RecordedInstallId, "node_up_outdated.recorded_install_id"),
                 WireCheck.NonNegative(envelope.NodeUpOutdated.Epoch, "node_up_outdated.epoch")),
+            W.Envelope.BodyOneofCase.NodeUpRemoved => new NodeUpRemoved(
+                from,
+                to,
+                WireCheck.NonNegative(envelope.NodeUpRemoved.InstallId, "node_up_removed.install_id"),
+                WireCheck.NonNegative(envelope.NodeUpRemoved.Epoch, "node_up_removed.epoch"),
+                OptionalStation(envelope.NodeUpRemoved.Station, "node_up_removed.station")),
             W.Envelope.BodyOneofCase.NodeUpRedirect => new NodeUpRedirect(
                 from,
                 to,
@@ -243,6 +253,9 @@ public static class MessageCodec
                     InstallId = acknowledged.InstallId,
                 };
                 break;
+            case SatelliteRemovedCommand removed:
+                wire.SatelliteRemoved = new W.SatelliteRemovedCommand { Satellite = removed.Satellite.Value, InstallId = removed.InstallId };
+                break;
             default:
                 throw new ArgumentException($"log command {entry.Command?.GetType().Name ?? "null"} has no wire form", nameof(entry));
         }
@@ -270,6 +283,9 @@ public static class MessageCodec
             {
                 InstallId = WireCheck.NonNegative(present.SatelliteAcknowledged.InstallId, field + ".install_id"),
             },
+            W.LogEntry.CommandOneofCase.SatelliteRemoved => new SatelliteRemovedCommand(
+                WireCheck.NodeId(present.SatelliteRemoved.Satellite, field + ".satellite"),
+                WireCheck.NonNegative(present.SatelliteRemoved.InstallId, field + ".install_id")),
             W.LogEntry.CommandOneofCase.None => throw new WireFormatException($"{field} carries no command"),
             _ => throw new WireFormatException($"{field} command kind {(int)present.CommandCase} is unknown"),
         };

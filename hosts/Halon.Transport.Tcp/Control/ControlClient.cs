@@ -119,6 +119,29 @@ public sealed class ControlClient : IAsyncDisposable
         return ExpectCommandResult(response[0]);
     }
 
+    /// <summary>
+    /// Asks the node to take <paramref name="satellite"/> out of the station's table. Only the coordinator decides; any
+    /// other peer answers <see cref="RemovalOutcome.NotCoordinator"/> with the master it knows. Safe to repeat.
+    /// </summary>
+    public async Task<RemovalResult> RemoveSatelliteAsync(NodeId satellite, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(satellite);
+        var response = await CallAsync(new RemoveSatelliteCommand(satellite), cancellationToken).ConfigureAwait(false);
+        if (response[0].BodyCase != W.ControlResponse.BodyOneofCase.RemovalResult)
+        {
+            throw new ControlException($"{_target}: the node answered a removal with {response[0].BodyCase}");
+        }
+
+        try
+        {
+            return ControlCodec.FromWire(response[0].RemovalResult);
+        }
+        catch (WireFormatException e)
+        {
+            throw new ControlException($"{_target}: the node sent an invalid removal result: {e.Message}", e);
+        }
+    }
+
     /// <summary>The node's status.</summary>
     public async Task<NodeStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
         (await GetStatusReportAsync(cancellationToken).ConfigureAwait(false)).Node;
@@ -239,9 +262,9 @@ public sealed class ControlClient : IAsyncDisposable
             }
 
             satellites += response.StatusChunk.Satellites.Count;
-            if (satellites > Limits.SatellitesMax + Limits.PendingAcknowledgementsMax)
+            if (satellites > Limits.SatellitesMax + Limits.PendingAcknowledgementsMax + Limits.RemovedSatellitesMax)
             {
-                throw new ControlException($"{_target}: the status has more than {Limits.SatellitesMax + Limits.PendingAcknowledgementsMax} satellites");
+                throw new ControlException($"{_target}: the status has more than {Limits.SatellitesMax + Limits.PendingAcknowledgementsMax + Limits.RemovedSatellitesMax} satellites");
             }
         }
     }

@@ -14,6 +14,9 @@ public sealed record BootstrapStationCommand(PeerSet Peers, Halon.Core.StationTi
 /// <summary>Become a satellite of <paramref name="Station"/>.</summary>
 public sealed record BootstrapSatelliteCommand(PeerSet Station) : ControlCommand;
 
+/// <summary>Take <paramref name="Satellite"/> out of the station's table (only the coordinator decides).</summary>
+public sealed record RemoveSatelliteCommand(NodeId Satellite) : ControlCommand;
+
 /// <summary>Report status.</summary>
 public sealed record GetStatusCommand : ControlCommand
 {

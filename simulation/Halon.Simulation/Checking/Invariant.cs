@@ -42,4 +42,10 @@ public enum Invariant
     /// append's success before the entries (persist before send).
     /// </summary>
     Durability = 11,
+
+    /// <summary>
+    /// A coordinator acknowledged a satellite installation after a peer had applied its committed removal; only a new
+    /// installation (the node bootstrapped again) may be acknowledged.
+    /// </summary>
+    Decommission = 12,
 }

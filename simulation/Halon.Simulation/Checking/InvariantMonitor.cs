@@ -21,6 +21,11 @@ public sealed partial class InvariantMonitor
     private long _highestEpoch;
     private NodeId? _highestEpochNode;
     private readonly Dictionary<NodeId, long> _acknowledged = new();
+
+    // For each satellite whose removal a peer has applied: the installation removed, and the log index of the newest
+    // such removal (a removal applied again by a lagging peer has an index already seen).
+    private readonly Dictionary<NodeId, long> _removed = new();
+    private readonly Dictionary<NodeId, long> _removedAtIndex = new();
     private readonly List<LogEntry> _committed = new();
 
     // The term of the node that first committed each entry (_committed's indexes): a leader of any later term must hold it.
@@ -105,12 +110,49 @@ public sealed partial class InvariantMonitor
     public void ObserveCoordinatorStopped(NodeId node) => _coordinatorsRunning.Remove(node);
 
     /// <summary>Invariant 3: a coordinator sent an acknowledgement of <paramref name="satellite"/>'s incarnation.</summary>
-    public void ObserveAcknowledged(NodeId satellite, long incarnation)
+    public void ObserveAcknowledged(NodeId satellite, long incarnation) => ObserveAcknowledged(satellite, incarnation, null, byCoordinator: false);
+
+    /// <summary>
+    /// Invariants 3 and 12: an acknowledgement of <paramref name="satellite"/>'s incarnation from installation
+    /// <paramref name="installId"/> (null: unknown), sent by a coordinator or accepted by the satellite. A coordinator
+    /// must not acknowledge an installation whose removal was applied; a satellite may still accept an acknowledgement
+    /// sent before its removal, which then no later coordinator needs to hold.
+    /// </summary>
+    public void ObserveAcknowledged(NodeId satellite, long incarnation, long? installId, bool byCoordinator)
     {
+        if (installId is { } install && _removed.TryGetValue(satellite, out var removed) && (removed == install || install == 0))
+        {
+            if (byCoordinator)
+            {
+                Report(Invariant.Decommission, $"a coordinator acknowledged {satellite} incarnation {incarnation} of installation {install:x}, which the station removed");
+            }
+
+            return;
+        }
+
         if (!_acknowledged.TryGetValue(satellite, out var known) || incarnation > known)
         {
             _acknowledged[satellite] = incarnation;
         }
+    }
+
+    /// <summary>
+    /// Invariant 12: a peer applied the committed removal of <paramref name="satellite"/>'s installation
+    /// <paramref name="installId"/>, the entry at <paramref name="logIndex"/>. The removal takes the node out of the
+    /// table whatever installation it held, so no later coordinator needs to hold what was acknowledged before it (an
+    /// acknowledgement of a new installation comes after it); and from now on no coordinator may acknowledge the
+    /// removed installation. The same removal applied again by another peer changes nothing.
+    /// </summary>
+    public void ObserveRemoved(NodeId satellite, long installId, long logIndex)
+    {
+        if (_removedAtIndex.TryGetValue(satellite, out var seen) && logIndex <= seen)
+        {
+            return;
+        }
+
+        _removedAtIndex[satellite] = logIndex;
+        _removed[satellite] = installId;
+        _acknowledged.Remove(satellite);
     }
 
     /// <summary>Invariant 4: entries were written to <paramref name="node"/>'s log (same index and term, same entry).</summary>

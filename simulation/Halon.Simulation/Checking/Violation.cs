@@ -16,6 +16,7 @@ public sealed record Violation(Invariant Invariant, double AtTick, string Messag
         Invariant.Fencing => "fencing",
         Invariant.RunLimit => "run-limit",
         Invariant.Durability => "durability",
+        Invariant.Decommission => "decommission",
         _ => "core-assertion",
     };
 

@@ -77,11 +77,18 @@ public sealed record FaultOptions
     /// </summary>
     public StationTiming? Timing { get; init; }
 
+    /// <summary>
+    /// Mean ticks between an operator's requests to remove a satellite (0: none). The request goes to the coordinator
+    /// (or, one time in five, to any peer, which refuses); a satellite told it was removed is bootstrapped again after a
+    /// while, and at the latest once faults stop.
+    /// </summary>
+    public double RemovalIntervalTicksMean { get; init; }
+
     /// <summary>Whether any fault is on.</summary>
     public bool Any =>
         PacketLossProbability > 0 || PacketDuplicateProbability > 0 || PartitionIntervalTicksMean > 0 || CrashProbabilityPerTick > 0 ||
         CrashAfterPersistProbability > 0 || TornWriteProbability > 0 || ClockDrift || CoordinatorCrashProbabilityPerTick > 0 ||
-        PauseProbabilityPerTick > 0 || OneWayDelayTicksMax > 0.5 || LeaseScenarioIntervalTicksMean > 0;
+        PauseProbabilityPerTick > 0 || OneWayDelayTicksMax > 0.5 || LeaseScenarioIntervalTicksMean > 0 || RemovalIntervalTicksMean > 0;
 
     /// <summary>The fault names that <see cref="Parse"/> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } =
@@ -89,6 +96,7 @@ public sealed record FaultOptions
         "loss", "duplicate", "delay", "partition", "asymmetric", "bridge", "ring", "isolate-master", "crash", "persist-crash", "torn-write",
         "drift", "coordinator-crash", "pause", "lease", "majority-shift", "crash-after-ack", "pause-at-lease-edge", "late-copies",
         "master-crash-after-append", "isolate-master-briefly", "reinstall", "master-crash-after-commit", "figure-8", "stale-acknowledgement", "small-appends", "lan-timing",
+        "remove",
     ];
 
     /// <summary>Draws a fault mix from <paramref name="random"/> (swarm testing): each fault is on or off, at its own intensity.</summary>
@@ -119,7 +127,7 @@ public sealed record FaultOptions
         }
 
         var drift = random.Chance(0.5);
-        return new FaultOptions
+        var mix = new FaultOptions
         {
             Timing = random.Chance(0.3) ? StationTiming.Lan : null,
             LeaseScenarios = scenarios,
@@ -141,6 +149,9 @@ public sealed record FaultOptions
             PauseProbabilityPerTick = random.Chance(0.3) ? random.Uniform(0, 0.002) : 0,
             PauseTicksMax = (int)random.NextInclusive(1, 60),
         };
+
+        // Drawn last, so that the draws above (and so every earlier swarm mix) are unchanged.
+        return mix with { RemovalIntervalTicksMean = random.Chance(0.4) ? random.Uniform(30, 150) : 0 };
     }
 
     /// <summary>
@@ -187,6 +198,7 @@ public sealed record FaultOptions
                 "stale-acknowledgement" => WithScenarios(faults, LeaseScenarios.StaleAcknowledgement),
                 "small-appends" => faults with { EntriesPerAppendMax = 1 },
                 "lan-timing" => faults with { Timing = StationTiming.Lan },
+                "remove" => faults with { RemovalIntervalTicksMean = 60 },
                 _ => throw new ArgumentException($"unknown fault '{name}'; known faults: none, swarm, {string.Join(", ", Names)}"),
             };
         }

@@ -18,6 +18,7 @@ public sealed partial class Simulation
         }
 
         ScheduleLeaseNemesis();
+        ScheduleRemovals();
     }
 
     private long DrawPartitionInterval() => _now + (long)(_faultMix.PartitionIntervalTicksMean * _random.Uniform(0.5, 1.5) * TimeUnitsPerTick);

@@ -582,7 +582,14 @@ public sealed partial class Simulation
                 _monitor.ObserveCoordinatorStopped(node.Id);
                 break;
             case SatelliteAcknowledged acknowledged:
-                _monitor.ObserveAcknowledged(acknowledged.Satellite, acknowledged.Incarnation);
+                _monitor.ObserveAcknowledged(acknowledged.Satellite, acknowledged.Incarnation, acknowledged.InstallId, byCoordinator: true);
+                break;
+            case SatelliteRemoved removed:
+                _monitor.ObserveRemoved(removed.Satellite, removed.InstallId, removed.LogIndex);
+                break;
+            case RemovedFromStation:
+                SetAcknowledged(node, false);
+                ScheduleBootstrapAgain(node);
                 break;
             case EntriesCommitted committed:
                 _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term);
@@ -590,7 +597,7 @@ public sealed partial class Simulation
             case AnnouncementAcknowledged announced:
                 // What the satellite accepted counts as acknowledged, whoever sent it and whatever the coordinator
                 // logged: every later coordinator must hold it.
-                _monitor.ObserveAcknowledged(node.Id, announced.Incarnation);
+                _monitor.ObserveAcknowledged(node.Id, announced.Incarnation, protocolNode.InstallId, byCoordinator: false);
                 SetAcknowledged(node, true);
                 break;
             default:
@@ -626,6 +633,10 @@ public sealed partial class Simulation
             if (effect is EntriesCommitted committed)
             {
                 _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term);
+            }
+            else if (effect is SatelliteRemoved removed)
+            {
+                _monitor.ObserveRemoved(removed.Satellite, removed.InstallId, removed.LogIndex);
             }
         }
     }
@@ -762,6 +773,7 @@ public sealed partial class Simulation
         }
 
         _monitor.ObserveRestored(node.Id, persisted.Log, persisted.HardState.CommitIndex, persisted.HardState.Term);
+        ObserveRestoredRemovals(persisted);
         node.TickDueTimes.Clear();
         node.TickDueTimes.Add(_now);
         node.EchoedTerm = 0;
@@ -775,6 +787,7 @@ public sealed partial class Simulation
         Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Restart, reason);
         Schedule(new SimEvent { Time = _now + node.TickPeriod, Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation, Token = node.TickToken });
         Drain(node);
+        ResumeRemoved(node);
     }
 
     private void Hash(int kind, int node, int from, int code)
