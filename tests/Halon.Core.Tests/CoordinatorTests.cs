@@ -84,14 +84,14 @@ public sealed class CoordinatorTests
 
         var (acks, acknowledged) = Commit(node);
         Assert.Equal(new NodeUpAck(P1, S1, 1, 1, Station), Assert.Single(acks.OfType<NodeUpAck>()));
-        Assert.Contains(new SatelliteAcknowledged(S1, 1, 1, "s1") { Reinstalled = false }, acknowledged);
+        Assert.Contains(new SatelliteAcknowledged(S1, 1, 1, "s1") { Reinstalled = false, InstallId = 5 }, acknowledged);
         Assert.Equal(new SatelliteRecord(1, TestCluster.Facts(S1), 2) { InstallId = 5 }, node.Satellites[S1]);
 
         // Repeated once committed: acknowledged again, nothing appended.
         Assert.True(node.Step(Up(S1, 1, installId: 5)).Accepted);
         var (again, againEffects, againReady) = Take(node);
         Assert.Equal(new NodeUpAck(P1, S1, 1, 1, Station), Assert.Single(again));
-        Assert.Equal(new SatelliteAcknowledged(S1, 1, 1, "s1") { Reinstalled = false }, Assert.Single(againEffects));
+        Assert.Equal(new SatelliteAcknowledged(S1, 1, 1, "s1") { Reinstalled = false, InstallId = 5 }, Assert.Single(againEffects));
         Assert.Equal(0, againReady.EntriesFromIndex);
     }
 
@@ -145,17 +145,17 @@ public sealed class CoordinatorTests
         Commit(node);
         Assert.True(node.Step(Up(S1, 2, installId: 22)).Accepted);
         var (_, effects) = Commit(node);
-        Assert.Contains(new SatelliteAcknowledged(S1, 2, 1, "s1") { Reinstalled = true }, effects);
+        Assert.Contains(new SatelliteAcknowledged(S1, 2, 1, "s1") { Reinstalled = true, InstallId = 22 }, effects);
         Assert.Equal(1, node.Satellites[S1].Reinstalls);
         Assert.Equal(22, node.Satellites[S1].InstallId);
 
         // A restart of the same installation is no reinstall, and neither is one whose installation is unknown.
         Assert.True(node.Step(Up(S1, 3, installId: 22)).Accepted);
         (_, effects) = Commit(node);
-        Assert.Contains(new SatelliteAcknowledged(S1, 3, 1, "s1") { Reinstalled = false }, effects);
+        Assert.Contains(new SatelliteAcknowledged(S1, 3, 1, "s1") { Reinstalled = false, InstallId = 22 }, effects);
         Assert.True(node.Step(Up(S1, 4, installId: 0)).Accepted);
         (_, effects) = Commit(node);
-        Assert.Contains(new SatelliteAcknowledged(S1, 4, 1, "s1") { Reinstalled = false }, effects);
+        Assert.Contains(new SatelliteAcknowledged(S1, 4, 1, "s1") { Reinstalled = false, InstallId = 0 }, effects);
         Assert.Equal(1, node.Satellites[S1].Reinstalls);
         Assert.Equal(new SatelliteStatus("s1:9070", true, 4, "s1") { InstallId = 0, Reinstalls = 1 }, node.GetStatus().Satellites.Single());
     }

@@ -206,12 +206,12 @@ public sealed class StatusTests
         Assert.Null(status.Timing);
         Assert.Empty(status.Peers);
         Assert.Empty(status.Satellites);
-        Assert.Equal(new AnnouncerStatus(Station.ToString(), 1, false, 0, null, 1), status.Announcer);
+        Assert.Equal(new AnnouncerStatus(Station.ToString(), 1, false, 0, null, 1) { InstallId = node.InstallId }, status.Announcer);
 
         var twoPeers = PeerSet.Create([P1, P2]);
         node.Advance();
         Assert.True(node.Step(new NodeUpAck(P2, S1, 1, 3, twoPeers)).Accepted);
-        Assert.Equal(new AnnouncerStatus(Station.ToString(), 1, true, 3, "p2:9070", 1, "p1:9070,p2:9070", "p2:9070"), node.GetStatus().Announcer);
+        Assert.Equal(new AnnouncerStatus(Station.ToString(), 1, true, 3, "p2:9070", 1, "p1:9070,p2:9070", "p2:9070") { InstallId = node.InstallId }, node.GetStatus().Announcer);
         var (_, effects, _) = Take(node);
         Assert.Equal([new StationListMismatch(P2, twoPeers, Station), new AnnouncementAcknowledged(1, 3, P2)], effects);
 
