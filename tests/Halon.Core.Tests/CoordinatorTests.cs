@@ -83,14 +83,14 @@ public sealed class CoordinatorTests
         Assert.False(node.HasReady);
 
         var (acks, acknowledged) = Commit(node);
-        Assert.Equal(new NodeUpAck(P1, S1, 1, 1, Station), Assert.Single(acks.OfType<NodeUpAck>()));
+        Assert.Equal(new NodeUpAck(P1, S1, 1, 1, Station) { InstallId = 5 }, Assert.Single(acks.OfType<NodeUpAck>()));
         Assert.Contains(new SatelliteAcknowledged(S1, 1, 1, "s1") { Reinstalled = false, InstallId = 5 }, acknowledged);
         Assert.Equal(new SatelliteRecord(1, TestCluster.Facts(S1), 2) { InstallId = 5 }, node.Satellites[S1]);
 
         // Repeated once committed: acknowledged again, nothing appended.
         Assert.True(node.Step(Up(S1, 1, installId: 5)).Accepted);
         var (again, againEffects, againReady) = Take(node);
-        Assert.Equal(new NodeUpAck(P1, S1, 1, 1, Station), Assert.Single(again));
+        Assert.Equal(new NodeUpAck(P1, S1, 1, 1, Station) { InstallId = 5 }, Assert.Single(again));
         Assert.Equal(new SatelliteAcknowledged(S1, 1, 1, "s1") { Reinstalled = false, InstallId = 5 }, Assert.Single(againEffects));
         Assert.Equal(0, againReady.EntriesFromIndex);
     }
@@ -231,7 +231,7 @@ public sealed class CoordinatorTests
         // Its coordinator started after the entries applied, so the announcement repeats to get acknowledged.
         Assert.Empty(acks.OfType<NodeUpAck>());
         Assert.True(node.Step(Up(S1, 2, installId: 3)).Accepted);
-        Assert.Equal(new NodeUpAck(P1, S1, 2, 2, Station), Assert.Single(Take(node).Messages));
+        Assert.Equal(new NodeUpAck(P1, S1, 2, 2, Station) { InstallId = 3 }, Assert.Single(Take(node).Messages));
     }
 
     [Fact]

@@ -318,7 +318,7 @@ public sealed class OptionsValidationTests
         Assert.Equal("persisted term -1 or commit index 0 is negative", Refusal(new PersistentState(new HardState(-1, null, 0), RoleConfig.None, Array.Empty<LogEntry>())));
         Assert.Equal("persisted term 0 or commit index -1 is negative", Refusal(new PersistentState(new HardState(0, null, -1), RoleConfig.None, Array.Empty<LogEntry>())));
         Assert.Equal(
-            "persisted commit index 2 is beyond the persisted log (1 entries): the log lost committed entries",
+            "persisted commit index 2 is beyond the persisted log (last index 1): the log lost committed entries",
             Refusal(new PersistentState(new HardState(1, null, 2), RoleConfig.None, [Entry(1, 1)])));
         Assert.Equal("persisted log entry 2 has index 3: the log has a gap", Refusal(new PersistentState(new HardState(1, null, 0), RoleConfig.None, [Entry(1, 1), Entry(3, 1)])));
         Assert.Equal(

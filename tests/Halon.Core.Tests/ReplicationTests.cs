@@ -134,15 +134,16 @@ public sealed class ReplicationTests
         Assert.Equal(0, retry.PrevLogIndex);
         Assert.Equal([1L, 2], retry.Entries.Select(e => e.Index));
 
-        // A rejection hint beyond the log is capped at the log; a hint below what p2 matched is raised to it.
+        // A rejection hint beyond the log is capped at the log; a hint below what p2 matched means p2 lost entries it
+        // had (a wiped data dir): the master lowers its match to the hint and resends from there.
         Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, false, 0, 3, node.Now)).Accepted);
         Assert.Equal(3, Assert.IsType<AppendEntries>(Assert.Single(Take(node).Messages)).PrevLogIndex);
         Assert.True(node.Step(new AppendEntriesResponse(P2, P1, Station.ClusterId, 1, true, 3, 0, node.Now)).Accepted);
         node.Advance();
         Assert.True(node.Step(new AppendEntriesResponse(P2, P1, Station.ClusterId, 1, false, 0, 1, node.Now)).Accepted);
-        var raised = Assert.IsType<AppendEntries>(Assert.Single(Take(node).Messages));
-        Assert.Equal(3, raised.PrevLogIndex);
-        Assert.Equal([4L], raised.Entries.Select(e => e.Index));
+        var lowered = Assert.IsType<AppendEntries>(Assert.Single(Take(node).Messages));
+        Assert.Equal(1, lowered.PrevLogIndex);
+        Assert.Equal([2L, 3], lowered.Entries.Select(e => e.Index));
 
         // After p2's success at 4, its heartbeats carry nothing more.
         Assert.True(node.Step(new AppendEntriesResponse(P2, P1, Station.ClusterId, 1, true, 4, 0, node.Now)).Accepted);

@@ -433,6 +433,50 @@ public sealed class SatelliteRemovalTests
     }
 
     [Fact]
+    public void A_late_acknowledgement_of_the_removed_installation_is_not_taken_by_the_new_one()
+    {
+        // Found by a sweep (3 peers, seed 92): acknowledgements of installation A (incarnation 1) were held back by the
+        // network; A was removed and the node bootstrapped again as installation B, which starts at incarnation 1 too,
+        // in the same coordinator epoch. Incarnation and epoch alone took A's late acknowledgement for B's.
+        var cluster = StationWithSatellites(1);
+        var master = cluster.Master!;
+        var s1 = cluster["s1"];
+        var oldInstall = s1.InstallId;
+        var late = new NodeUpAck(master.Id, s1.Id, 1, master.Term, cluster.Peers) { InstallId = oldInstall };
+        Assert.True(s1.Step(new NodeUpRemoved(master.Id, s1.Id, oldInstall, master.Term)).Accepted);
+        cluster.Drain(s1);
+        Assert.True(s1.BecomeSatellite(cluster.Peers).Succeeded);
+        cluster.Drain(s1);
+        Assert.NotEqual(oldInstall, s1.InstallId);
+        Assert.Equal(1, s1.Incarnation);
+
+        var dropped = s1.Step(late);
+        Assert.Equal(DropCategory.Outdated, dropped.DropCategory);
+        Assert.Contains($"installation {oldInstall:x}", dropped.DropReason, StringComparison.Ordinal);
+        Assert.False(s1.AnnouncementAcknowledged);
+
+        // The acknowledgement of its own installation is taken; so is one from a peer that names none (0).
+        Assert.True(s1.Step(late with { InstallId = s1.InstallId }).Accepted);
+        Assert.True(s1.AnnouncementAcknowledged);
+        Assert.True(cluster["s1"].Step(late with { InstallId = 0 }).Accepted);
+    }
+
+    [Fact]
+    public void The_coordinator_names_the_installation_it_acknowledges()
+    {
+        var cluster = StationWithSatellites(1);
+        var master = cluster.Master!;
+        var s1 = cluster["s1"];
+        Assert.NotEqual(0, s1.InstallId);
+        var before = cluster.Batches[master.Id].Count;
+        Assert.True(master.Step(new NodeUp(s1.Id, master.Id, s1.Incarnation, TestCluster.Facts(s1.Id)) { InstallId = s1.InstallId }).Accepted);
+        cluster.Drain(master);
+        var ack = Assert.IsType<NodeUpAck>(Assert.Single(Sent(cluster, master.Id, before), m => m is NodeUpAck));
+        Assert.Equal(s1.InstallId, ack.InstallId);
+        Assert.Equal(s1.Incarnation, ack.Incarnation);
+    }
+
+    [Fact]
     public void A_restarted_peer_reapplies_the_removal_without_logging_it_again()
     {
         var cluster = StationWithSatellites();

@@ -310,18 +310,20 @@ public sealed class TimerTests
         var noMessages = new List<Message>();
         var noEffects = new List<Effect>();
         var entries = Array.Empty<LogEntry>();
-        var empty = new Ready(null, null, 0, entries, noMessages, noEffects);
+        var empty = new Ready(null, null, null, 0, entries, noMessages, noEffects);
         Assert.False(empty.MustPersist);
         Assert.True(empty.IsEmpty);
-        Assert.True(new Ready(HardState.Initial, null, 0, entries, noMessages, noEffects).MustPersist);
-        Assert.True(new Ready(null, RoleConfig.None, 0, entries, noMessages, noEffects).MustPersist);
-        Assert.True(new Ready(null, null, 1, entries, noMessages, noEffects).MustPersist);
-        Assert.False(new Ready(null, RoleConfig.None, 0, entries, noMessages, noEffects).IsEmpty);
+        Assert.True(new Ready(HardState.Initial, null, null, 0, entries, noMessages, noEffects).MustPersist);
+        Assert.True(new Ready(null, RoleConfig.None, null, 0, entries, noMessages, noEffects).MustPersist);
+        Assert.True(new Ready(null, null, null, 1, entries, noMessages, noEffects).MustPersist);
+        Assert.False(new Ready(null, RoleConfig.None, null, 0, entries, noMessages, noEffects).IsEmpty);
         var oneMessage = new List<Message> { new PeerProbe(P1, P2, "c", 0) };
-        Assert.False(new Ready(null, null, 0, entries, oneMessage, noEffects).IsEmpty);
-        Assert.False(new Ready(null, null, 0, entries, oneMessage, noEffects).MustPersist);
+        Assert.False(new Ready(null, null, null, 0, entries, oneMessage, noEffects).IsEmpty);
+        Assert.False(new Ready(null, null, null, 0, entries, oneMessage, noEffects).MustPersist);
+        var snapshot = new Snapshot(3, 1, "halon-x", PeerSet.Create([P1]), []);
+        Assert.True(new Ready(null, null, snapshot, 0, entries, noMessages, noEffects).MustPersist);
         var oneEffect = new List<Effect> { new BecameMaster(1) };
-        Assert.False(new Ready(null, null, 0, entries, noMessages, oneEffect).IsEmpty);
+        Assert.False(new Ready(null, null, null, 0, entries, noMessages, oneEffect).IsEmpty);
     }
 
     [Fact]

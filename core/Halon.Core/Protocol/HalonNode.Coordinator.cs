@@ -169,7 +169,7 @@ public sealed partial class HalonNode
 
     private void Acknowledge(NodeId satellite, SatelliteRecord record, bool reinstalled)
     {
-        Send(new NodeUpAck(Id, satellite, record.Incarnation, _term, Peers));
+        Send(new NodeUpAck(Id, satellite, record.Incarnation, _term, Peers) { InstallId = record.InstallId });
         Emit(new SatelliteAcknowledged(satellite, record.Incarnation, _term, record.Facts.Hostname) { Reinstalled = reinstalled, InstallId = record.InstallId });
     }
 

@@ -232,6 +232,13 @@ public sealed partial class HalonNode
             return StepResult.Dropped($"acknowledgement of incarnation {ack.Incarnation}; this is incarnation {_roleConfig.Incarnation}", DropCategory.Outdated);
         }
 
+        if (ack.InstallId != 0 && ack.InstallId != _roleConfig.InstallId)
+        {
+            // A late acknowledgement of an earlier installation of this node (removed and bootstrapped again, or
+            // reinstalled), which started again at incarnation 1 too: not this installation's.
+            return StepResult.Dropped($"acknowledgement of installation {ack.InstallId:x}; this is installation {_roleConfig.InstallId:x}", DropCategory.Outdated);
+        }
+
         if (!_announceAcknowledged)
         {
             _announceAcknowledged = true;

@@ -130,7 +130,7 @@ public static class MessageCodec
                 envelope.NodeUp = new W.NodeUp { Incarnation = nodeUp.Incarnation, Facts = ToWire(nodeUp.Facts), InstallId = nodeUp.InstallId };
                 break;
             case NodeUpAck ack:
-                envelope.NodeUpAck = new W.NodeUpAck { Incarnation = ack.Incarnation, Epoch = ack.Epoch };
+                envelope.NodeUpAck = new W.NodeUpAck { Incarnation = ack.Incarnation, Epoch = ack.Epoch, InstallId = ack.InstallId };
                 AddStation(envelope.NodeUpAck.Station, ack.Station);
                 break;
             case NodeUpOutdated outdated:
@@ -211,7 +211,10 @@ public static class MessageCodec
                 to,
                 WireCheck.NonNegative(envelope.NodeUpAck.Incarnation, "node_up_ack.incarnation"),
                 WireCheck.NonNegative(envelope.NodeUpAck.Epoch, "node_up_ack.epoch"),
-                OptionalStation(envelope.NodeUpAck.Station, "node_up_ack.station")),
+                OptionalStation(envelope.NodeUpAck.Station, "node_up_ack.station"))
+            {
+                InstallId = WireCheck.NonNegative(envelope.NodeUpAck.InstallId, "node_up_ack.install_id"),
+            },
             W.Envelope.BodyOneofCase.NodeUpOutdated => new NodeUpOutdated(
                 from,
                 to,
