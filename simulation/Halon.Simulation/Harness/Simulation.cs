@@ -60,6 +60,15 @@ public sealed partial class Simulation
         _log = log;
         _random = new SimRandom(options.Seed, 1);
         _faultMix = options.FaultSpec == "swarm" ? FaultOptions.DrawSwarm(new SimRandom(options.Seed, 2)) : FaultOptions.Parse(options.FaultSpec);
+        if (options.Satellites > SimulationOptions.LazySatelliteTicksAbove && _faultMix.SnapshotThresholdEntries > 0)
+        {
+            // At station scale a snapshot carries the whole table (megabytes for 100,000 satellites): a threshold of a
+            // few entries would copy it after every few acknowledgements, and tiny chunks would make one install take
+            // tens of thousands of round trips. Compaction and installs still happen many times per run with a
+            // threshold of a tenth of the satellites and the protocol's own chunk size.
+            _faultMix = _faultMix with { SnapshotThresholdEntries = Math.Max(_faultMix.SnapshotThresholdEntries, options.Satellites / 10), SnapshotChunkBytes = 0 };
+        }
+
         _faults = _faultMix;
         _protocol = _faultMix.EntriesPerAppendMax > 0 ? options.Protocol with { EntriesPerAppendMax = _faultMix.EntriesPerAppendMax } : options.Protocol;
         _protocol = _faultMix.Timing is { } timing ? _protocol.WithTiming(timing) : _protocol;
