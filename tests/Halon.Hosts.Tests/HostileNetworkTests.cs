@@ -170,7 +170,8 @@ internal static class HostileNetwork
         await EventuallyAsync(() => station.Proxy.Reestablished(strike.Connection, 20), $"the dialler {strike.Dialler} back after the {attack}", station);
         var after = await station.Cluster.WaitForSteadyStationAsync(station.Nodes);
 
-        Assert.Equal(before.Coordinator, after.Coordinator);
+        // On a change, every node's log tail says why (a stall line, an election, a lost connection).
+        Assert.True(before.Coordinator == after.Coordinator, $"the coordinator changed from {before.Coordinator} to {after.Coordinator} during the {attack}:\n{station.Cluster.Logs(40)}");
         Assert.Equal(1, receivers.Sum(n => NewLines(station, n, marks).Count(line)));
         Assert.True(await FramesRejectedAsync(station) > rejectedBefore, "no node counted the frame in transport_totals.frames_rejected");
         foreach (var node in station.Nodes)

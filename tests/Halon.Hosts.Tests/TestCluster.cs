@@ -117,13 +117,13 @@ internal sealed class TestCluster : IDisposable
         return restarted;
     }
 
-    /// <summary>The comma list of the given nodes' addresses.</summary>
     /// <summary>The cluster id of a station of these peers bootstrapped without <c>--timing</c> (so with <c>lan</c>).</summary>
     public static string StationId(PeerSet peers) => Halon.Core.StationTiming.Lan.ClusterIdFor(peers);
 
     /// <inheritdoc cref="StationId(PeerSet)"/>
     public static string StationId(IEnumerable<LocalDaemon> nodes) => StationId(PeerSet.Create(nodes.Select(n => n.Listen)));
 
+    /// <summary>The comma list of the given nodes' addresses.</summary>
     public static string List(IEnumerable<LocalDaemon> nodes) => string.Join(',', nodes.Select(n => n.Listen.Value));
 
     /// <summary>One status over the wire, or null with the reason in <paramref name="error"/>.</summary>
