@@ -8,10 +8,30 @@ namespace Halon.Core.Protocol;
 /// <summary>Satellite: the announcer that sends NodeUp until the coordinator acknowledges this incarnation.</summary>
 public sealed partial class HalonNode
 {
+    /// <summary>
+    /// Announcements a satellite sends to its target without an answer before the next one goes to the peers in turn.
+    /// A live master is silent to a repeat only while the entry is pending (after the commit it acknowledges at once),
+    /// so silence means a slow commit, lost messages or a dead master. Three, because from the back-off's minimum the
+    /// fourth announcement then leaves 14 to 21 ticks after the first, about the election timeout of the lan and
+    /// legacy timings (25 and 15 ticks): a master that died has mostly been replaced in its followers' view by then, so
+    /// the peer asked next names the new one. Two would ask after 6 to 9 ticks, while followers still name the dead
+    /// master, and cost a redirect for every other announcement to a live one that commits slowly; four would spend 30
+    /// to 45 ticks on a dead master.
+    /// </summary>
+    private const int AnnounceUnansweredMax = 3;
+
     private long _nextAnnounceAt;
     private int _announceBackoffTicks;
     private int _announceCursor;
-    private NodeId? _announceHint;
+
+    // The master the station last named (by a redirect naming it, its own "not ready" redirect or its outdated
+    // notice), in the term it was named in: the announcer sends to it while it may hold the entry pending. Null while
+    // the announcer goes round the peers. _announceUnanswered counts the announcements sent to it since it was named or
+    // last confirmed; at AnnounceUnansweredMax the announcer goes round the peers until one names it or another again.
+    // _announceTermSeen is the highest term a redirect or notice carried: an older redirect names an older master.
+    private NodeId? _announceTarget;
+    private int _announceUnanswered;
+    private long _announceTermSeen;
     private bool _announceAcknowledged;
     private long _highestEpochSeen;
     private long _acknowledgedEpoch;
@@ -83,7 +103,8 @@ public sealed partial class HalonNode
     private void StartAnnouncer(string reason)
     {
         _announceAcknowledged = false;
-        _announceHint = null;
+        ForgetAnnounceTarget();
+        _announceTermSeen = 0;
         _reportedStation = null;
         _reportedStationBy = null;
         _announceCursor = Station.IndexOf(Id) >= 0 ? 0 : (int)(Id.StableHash % (ulong)Station.Count);
@@ -102,23 +123,49 @@ public sealed partial class HalonNode
 
     private void Announce()
     {
-        var station = Station.Members;
         NodeId target;
-        if (_announceHint is not null)
+        if (_announceTarget is not null && _announceUnanswered < AnnounceUnansweredMax)
         {
-            target = _announceHint;
-            _announceHint = null; // Use a hint once: a master that died must not trap the announcer.
+            target = _announceTarget;
+            _announceUnanswered++;
         }
         else
         {
-            target = station[_announceCursor % station.Count];
-            _announceCursor = (_announceCursor + 1) % station.Count;
+            target = NextPeerInTurn();
         }
 
         Send(new NodeUp(Id, target, _roleConfig.Incarnation, _hostFacts) { InstallId = _roleConfig.InstallId });
         _announcementsSent++;
         _nextAnnounceAt = _now + _announceBackoffTicks + _random.Next((_announceBackoffTicks / 2) + 1);
         _announceBackoffTicks = Math.Min(_announceBackoffTicks * 2, _options.AnnounceBackoffTicksMax);
+    }
+
+    /// <summary>The next station peer in turn, passing over the target that went unanswered when there is another.</summary>
+    private NodeId NextPeerInTurn()
+    {
+        var station = Station.Members;
+        var peer = station[_announceCursor % station.Count];
+        _announceCursor = (_announceCursor + 1) % station.Count;
+        if (peer.Equals(_announceTarget) && station.Count > 1)
+        {
+            peer = station[_announceCursor % station.Count];
+            _announceCursor = (_announceCursor + 1) % station.Count;
+        }
+
+        return peer;
+    }
+
+    private void TargetAnnouncements(NodeId master, long term)
+    {
+        _announceTarget = master;
+        _announceUnanswered = 0;
+        _announceTermSeen = Math.Max(_announceTermSeen, term);
+    }
+
+    private void ForgetAnnounceTarget()
+    {
+        _announceTarget = null;
+        _announceUnanswered = 0;
     }
 
     private StepResult StepNodeUpRedirect(NodeUpRedirect redirect)
@@ -135,15 +182,39 @@ public sealed partial class HalonNode
             return StepResult.Dropped("NodeUp redirect after acknowledgement", DropCategory.Outdated);
         }
 
-        if (redirect.Leader is not null && Station.Contains(redirect.Leader))
+        if (redirect.Term < _announceTermSeen)
         {
-            _announceHint = redirect.Leader;
-            if (!redirect.Leader.Equals(redirect.From))
+            // A late answer from an older term: the master it names, if any, has been replaced since.
+            return StepResult.Handled;
+        }
+
+        var leader = redirect.Leader is not null && Station.Contains(redirect.Leader) ? redirect.Leader : null;
+        if (leader is null)
+        {
+            // The peer knows no master. From the target itself, or in a term after the target's, the target is no
+            // longer master: go round the peers. Otherwise the peer only lags, and the target stays.
+            if (_announceTarget is not null && (redirect.From.Equals(_announceTarget) || redirect.Term > _announceTermSeen))
             {
-                // Follow a fresh hint promptly, with the back-off reset; the master itself said "not ready" otherwise.
+                ForgetAnnounceTarget();
+            }
+
+            _announceTermSeen = redirect.Term;
+        }
+        else if (!leader.Equals(_announceTarget))
+        {
+            TargetAnnouncements(leader, redirect.Term);
+            if (!leader.Equals(redirect.From))
+            {
+                // Follow a fresh master promptly, with the back-off reset; the master itself said "not ready" otherwise.
                 _announceBackoffTicks = _options.AnnounceBackoffTicksMin;
                 _nextAnnounceAt = Math.Min(_nextAnnounceAt, _now + 1);
             }
+        }
+        else
+        {
+            // The target again, from itself ("not ready") or from a peer that still follows it: it is alive as far as
+            // the station knows, so it gets its retries again; the back-off goes on, since nothing new was learnt.
+            TargetAnnouncements(leader, redirect.Term);
         }
 
         return StepResult.Handled;
@@ -199,7 +270,7 @@ public sealed partial class HalonNode
         _roleConfig = _roleConfig with { Incarnation = outdated.RecordedIncarnation + 1 };
         _roleDirty = true;
         _announceAcknowledged = false;
-        _announceHint = outdated.From;
+        TargetAnnouncements(outdated.From, outdated.Epoch);
         _announceBackoffTicks = _options.AnnounceBackoffTicksMin;
         Emit(new IncarnationAdvanced(from, _roleConfig.Incarnation, outdated.RecordedIncarnation, outdated.From));
         Announce();
