@@ -58,7 +58,7 @@ public sealed class AnnouncerTargetTests
     }
 
     [Fact]
-    public void A_peer_that_still_names_the_unanswered_master_sends_the_satellite_back_to_it_without_haste()
+    public void A_peer_that_still_names_the_unanswered_master_earns_it_one_more_announcement_without_haste()
     {
         var node = Satellite();
         Assert.True(node.Step(new NodeUpRedirect(P2, S1, P3, 1, Station)).Accepted);
@@ -69,9 +69,18 @@ public sealed class AnnouncerTargetTests
         var before = node.TicksUntilNextTimer;
         Assert.True(node.Step(new NodeUpRedirect(roundTo, S1, P3, 1, Station)).Accepted);
 
-        // Nothing new was learnt: the back-off goes on, and the master gets its three announcements again.
+        // Nothing new was learnt: the back-off goes on, and the master gets one announcement before the next peer.
         Assert.Equal(before, node.TicksUntilNextTimer);
-        Assert.Equal([P3, P3, P3], NextAnnouncements(node, 3));
+        Assert.Equal(P3, NextAnnouncement(node).To);
+        var (nextRoundTo, _) = NextAnnouncement(node);
+        Assert.NotEqual(P3, nextRoundTo);
+        Assert.NotEqual(roundTo, nextRoundTo);
+
+        // A confirmation while the master still has announcements left does not add to them.
+        Assert.True(node.Step(new NodeUpRedirect(P3, S1, P3, 1, Station)).Accepted);
+        Assert.Equal(P3, NextAnnouncement(node).To);
+        Assert.True(node.Step(new NodeUpRedirect(P1, S1, P3, 1, Station)).Accepted);
+        Assert.Equal([P3, P3], NextAnnouncements(node, 2));
         Assert.NotEqual(P3, NextAnnouncement(node).To);
     }
 
@@ -125,31 +134,19 @@ public sealed class AnnouncerTargetTests
         Assert.Equal([P3, P3], NextAnnouncements(node, 2));
     }
 
-    [Fact]
-    public void A_peer_that_knows_no_master_keeps_the_target_in_its_term_and_drops_it_in_a_later_one()
+    [Theory]
+    [InlineData("p1:9070")]
+    [InlineData("p3:9070")]
+    public void A_peer_that_knows_no_master_in_the_targets_term_sends_the_announcer_round_the_peers(string from)
     {
         var node = Satellite();
         Assert.True(node.Step(new NodeUpRedirect(P2, S1, P3, 2, Station)).Accepted);
         Assert.Equal(P3, NextAnnouncement(node).To);
 
-        // p1 lags in term 2 and knows no master: p3 stays the target.
-        Assert.True(node.Step(new NodeUpRedirect(P1, S1, null, 2, Station)).Accepted);
-        Assert.Equal([P3, P3], NextAnnouncements(node, 2));
-
-        // p1 in term 3 knows no master: p3's term is over, so the announcer goes round all three peers.
-        Assert.True(node.Step(new NodeUpRedirect(P1, S1, null, 3, Station)).Accepted);
-        Assert.Equal(3, NextAnnouncements(node, 3).Distinct().Count());
-    }
-
-    [Fact]
-    public void The_target_saying_it_knows_no_master_sends_the_announcer_round_the_peers()
-    {
-        var node = Satellite();
-        Assert.True(node.Step(new NodeUpRedirect(P2, S1, P3, 2, Station)).Accepted);
-        Assert.Equal(P3, NextAnnouncement(node).To);
-
-        Assert.True(node.Step(new NodeUpRedirect(P3, S1, null, 2, Station)).Accepted);
-
+        // A campaigning peer, or p3 itself no longer master: the announcer goes round all three peers.
+        var before = node.TicksUntilNextTimer;
+        Assert.True(node.Step(new NodeUpRedirect(NodeId.Parse(from), S1, null, 2, Station)).Accepted);
+        Assert.Equal(before, node.TicksUntilNextTimer);
         Assert.Equal(3, NextAnnouncements(node, 3).Distinct().Count());
     }
 

@@ -9,14 +9,14 @@ namespace Halon.Core.Protocol;
 public sealed partial class HalonNode
 {
     /// <summary>
-    /// Announcements a satellite sends to its target without an answer before the next one goes to the peers in turn.
+    /// Announcements a satellite sends to its target without an answer before the next one goes to another peer.
     /// A live master is silent to a repeat only while the entry is pending (after the commit it acknowledges at once),
-    /// so silence means a slow commit, lost messages or a dead master. Three, because from the back-off's minimum the
-    /// fourth announcement then leaves 14 to 21 ticks after the first, about the election timeout of the lan and
-    /// legacy timings (25 and 15 ticks): a master that died has mostly been replaced in its followers' view by then, so
-    /// the peer asked next names the new one. Two would ask after 6 to 9 ticks, while followers still name the dead
-    /// master, and cost a redirect for every other announcement to a live one that commits slowly; four would spend 30
-    /// to 45 ticks on a dead master.
+    /// so silence means a slow commit, lost messages or a dead master. Three, because a fresh target starts the
+    /// back-off at its minimum, so three announcements span 14 to 21 ticks: several commit round trips of a healthy
+    /// station (which then costs no redirect beyond the first), and about the election timeout of the lan and legacy
+    /// timings (25 and 15 ticks), by when a dead master's followers stop naming it. Two would ask another peer after 6
+    /// to 9 ticks, while a healthy commit may still be on its way; four would spend 30 to 45 ticks on a dead master.
+    /// After that, a peer that still names the target earns it one announcement at a time (see StepNodeUpRedirect).
     /// </summary>
     private const int AnnounceUnansweredMax = 3;
 
@@ -25,10 +25,10 @@ public sealed partial class HalonNode
     private int _announceCursor;
 
     // The master the station last named (by a redirect naming it, its own "not ready" redirect or its outdated
-    // notice), in the term it was named in: the announcer sends to it while it may hold the entry pending. Null while
-    // the announcer goes round the peers. _announceUnanswered counts the announcements sent to it since it was named or
-    // last confirmed; at AnnounceUnansweredMax the announcer goes round the peers until one names it or another again.
-    // _announceTermSeen is the highest term a redirect or notice carried: an older redirect names an older master.
+    // notice): the announcer sends to it while it may hold the entry pending, and goes round the peers while it is
+    // null. _announceUnanswered counts the announcements sent to it since it was named or answered; at
+    // AnnounceUnansweredMax the announcer goes round the other peers, and a peer that still names the target earns it
+    // one more. _announceTermSeen is the highest term a redirect or notice carried: an older redirect is late news.
     private NodeId? _announceTarget;
     private int _announceUnanswered;
     private long _announceTermSeen;
@@ -155,13 +155,6 @@ public sealed partial class HalonNode
         return peer;
     }
 
-    private void TargetAnnouncements(NodeId master, long term)
-    {
-        _announceTarget = master;
-        _announceUnanswered = 0;
-        _announceTermSeen = Math.Max(_announceTermSeen, term);
-    }
-
     private void ForgetAnnounceTarget()
     {
         _announceTarget = null;
@@ -189,20 +182,17 @@ public sealed partial class HalonNode
         }
 
         var leader = redirect.Leader is not null && Station.Contains(redirect.Leader) ? redirect.Leader : null;
+        _announceTermSeen = redirect.Term;
         if (leader is null)
         {
-            // The peer knows no master. From the target itself, or in a term after the target's, the target is no
-            // longer master: go round the peers. Otherwise the peer only lags, and the target stays.
-            if (_announceTarget is not null && (redirect.From.Equals(_announceTarget) || redirect.Term > _announceTermSeen))
-            {
-                ForgetAnnounceTarget();
-            }
-
-            _announceTermSeen = redirect.Term;
+            // The peer knows no master in the target's term or a later one: it is campaigning or has not heard from
+            // the target for an election timeout. Go round the peers until one names a master.
+            ForgetAnnounceTarget();
         }
         else if (!leader.Equals(_announceTarget))
         {
-            TargetAnnouncements(leader, redirect.Term);
+            _announceTarget = leader;
+            _announceUnanswered = 0;
             if (!leader.Equals(redirect.From))
             {
                 // Follow a fresh master promptly, with the back-off reset; the master itself said "not ready" otherwise.
@@ -210,11 +200,16 @@ public sealed partial class HalonNode
                 _nextAnnounceAt = Math.Min(_nextAnnounceAt, _now + 1);
             }
         }
+        else if (leader.Equals(redirect.From))
+        {
+            _announceUnanswered = 0; // The target answered "not ready": it gets its announcements again.
+        }
         else
         {
-            // The target again, from itself ("not ready") or from a peer that still follows it: it is alive as far as
-            // the station knows, so it gets its retries again; the back-off goes on, since nothing new was learnt.
-            TargetAnnouncements(leader, redirect.Term);
+            // A peer still follows the target: one more announcement to it, then the next peer again, so that a dead
+            // target is given up on within two retries once its followers have replaced it. The back-off goes on,
+            // since nothing new was learnt.
+            _announceUnanswered = Math.Min(_announceUnanswered, AnnounceUnansweredMax - 1);
         }
 
         return StepResult.Handled;
@@ -270,7 +265,9 @@ public sealed partial class HalonNode
         _roleConfig = _roleConfig with { Incarnation = outdated.RecordedIncarnation + 1 };
         _roleDirty = true;
         _announceAcknowledged = false;
-        TargetAnnouncements(outdated.From, outdated.Epoch);
+        _announceTarget = outdated.From;
+        _announceUnanswered = 0;
+        _announceTermSeen = Math.Max(_announceTermSeen, outdated.Epoch);
         _announceBackoffTicks = _options.AnnounceBackoffTicksMin;
         Emit(new IncarnationAdvanced(from, _roleConfig.Incarnation, outdated.RecordedIncarnation, outdated.From));
         Announce();
