@@ -155,6 +155,47 @@ public sealed class ReplicationTests
     }
 
     [Fact]
+    public void A_follower_far_behind_gets_its_next_batch_on_each_success_not_at_the_next_heartbeat()
+    {
+        var options = ProtocolOptions.Default with { EntriesPerAppendMax = 2 };
+        var node = Master(options);
+        foreach (var name in new[] { "s1", "s2", "s3", "s4", "s5", "s6" })
+        {
+            var id = NodeId.Parse(name + ":9070");
+            Assert.True(node.Step(new NodeUp(id, P1, 1, TestCluster.Facts(id))).Accepted);
+        }
+
+        Assert.Equal(7, node.LastLogIndex);
+        node.Advance();
+
+        // p3 lost everything it was sent: its rejection with hint 0 brings entries 1 and 2 back at once.
+        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, false, 0, 0, node.Now)).Accepted);
+        var first = Assert.IsType<AppendEntries>(Assert.Single(Take(node).Messages));
+        Assert.Equal([1L, 2], first.Entries.Select(e => e.Index));
+
+        // Each success sends the next two at once, one message per answer, until p3 holds the whole log.
+        long[][] expected = [[3, 4], [5, 6], [7]];
+        var match = 2L;
+        foreach (var batch in expected)
+        {
+            Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, match, 0, node.Now)).Accepted);
+            // With p1, p3's match is a majority: the commits acknowledge satellites too; one append goes out.
+            var next = Assert.Single(Take(node).Messages.OfType<AppendEntries>());
+            Assert.Equal(P3, next.To);
+            Assert.Equal(match, next.PrevLogIndex);
+            Assert.Equal(batch, next.Entries.Select(e => e.Index));
+            match = batch[^1];
+        }
+
+        // Caught up: its last success sends nothing, and a late duplicate of an earlier success sends nothing either.
+        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, 7, 0, node.Now)).Accepted);
+        Assert.Empty(Take(node).Messages.OfType<AppendEntries>());
+        Assert.Equal(7, node.CommitIndex);
+        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, 4, 0, node.Now)).Accepted);
+        Assert.Empty(Take(node).Messages);
+    }
+
+    [Fact]
     public void A_master_drops_answers_with_impossible_fields()
     {
         var node = Master();
