@@ -173,7 +173,7 @@ public sealed class ReplicationTests
         var first = Assert.IsType<AppendEntries>(Assert.Single(Take(node).Messages));
         Assert.Equal([1L, 2], first.Entries.Select(e => e.Index));
 
-        // Each success sends the next two at once, one message per answer, until p3 holds the whole log.
+        // Each success for everything sent so far brings the next two at once, until p3 holds the whole log.
         long[][] expected = [[3, 4], [5, 6], [7]];
         var match = 2L;
         foreach (var batch in expected)
@@ -193,6 +193,24 @@ public sealed class ReplicationTests
         Assert.Equal(7, node.CommitIndex);
         Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, 4, 0, node.Now)).Accepted);
         Assert.Empty(Take(node).Messages);
+
+        // While a batch is in flight to p3 (entry 8, sent as it was appended), a repeated success for 7 sends nothing:
+        // duplicated answers never multiply the sends.
+        var s7 = NodeId.Parse("s7:9070");
+        Assert.True(node.Step(new NodeUp(s7, P1, 1, TestCluster.Facts(s7))).Accepted);
+        var eight = Assert.Single(Take(node).Messages.OfType<AppendEntries>(), a => a.To.Equals(P3));
+        Assert.Equal([8L], eight.Entries.Select(e => e.Index));
+        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, 7, 0, node.Now)).Accepted);
+        Assert.Empty(Take(node).Messages);
+
+        // p3 turns out to hold only 4 (a rejection below its match): 5 and 6 go at once; a late answer for 4 while they
+        // are in flight sends nothing more, and the answer for 6 brings 7 and 8.
+        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, false, 0, 4, node.Now)).Accepted);
+        Assert.Equal([5L, 6], Assert.IsType<AppendEntries>(Assert.Single(Take(node).Messages)).Entries.Select(e => e.Index));
+        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, 4, 0, node.Now)).Accepted);
+        Assert.Empty(Take(node).Messages);
+        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, 6, 0, node.Now)).Accepted);
+        Assert.Equal([7L, 8], Assert.Single(Take(node).Messages.OfType<AppendEntries>()).Entries.Select(e => e.Index));
     }
 
     [Fact]
