@@ -301,6 +301,14 @@ public sealed partial class HalonNode
             _matchIndex[peer] = Math.Max(_matchIndex[peer], response.MatchIndex);
             _nextIndex[peer] = Math.Max(_nextIndex[peer], _matchIndex[peer] + 1);
             MaybeCommit();
+            if (_state == SupervisorState.Master && _matchIndex[peer] == _nextIndex[peer] - 1 && _nextIndex[peer] <= LastLogIndex)
+            {
+                // A follower that holds everything it was sent, and is still behind, gets its next batch now rather
+                // than at the next heartbeat: a long tail (a new master's uncommitted entries, a follower back from a
+                // partition) catches up at the round trip, not the heartbeat. Only when nothing else is in flight to
+                // it, so that duplicated or reordered answers never multiply the sends.
+                SendAppend(peer);
+            }
         }
         else
         {

@@ -317,6 +317,14 @@ public sealed partial class Simulation
 
     private void SetGroups(int[][] groups, string description)
     {
+        if (_healed)
+        {
+            // A targeted partition scheduled before the heal (the brief isolation that follows old news) must not
+            // start after it: nothing would end it, and the run would judge liveness across a partition it promised
+            // was over.
+            return;
+        }
+
         _cuts.Clear();
         var groupOf = new int[_nodes.Length];
         Array.Fill(groupOf, -1);
