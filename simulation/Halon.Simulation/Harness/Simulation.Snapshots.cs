@@ -33,12 +33,27 @@ public sealed partial class Simulation
         }
     }
 
-    /// <summary>After the heal, a follower peer loses its data dir and is bootstrapped again; it must rejoin by snapshot.</summary>
+    /// <summary>
+    /// After the heal, a follower peer loses its data dir and is bootstrapped again; it must rejoin by snapshot. It
+    /// keeps the operator's rule (docs/operations.md, "A lost data dir": one peer at a time, with the station up): a
+    /// peer that forgets its vote while an election of its term is still open can vote twice in that term, which no
+    /// protocol prevents, so the wipe waits, 5 ticks at a time, for a master whose coordinator runs, and takes one of
+    /// the followers that follow it in its term.
+    /// </summary>
     private void WipePeer()
     {
-        var candidates = _nodes.Where(n => n.IsPeer && n.Node is { State: SupervisorState.Follower }).ToArray();
+        var master = CurrentMaster();
+        var masterNode = master < 0 ? null : _nodes[master].Node;
+        var candidates = masterNode is { CoordinatorRunning: true }
+            ? _nodes.Where(n => n.IsPeer && n.Node is { State: SupervisorState.Follower } follower && follower.Term == masterNode.Term && masterNode.Id.Equals(follower.Leader)).ToArray()
+            : [];
         if (candidates.Length == 0)
         {
+            if (_now < _healAt + (_livenessAcknowledgedTicksMax * TimeUnitsPerTick))
+            {
+                ScheduleAction(_now + (5 * TimeUnitsPerTick), WipePeer);
+            }
+
             return;
         }
 
