@@ -176,7 +176,7 @@ public sealed partial class HalonNode
         _roleConfig = _roleConfig with { Removed = true };
         _roleDirty = true;
         _announceAcknowledged = false;
-        _announceHint = null;
+        ForgetAnnounceTarget();
         _removedEpoch = removed.Epoch;
         _removedBy = removed.From;
         Emit(new RemovedFromStation(removed.InstallId, removed.Epoch, removed.From));

@@ -8,10 +8,30 @@ namespace Halon.Core.Protocol;
 /// <summary>Satellite: the announcer that sends NodeUp until the coordinator acknowledges this incarnation.</summary>
 public sealed partial class HalonNode
 {
+    /// <summary>
+    /// Announcements a satellite sends to its target without an answer before the next one goes to another peer.
+    /// A live master is silent to a repeat only while the entry is pending (after the commit it acknowledges at once),
+    /// so silence means a slow commit, lost messages or a dead master. Three, because a fresh target starts the
+    /// back-off at its minimum, so three announcements span 14 to 21 ticks: several commit round trips of a healthy
+    /// station (which then costs no redirect beyond the first), and about the election timeout of the lan and legacy
+    /// timings (25 and 15 ticks), by when a dead master's followers stop naming it. Two would ask another peer after 6
+    /// to 9 ticks, while a healthy commit may still be on its way; four would spend 30 to 45 ticks on a dead master.
+    /// After that, a peer that still names the target earns it one announcement at a time (see StepNodeUpRedirect).
+    /// </summary>
+    private const int AnnounceUnansweredMax = 3;
+
     private long _nextAnnounceAt;
     private int _announceBackoffTicks;
     private int _announceCursor;
-    private NodeId? _announceHint;
+
+    // The master the station last named (by a redirect naming it, its own "not ready" redirect or its outdated
+    // notice): the announcer sends to it while it may hold the entry pending, and goes round the peers while it is
+    // null. _announceUnanswered counts the announcements sent to it since it was named or answered; at
+    // AnnounceUnansweredMax the announcer goes round the other peers, and a peer that still names the target earns it
+    // one more. _announceTermSeen is the highest term a redirect or notice carried: an older redirect is late news.
+    private NodeId? _announceTarget;
+    private int _announceUnanswered;
+    private long _announceTermSeen;
     private bool _announceAcknowledged;
     private long _highestEpochSeen;
     private long _acknowledgedEpoch;
@@ -83,7 +103,8 @@ public sealed partial class HalonNode
     private void StartAnnouncer(string reason)
     {
         _announceAcknowledged = false;
-        _announceHint = null;
+        ForgetAnnounceTarget();
+        _announceTermSeen = 0;
         _reportedStation = null;
         _reportedStationBy = null;
         _announceCursor = Station.IndexOf(Id) >= 0 ? 0 : (int)(Id.StableHash % (ulong)Station.Count);
@@ -102,23 +123,42 @@ public sealed partial class HalonNode
 
     private void Announce()
     {
-        var station = Station.Members;
         NodeId target;
-        if (_announceHint is not null)
+        if (_announceTarget is not null && _announceUnanswered < AnnounceUnansweredMax)
         {
-            target = _announceHint;
-            _announceHint = null; // Use a hint once: a master that died must not trap the announcer.
+            target = _announceTarget;
+            _announceUnanswered++;
         }
         else
         {
-            target = station[_announceCursor % station.Count];
-            _announceCursor = (_announceCursor + 1) % station.Count;
+            target = NextPeerInTurn();
         }
 
         Send(new NodeUp(Id, target, _roleConfig.Incarnation, _hostFacts) { InstallId = _roleConfig.InstallId });
         _announcementsSent++;
         _nextAnnounceAt = _now + _announceBackoffTicks + _random.Next((_announceBackoffTicks / 2) + 1);
         _announceBackoffTicks = Math.Min(_announceBackoffTicks * 2, _options.AnnounceBackoffTicksMax);
+    }
+
+    /// <summary>The next station peer in turn, passing over the target that went unanswered when there is another.</summary>
+    private NodeId NextPeerInTurn()
+    {
+        var station = Station.Members;
+        var peer = station[_announceCursor % station.Count];
+        _announceCursor = (_announceCursor + 1) % station.Count;
+        if (peer.Equals(_announceTarget) && station.Count > 1)
+        {
+            peer = station[_announceCursor % station.Count];
+            _announceCursor = (_announceCursor + 1) % station.Count;
+        }
+
+        return peer;
+    }
+
+    private void ForgetAnnounceTarget()
+    {
+        _announceTarget = null;
+        _announceUnanswered = 0;
     }
 
     private StepResult StepNodeUpRedirect(NodeUpRedirect redirect)
@@ -135,15 +175,41 @@ public sealed partial class HalonNode
             return StepResult.Dropped("NodeUp redirect after acknowledgement", DropCategory.Outdated);
         }
 
-        if (redirect.Leader is not null && Station.Contains(redirect.Leader))
+        if (redirect.Term < _announceTermSeen)
         {
-            _announceHint = redirect.Leader;
-            if (!redirect.Leader.Equals(redirect.From))
+            // A late answer from an older term: the master it names, if any, has been replaced since.
+            return StepResult.Handled;
+        }
+
+        var leader = redirect.Leader is not null && Station.Contains(redirect.Leader) ? redirect.Leader : null;
+        _announceTermSeen = redirect.Term;
+        if (leader is null)
+        {
+            // The peer knows no master in the target's term or a later one: it is campaigning or has not heard from
+            // the target for an election timeout. Go round the peers until one names a master.
+            ForgetAnnounceTarget();
+        }
+        else if (!leader.Equals(_announceTarget))
+        {
+            _announceTarget = leader;
+            _announceUnanswered = 0;
+            if (!leader.Equals(redirect.From))
             {
-                // Follow a fresh hint promptly, with the back-off reset; the master itself said "not ready" otherwise.
+                // Follow a fresh master promptly, with the back-off reset; the master itself said "not ready" otherwise.
                 _announceBackoffTicks = _options.AnnounceBackoffTicksMin;
                 _nextAnnounceAt = Math.Min(_nextAnnounceAt, _now + 1);
             }
+        }
+        else if (leader.Equals(redirect.From))
+        {
+            _announceUnanswered = 0; // The target answered "not ready": it gets its announcements again.
+        }
+        else
+        {
+            // A peer still follows the target: one more announcement to it, then the next peer again, so that a dead
+            // target is given up on within two retries once its followers have replaced it. The back-off goes on,
+            // since nothing new was learnt.
+            _announceUnanswered = Math.Min(_announceUnanswered, AnnounceUnansweredMax - 1);
         }
 
         return StepResult.Handled;
@@ -199,7 +265,9 @@ public sealed partial class HalonNode
         _roleConfig = _roleConfig with { Incarnation = outdated.RecordedIncarnation + 1 };
         _roleDirty = true;
         _announceAcknowledged = false;
-        _announceHint = outdated.From;
+        _announceTarget = outdated.From;
+        _announceUnanswered = 0;
+        _announceTermSeen = Math.Max(_announceTermSeen, outdated.Epoch);
         _announceBackoffTicks = _options.AnnounceBackoffTicksMin;
         Emit(new IncarnationAdvanced(from, _roleConfig.Incarnation, outdated.RecordedIncarnation, outdated.From));
         Announce();
