@@ -155,62 +155,49 @@ public sealed class ReplicationTests
     }
 
     [Fact]
-    public void A_follower_far_behind_gets_its_next_batch_on_each_success_not_at_the_next_heartbeat()
+    public void A_follower_far_behind_gets_up_to_four_batches_in_flight_on_each_success_not_one_per_heartbeat()
     {
-        var options = ProtocolOptions.Default with { EntriesPerAppendMax = 2 };
+        var options = ProtocolOptions.Default with { EntriesPerAppendMax = 1 };
         var node = Master(options);
-        foreach (var name in new[] { "s1", "s2", "s3", "s4", "s5", "s6" })
+        for (var i = 1; i <= 10; i++)
         {
-            var id = NodeId.Parse(name + ":9070");
+            var id = NodeId.Parse($"s{i}:9070");
             Assert.True(node.Step(new NodeUp(id, P1, 1, TestCluster.Facts(id))).Accepted);
         }
 
-        Assert.Equal(7, node.LastLogIndex);
+        Assert.Equal(11, node.LastLogIndex);
         node.Advance();
+        long[] ToP3() => Take(node).Messages.OfType<AppendEntries>().Where(a => a.To.Equals(P3)).Select(a => a.Entries.Single().Index).ToArray();
+        bool Answer(bool success, long match, long hint = 0) => node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, success, match, hint, node.Now)).Accepted;
 
-        // p3 lost everything it was sent: its rejection with hint 0 brings entries 1 and 2 back at once.
-        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, false, 0, 0, node.Now)).Accepted);
-        var first = Assert.IsType<AppendEntries>(Assert.Single(Take(node).Messages));
-        Assert.Equal([1L, 2], first.Entries.Select(e => e.Index));
+        // p3 lost everything it was sent: its rejection brings one probe, entry 1.
+        Assert.True(Answer(false, 0, 0));
+        Assert.Equal([1L], ToP3());
 
-        // Each success for everything sent so far brings the next two at once, until p3 holds the whole log.
-        long[][] expected = [[3, 4], [5, 6], [7]];
-        var match = 2L;
-        foreach (var batch in expected)
-        {
-            Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, match, 0, node.Now)).Accepted);
-            // With p1, p3's match is a majority: the commits acknowledge satellites too; one append goes out.
-            var next = Assert.Single(Take(node).Messages.OfType<AppendEntries>());
-            Assert.Equal(P3, next.To);
-            Assert.Equal(match, next.PrevLogIndex);
-            Assert.Equal(batch, next.Entries.Select(e => e.Index));
-            match = batch[^1];
-        }
+        // The probe's success fills the window: four batches (here of one entry each) at once.
+        Assert.True(Answer(true, 1));
+        Assert.Equal([2L, 3, 4, 5], ToP3());
 
-        // Caught up: its last success sends nothing, and a late duplicate of an earlier success sends nothing either.
-        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, 7, 0, node.Now)).Accepted);
-        Assert.Empty(Take(node).Messages.OfType<AppendEntries>());
-        Assert.Equal(7, node.CommitIndex);
-        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, 4, 0, node.Now)).Accepted);
-        Assert.Empty(Take(node).Messages);
+        // A duplicate of that success finds the window full and sends nothing.
+        Assert.True(Answer(true, 1));
+        Assert.Empty(ToP3());
 
-        // While a batch is in flight to p3 (entry 8, sent as it was appended), a repeated success for 7 sends nothing:
-        // duplicated answers never multiply the sends.
-        var s7 = NodeId.Parse("s7:9070");
-        Assert.True(node.Step(new NodeUp(s7, P1, 1, TestCluster.Facts(s7))).Accepted);
-        var eight = Assert.Single(Take(node).Messages.OfType<AppendEntries>(), a => a.To.Equals(P3));
-        Assert.Equal([8L], eight.Entries.Select(e => e.Index));
-        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, 7, 0, node.Now)).Accepted);
-        Assert.Empty(Take(node).Messages);
+        // Each later success tops the window up to four in flight, no further.
+        Assert.True(Answer(true, 3));
+        Assert.Equal([6L, 7], ToP3());
+        Assert.True(Answer(true, 7));
+        Assert.Equal([8L, 9, 10, 11], ToP3());
 
-        // p3 turns out to hold only 4 (a rejection below its match): 5 and 6 go at once; a late answer for 4 while they
-        // are in flight sends nothing more, and the answer for 6 brings 7 and 8.
-        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, false, 0, 4, node.Now)).Accepted);
-        Assert.Equal([5L, 6], Assert.IsType<AppendEntries>(Assert.Single(Take(node).Messages)).Entries.Select(e => e.Index));
-        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, 4, 0, node.Now)).Accepted);
-        Assert.Empty(Take(node).Messages);
-        Assert.True(node.Step(new AppendEntriesResponse(P3, P1, Station.ClusterId, 1, true, 6, 0, node.Now)).Accepted);
-        Assert.Equal([7L, 8], Assert.Single(Take(node).Messages.OfType<AppendEntries>()).Entries.Select(e => e.Index));
+        // Caught up: nothing more to send, and the commit follows p3 (with p1, a majority).
+        Assert.True(Answer(true, 11));
+        Assert.Empty(ToP3());
+        Assert.Equal(11, node.CommitIndex);
+
+        // p3 turns out to hold only 4 (a rejection below its match): one probe again, then the window from there.
+        Assert.True(Answer(false, 0, 4));
+        Assert.Equal([5L], ToP3());
+        Assert.True(Answer(true, 5));
+        Assert.Equal([6L, 7, 8, 9], ToP3());
     }
 
     [Fact]

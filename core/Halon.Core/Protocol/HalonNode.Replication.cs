@@ -11,6 +11,9 @@ public sealed partial class HalonNode
     /// <summary>Sentinel for "never acknowledged", far enough from long.MinValue that subtraction cannot overflow.</summary>
     private const long NeverTick = long.MinValue / 4;
 
+    /// <summary>Batches of entries in flight to one follower at most while it catches up (see FillAppendWindow).</summary>
+    private const int AppendWindowBatches = 4;
+
     // Master only, indexed like PeerSet.Members. _matchIndex[i] ≤ LastLogIndex; _nextIndex[i] > _matchIndex[i];
     // _ackTick[i] is the newest LeaderTick that peer i echoed in this term (≤ _now).
     private long[] _nextIndex = Array.Empty<long>();
@@ -138,6 +141,22 @@ public sealed partial class HalonNode
         Send(new AppendEntries(Id, Peers.Members[peer], ClusterId, _term, previousIndex, TermAt(previousIndex), entries, _commitIndex, _now, CoordinatorEpoch));
         // Optimistic: assume delivery. A loss shows up as a rejection that resets _nextIndex.
         _nextIndex[peer] = previousIndex + Math.Max(count, 0) + 1;
+    }
+
+    /// <summary>
+    /// After a success, sends a follower that is still behind its next batches at once, rather than one batch per
+    /// heartbeat, until <see cref="AppendWindowBatches"/> batches' worth of entries are in flight to it (counted from
+    /// its match to the optimistic next index, so duplicated or reordered answers can never push more out). A long
+    /// tail (a new master's uncommitted entries, a follower back from a partition) then catches up at the pace of
+    /// round trips. A follower that needs the snapshot is left to the install, which has its own pace.
+    /// </summary>
+    private void FillAppendWindow(int peer)
+    {
+        var window = (long)_options.EntriesPerAppendMax * AppendWindowBatches;
+        while (_nextIndex[peer] <= LastLogIndex && _nextIndex[peer] - 1 >= _snapshotIndex && _nextIndex[peer] - 1 - _matchIndex[peer] < window)
+        {
+            SendAppend(peer); // Moves the next index on by at least one entry.
+        }
     }
 
     private void MaybeCommit()
@@ -301,13 +320,9 @@ public sealed partial class HalonNode
             _matchIndex[peer] = Math.Max(_matchIndex[peer], response.MatchIndex);
             _nextIndex[peer] = Math.Max(_nextIndex[peer], _matchIndex[peer] + 1);
             MaybeCommit();
-            if (_state == SupervisorState.Master && _matchIndex[peer] == _nextIndex[peer] - 1 && _nextIndex[peer] <= LastLogIndex)
+            if (_state == SupervisorState.Master)
             {
-                // A follower that holds everything it was sent, and is still behind, gets its next batch now rather
-                // than at the next heartbeat: a long tail (a new master's uncommitted entries, a follower back from a
-                // partition) catches up at the round trip, not the heartbeat. Only when nothing else is in flight to
-                // it, so that duplicated or reordered answers never multiply the sends.
-                SendAppend(peer);
+                FillAppendWindow(peer);
             }
         }
         else
