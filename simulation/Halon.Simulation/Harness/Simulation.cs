@@ -69,6 +69,16 @@ public sealed partial class Simulation
             _faultMix = _faultMix with { SnapshotThresholdEntries = Math.Max(_faultMix.SnapshotThresholdEntries, options.Satellites / 10), SnapshotChunkBytes = 0 };
         }
 
+        if (options.Satellites > SimulationOptions.LazySatelliteTicksAbove && options.FaultSpec == "swarm" && _faultMix.EntriesPerAppendMax > 0)
+        {
+            // The swarm's small appends (1 to 3 entries per message) are there to play Figure 8 with a handful of
+            // entries. At station scale they only measure how slowly thousands of acknowledgements trickle through
+            // three at a time, which no station can be configured to do (halond always sends up to 256): seed 4 at
+            // 20,000 satellites spent 274 ticks after the heal catching followers up on a new master's tail. A
+            // fault list that names small-appends or figure-8 keeps them.
+            _faultMix = _faultMix with { EntriesPerAppendMax = 0 };
+        }
+
         _faults = _faultMix;
         _protocol = _faultMix.EntriesPerAppendMax > 0 ? options.Protocol with { EntriesPerAppendMax = _faultMix.EntriesPerAppendMax } : options.Protocol;
         _protocol = _faultMix.Timing is { } timing ? _protocol.WithTiming(timing) : _protocol;
