@@ -30,17 +30,20 @@ public sealed class FastHealTests
 
         a.Send(new PeerProbe(aId, bId, Samples.Station.ClusterId, 0));
         Assert.IsType<MessageReceived>(await NextAsync(b));
-        // Usually one connection; on a loaded machine a first attempt may have timed out and been made again.
-        var acceptedBefore = proxy.Accepted;
-        Assert.True(acceptedBefore >= 1);
+        Assert.True(proxy.Accepted >= 1);
 
         // The network goes dark. A keeps writing (a master's heartbeats): its data stays unacknowledged behind a zero
         // window, and the connection must be given up instead of waiting on it for ever.
         proxy.Blackhole();
         var term = 1L;
-        var redialled = await EventuallyWhileSendingAsync(a, aId, bId, () => proxy.Accepted > acceptedBefore, () => term++);
-        Assert.True(redialled, $"A never gave up the black-holed connection and dialled again (accepted {proxy.Accepted}):\n{logs.Tail(20)}");
-        Assert.True(logs.Contains($"connection to {bId} lost"), $"A dialled again without losing its connection:\n{logs.Tail(20)}");
+        var lost = await EventuallyWhileSendingAsync(a, aId, bId, () => logs.Contains($"connection to {bId} lost"), () => term++);
+        Assert.True(lost, $"A never gave up the black-holed connection (accepted {proxy.Accepted}):\n{logs.Tail(20)}");
+
+        // Then it dials again. Counted from the loss: on a loaded machine a first dial that A gave up on before the
+        // blackout may reach the relay's accept late, which says nothing about the redial.
+        var acceptedAtLoss = proxy.Accepted;
+        var redialled = await EventuallyWhileSendingAsync(a, aId, bId, () => proxy.Accepted > acceptedAtLoss, () => term++);
+        Assert.True(redialled, $"A gave up the black-holed connection but never dialled again (accepted {proxy.Accepted}):\n{logs.Tail(20)}");
 
         // The network heals: A's next attempt gets through and a message sent now arrives.
         proxy.Heal();

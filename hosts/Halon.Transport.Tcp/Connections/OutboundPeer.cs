@@ -270,13 +270,23 @@ internal sealed class OutboundPeer
                 await handshake.Stream.WriteAsync(batch.WrittenMemory, cancel.Token).ConfigureAwait(false);
                 _transport.CountSent(messages);
             }
+
+            if (!shutdown.IsCancellationRequested)
+            {
+                // The watcher ended the connection between two writes (the read side saw it die, or the listener
+                // closed it): the same loss as a failed write, and logged the same way.
+                lost = true;
+                TransportLog.OutboundLost(_logger, Destination, await watch.ConfigureAwait(false));
+            }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             if (!shutdown.IsCancellationRequested)
             {
                 lost = true;
-                TransportLog.OutboundLost(_logger, Destination, e.Message);
+                // A write cancelled because the watcher saw the connection die: the watcher knows why.
+                var reason = e is OperationCanceledException && watch.IsCompleted ? await watch.ConfigureAwait(false) : e.Message;
+                TransportLog.OutboundLost(_logger, Destination, reason);
             }
         }
         finally
@@ -297,18 +307,22 @@ internal sealed class OutboundPeer
     /// Reads what the listener sends: nothing, on a healthy peer connection, so anything that completes a read ends the
     /// connection. A frame that fails authentication (a frame of ours reflected back, or a forgery) is logged as such.
     /// </summary>
-    private async Task WatchAsync(HandshakeResult handshake, CancellationTokenSource connection)
+    /// <returns>Why the connection ended, as the read side saw it.</returns>
+    private async Task<string> WatchAsync(HandshakeResult handshake, CancellationTokenSource connection)
     {
         using var reader = new FrameReader(handshake.Stream, handshake.Opener);
+        var reason = "the listener closed the connection";
         try
         {
             if (await reader.TryReadAsync(WireProtocol.FrameBytesMax, connection.Token).ConfigureAwait(false))
             {
-                TransportLog.OutboundClosing(_logger, Destination, "the listener sent a frame, which listeners never do on a peer connection");
+                reason = "the listener sent a frame, which listeners never do on a peer connection";
+                TransportLog.OutboundClosing(_logger, Destination, reason);
             }
         }
         catch (WireFormatException e) when (!connection.IsCancellationRequested)
         {
+            reason = "a frame from the listener failed authentication";
             _transport.CountFrameRejected();
             if (_transport.Throttle.ShouldLog("frame " + Destination.Value, out var suppressed))
             {
@@ -317,6 +331,7 @@ internal sealed class OutboundPeer
         }
         catch (IOException e) when (!connection.IsCancellationRequested && handshake.Mode == SecurityMode.Tls && TcpTransport.TlsRecordFailed(e))
         {
+            reason = "a TLS record from the listener failed authentication";
             _transport.CountFrameRejected();
             if (_transport.Throttle.ShouldLog("frame " + Destination.Value, out var suppressed))
             {
@@ -325,9 +340,11 @@ internal sealed class OutboundPeer
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException or WireFormatException)
         {
+            reason = e.Message;
         }
 
         await connection.CancelAsync().ConfigureAwait(false);
+        return reason;
     }
 
     private void UseDatagramKey(SendKey key)
