@@ -276,7 +276,8 @@ internal sealed class OutboundPeer
                 // The watcher ended the connection between two writes (the read side saw it die, or the listener
                 // closed it): the same loss as a failed write, and logged the same way.
                 lost = true;
-                TransportLog.OutboundLost(_logger, Destination, await watch.ConfigureAwait(false));
+                var reason = await watch.ConfigureAwait(false);
+                TransportLog.OutboundLost(_logger, Destination, reason);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
