@@ -9,7 +9,8 @@
 #   - with --kill-master, kill -9 of the master once half the satellites are acknowledged: halon-loadgen reports when
 #     the new coordinator was seen and when its table held every satellite acknowledged before the kill, and the
 #     script checks with `halonctl status --json` that the coordinator's table holds every acknowledged satellite.
-# Every process is stopped by its PID and every temp dir removed on exit.
+# Every process is stopped by its PID and every temp dir removed on exit (HALON_BENCH_KEEP=1 keeps the temp dir with
+# the peers' logs; HALON_LOG_LEVEL sets their level, Warning by default).
 #
 # Usage: bench/bench-satellites.sh [--satellites N] [--peers P] [--kill-master] [--json] [--no-publish] [-- loadgen options]
 set -euo pipefail
@@ -57,7 +58,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$root"
+  if [ -n "${HALON_BENCH_KEEP:-}" ]; then echo "kept $root (peer logs node*.log, the report)" >&2; else rm -rf "$root"; fi
 }
 trap cleanup EXIT INT TERM
 
@@ -80,7 +81,7 @@ for i in $(seq 0 $((peers - 1))); do
   mkdir -p "$root/node$i"
   # shellcheck disable=SC2086
   metrics[$i]="127.0.0.1:${ports[$((i + peers))]}"
-  $halond --listen "$address" --data-dir "$root/node$i" --cluster-key-file "$root/cluster.key" --log-level Warning \
+  $halond --listen "$address" --data-dir "$root/node$i" --cluster-key-file "$root/cluster.key" --log-level "${HALON_LOG_LEVEL:-Warning}" \
     --metrics-listen "${metrics[$i]}" > "$root/node$i.log" 2>&1 &
   pids+=($!)
   peer_args+=(--peer "$address=$!")

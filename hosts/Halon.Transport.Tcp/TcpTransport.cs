@@ -31,6 +31,7 @@ public sealed class TcpTransport : IAsyncDisposable
     private readonly Channel<TransportEvent> _events;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly ConcurrentDictionary<NodeId, OutboundPeer> _outbound = new();
+    private readonly ConcurrentDictionary<NodeId, ReplyPath> _replyPaths = new();
     private readonly ConcurrentDictionary<Task, bool> _tasks = new();
     private readonly ConcurrentDictionary<Socket, bool> _inbound = new();
     private readonly ConnectionRegistry _connections = new();
@@ -44,6 +45,7 @@ public sealed class TcpTransport : IAsyncDisposable
     private long _connectionsRejected;
     private long _dialFailures;
     private long _framesRejected;
+    private long _repliesOnInbound;
     private int _disposed;
 
     /// <summary>Creates a transport; nothing listens until <see cref="Start"/>.</summary>
@@ -89,6 +91,12 @@ public sealed class TcpTransport : IAsyncDisposable
         _datagrams?.Received ?? 0,
         _datagrams?.Rejected ?? 0,
         _datagrams?.Stale ?? 0);
+
+    /// <summary>
+    /// Answers to announcements sent back on the connection their node dialled (<see cref="MessageCodec.TravelsAsReply"/>),
+    /// rather than on one this transport dials; they are counted in <see cref="Counters"/> as sent once written.
+    /// </summary>
+    public long RepliesOnInbound => Interlocked.Read(ref _repliesOnInbound);
 
     /// <summary>Where datagrams are received (the listen address and port, UDP), or null when they are off (<see cref="TransportOptions.Datagrams"/>).</summary>
     public IPEndPoint? DatagramEndPoint => _datagrams?.LocalEndPoint;
@@ -161,23 +169,35 @@ public sealed class TcpTransport : IAsyncDisposable
         }
 
         var payload = MessageCodec.Encode(message);
+        if (MessageCodec.TravelsAsReply(message) && _replyPaths.TryGetValue(message.To, out var path) && path.TryEnqueue(payload))
+        {
+            Interlocked.Increment(ref _repliesOnInbound);
+            return;
+        }
+
+        SendPayload(message.To, payload, MessageCodec.TravelsAsDatagram(message));
+    }
+
+    /// <summary>Queues an encoded message on the destination's outbound side, which dials it if need be.</summary>
+    private void SendPayload(NodeId to, byte[] payload, bool alsoAsDatagram)
+    {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            if (!_outbound.TryGetValue(message.To, out var peer))
+            if (!_outbound.TryGetValue(to, out var peer))
             {
                 if (_outbound.Count >= _options.OutboundPeersMax)
                 {
                     CountDropped();
                     if (Throttle.ShouldLog("outbound-limit", out var suppressed))
                     {
-                        TransportLog.OutboundLimit(_logger, message.To, _options.OutboundPeersMax, TransportLog.Suppressed(suppressed));
+                        TransportLog.OutboundLimit(_logger, to, _options.OutboundPeersMax, TransportLog.Suppressed(suppressed));
                     }
 
                     return;
                 }
 
-                var created = new OutboundPeer(this, message.To, _options, _logger);
-                peer = _outbound.GetOrAdd(message.To, created);
+                var created = new OutboundPeer(this, to, _options, _logger);
+                peer = _outbound.GetOrAdd(to, created);
                 if (ReferenceEquals(peer, created))
                 {
                     Track(RunOutboundAsync(created));
@@ -186,7 +206,7 @@ public sealed class TcpTransport : IAsyncDisposable
 
             if (peer.TryEnqueue(payload))
             {
-                if (_datagrams is { } datagrams && MessageCodec.TravelsAsDatagram(message))
+                if (alsoAsDatagram && _datagrams is { } datagrams)
                 {
                     peer.SendDatagram(datagrams, payload);
                 }
@@ -194,10 +214,24 @@ public sealed class TcpTransport : IAsyncDisposable
                 return;
             }
 
-            _outbound.TryRemove(new KeyValuePair<NodeId, OutboundPeer>(message.To, peer));
+            _outbound.TryRemove(new KeyValuePair<NodeId, OutboundPeer>(to, peer));
         }
 
         CountDropped();
+    }
+
+    /// <summary>What a closed reply path still held: sent the ordinary way, in order.</summary>
+    private void Reroute(NodeId to, List<byte[]> payloads)
+    {
+        if (_shutdown.IsCancellationRequested)
+        {
+            return;
+        }
+
+        foreach (var payload in payloads)
+        {
+            SendPayload(to, payload, alsoAsDatagram: false);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -248,6 +282,16 @@ public sealed class TcpTransport : IAsyncDisposable
         _eventWritten.Set();
         return true;
     }
+
+    /// <summary>Hands a message that came back on an outbound connection (a reply) to the node's loop, waiting while the queue is full.</summary>
+    internal async ValueTask DeliverReplyAsync(Message message, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _messagesReceived);
+        await _events.Writer.WriteAsync(new MessageReceived(message), cancellationToken).ConfigureAwait(false);
+        _eventWritten.Set();
+    }
+
+    internal void CountRejectedMessage() => Interlocked.Increment(ref _messagesRejected);
 
     internal void Report(TransportEvent transportEvent)
     {
@@ -370,7 +414,7 @@ public sealed class TcpTransport : IAsyncDisposable
         {
             if (handshake.Remote is { } dialler)
             {
-                await ServePeerAsync(reader, dialler, remote, shutdown).ConfigureAwait(false);
+                await ServePeerAsync(handshake, reader, dialler, remote, shutdown).ConfigureAwait(false);
             }
             else
             {
@@ -433,10 +477,21 @@ public sealed class TcpTransport : IAsyncDisposable
         return null;
     }
 
-    private async Task ServePeerAsync(FrameReader reader, NodeId dialler, string remote, CancellationToken shutdown)
+    private async Task ServePeerAsync(HandshakeResult handshake, FrameReader reader, NodeId dialler, string remote, CancellationToken shutdown)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         IDisposable? datagramKey = null; // The key of this connection's datagrams; it retires with the connection.
+        using var connectionOver = new CancellationTokenSource();
+        ReplyPath? path = null;
+        Task? writer = null;
+        if (handshake.PeerReadsReplies)
+        {
+            // The newest connection from a node carries the answers to it; an older one keeps its path until it ends.
+            path = new ReplyPath(dialler, handshake, _options.OutboundQueueMessagesMax, CountDropped, Reroute);
+            _replyPaths[dialler] = path;
+            writer = path.RunAsync(CountSent, connectionOver.Token);
+        }
+
         try
         {
             await ServePeerFramesAsync(reader, dialler, remote, idle, key => { datagramKey?.Dispose(); datagramKey = key; }, shutdown).ConfigureAwait(false);
@@ -444,6 +499,12 @@ public sealed class TcpTransport : IAsyncDisposable
         finally
         {
             datagramKey?.Dispose();
+            if (path is not null)
+            {
+                _replyPaths.TryRemove(new KeyValuePair<NodeId, ReplyPath>(dialler, path));
+                await connectionOver.CancelAsync().ConfigureAwait(false);
+                await writer!.ConfigureAwait(false); // It catches its own failures, and hands back what it still holds.
+            }
         }
     }
 

@@ -78,9 +78,13 @@ public sealed class CoordinatorTests
         Assert.All(messages.Cast<AppendEntries>(), a => Assert.Equal([entry], a.Entries));
         Assert.Equal(2, messages.Length);
 
-        // The same announcement while the entry waits: nothing more.
+        // The same announcement while the entry waits: "not ready", naming the master itself, and nothing appended.
         Assert.True(node.Step(Up(S1, 1, installId: 5)).Accepted);
-        Assert.False(node.HasReady);
+        var (waiting, waitingEffects, waitingReady) = Take(node);
+        Assert.Equal(new NodeUpRedirect(P1, S1, P1, 1, Station), Assert.Single(waiting));
+        Assert.Empty(waitingEffects);
+        Assert.Empty(waitingReady.Entries);
+        Assert.Equal(2, node.LastLogIndex);
 
         var (acks, acknowledged) = Commit(node);
         Assert.Equal(new NodeUpAck(P1, S1, 1, 1, Station) { InstallId = 5 }, Assert.Single(acks.OfType<NodeUpAck>()));
@@ -169,6 +173,7 @@ public sealed class CoordinatorTests
         node.Advance();
         var full = new StepResult(false, "NodeUp from s2:9070: the station tracks 1 satellites already (acknowledged or waiting for commit)", DropCategory.LimitReached);
         Assert.Equal(full, node.Step(Up(S2, 1)));
+        Assert.Equal(new NodeUpRedirect(P1, S2, P1, 1, Station), Assert.Single(Take(node).Messages)); // "Not ready."
         Commit(node);
         Assert.Equal(full, node.Step(Up(S2, 1)));
         // A known satellite's next incarnation is no new satellite.
@@ -192,6 +197,7 @@ public sealed class CoordinatorTests
         Assert.Equal(
             new StepResult(false, $"NodeUp from late:9070: {Limits.PendingAcknowledgementsMax} acknowledgements already wait for commit; it will retry", DropCategory.LimitReached),
             node.Step(new NodeUp(last, P1, 1, TestCluster.Facts(last))));
+        Assert.Equal(new NodeUpRedirect(P1, last, P1, 1, Station), Assert.Single(Take(node).Messages)); // "Not ready."
         // One already waiting may still move to a newer incarnation.
         var first = NodeId.Parse("s0:9070");
         Assert.True(node.Step(new NodeUp(first, P1, 2, TestCluster.Facts(first))).Accepted);

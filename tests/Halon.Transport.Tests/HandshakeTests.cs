@@ -207,6 +207,25 @@ public sealed class HandshakeTests
         Assert.Contains("does not verify against the CAs", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_node_says_it_reads_replies_and_halonctl_does_not()
+    {
+        var (node, listener) = await PairAsync(Keys(s_old), Keys(s_old));
+        await using (node)
+        await using (listener)
+        {
+            Assert.True(listener.PeerReadsReplies);
+        }
+
+        var (client, listenerOfClient) = await PairAsync(Keys(s_old), Keys(s_old), client: true);
+        await using (client)
+        await using (listenerOfClient)
+        {
+            Assert.Null(listenerOfClient.Remote);
+            Assert.False(listenerOfClient.PeerReadsReplies);
+        }
+    }
+
     private static TransportSecurity Keys(byte[] key) => TransportSecurity.WithKeys(new ClusterKeys(key));
 
     private static TransportSecurity Keys(string which) => which switch
@@ -223,9 +242,9 @@ public sealed class HandshakeTests
         _ => TransportSecurity.Insecure,
     };
 
-    private static async Task<(HandshakeResult Dialler, HandshakeResult Listener)> PairAsync(TransportSecurity dialler, TransportSecurity listener)
+    private static async Task<(HandshakeResult Dialler, HandshakeResult Listener)> PairAsync(TransportSecurity dialler, TransportSecurity listener, bool client = false)
     {
-        var (d, l) = await RunAsync(dialler, listener, s_dialler, tamper: null);
+        var (d, l) = await RunAsync(dialler, listener, client ? null : s_dialler, tamper: null);
         return (await d, await l);
     }
 
@@ -238,7 +257,7 @@ public sealed class HandshakeTests
 
     /// <summary>Runs both sides on a loopback connection; <paramref name="tamper"/> edits the dialler's first write (opening and Hello).</summary>
     private static async Task<(Task<HandshakeResult> Dialler, Task<HandshakeResult> Listener)> RunAsync(
-        TransportSecurity dialler, TransportSecurity listener, NodeId diallerId, Action<byte[]>? tamper)
+        TransportSecurity dialler, TransportSecurity listener, NodeId? diallerId, Action<byte[]>? tamper)
     {
         using var server = new TcpListener(IPAddress.Loopback, 0);
         server.Start();

@@ -173,6 +173,12 @@ public sealed partial class HalonNode
         Emit(new SatelliteAcknowledged(satellite, record.Incarnation, _term, record.Facts.Hostname) { Reinstalled = reinstalled, InstallId = record.InstallId });
     }
 
+    /// <summary>
+    /// The master's "not ready" answer: a redirect that names the master itself. The satellite keeps the master as its
+    /// target and announces to it again after its back-off, which grows.
+    /// </summary>
+    private void SendNotReady(NodeId satellite) => Send(new NodeUpRedirect(Id, satellite, Id, _term, Peers));
+
     private StepResult StepNodeUp(NodeUp nodeUp)
     {
         if (_roleConfig.Role != NodeRole.Station)
@@ -209,7 +215,11 @@ public sealed partial class HalonNode
 
         if (hasPending && pending.Incarnation == nodeUp.Incarnation && !IsOtherInstallation(pending.InstallId, nodeUp.InstallId))
         {
-            return StepResult.Handled; // Already on its way to commit; the acknowledgement follows it.
+            // Already on its way to commit; the acknowledgement follows it. Say "not ready" meanwhile, so that the
+            // satellite keeps this master as its target (with its back-off growing) instead of going round the
+            // followers, each of which would only redirect it here.
+            SendNotReady(satellite);
+            return StepResult.Handled;
         }
 
         // The newest incarnation the station holds for this node, committed or on its way to commit. An announcement
@@ -227,11 +237,13 @@ public sealed partial class HalonNode
 
         if (!hasPending && _pendingAcknowledgements.Count >= Limits.PendingAcknowledgementsMax)
         {
+            SendNotReady(satellite);
             return StepResult.Dropped($"NodeUp from {satellite}: {Limits.PendingAcknowledgementsMax} acknowledgements already wait for commit; it will retry", DropCategory.LimitReached);
         }
 
         if (known is null && !hasPending && _satellites.Count + _pendingNewSatellites >= _options.SatellitesMax)
         {
+            SendNotReady(satellite);
             return StepResult.Dropped($"NodeUp from {satellite}: the station tracks {_options.SatellitesMax} satellites already (acknowledged or waiting for commit)", DropCategory.LimitReached);
         }
 

@@ -50,6 +50,14 @@ public static class MessageCodec
     public static bool TravelsAsDatagram(Message message) =>
         message is AppendEntries { Entries.Count: 0 } or AppendEntriesResponse or VoteRequest or VoteResponse;
 
+    /// <summary>
+    /// Whether <paramref name="message"/> is an answer to an announcement (redirect, acknowledgement, outdated,
+    /// removed), which goes back on the connection the announcing node dialled while it is open and reads replies.
+    /// Everything else, and these when no such connection is open, goes on the sender's own connection.
+    /// </summary>
+    public static bool TravelsAsReply(Message message) =>
+        message is NodeUpRedirect or NodeUpAck or NodeUpOutdated or NodeUpRemoved;
+
     internal static W.Envelope ToEnvelope(Message message)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Halon.Core.Identity;
 using Halon.Core.Messages;
 using Halon.Core.Protocol;
+using Halon.Transport.Tcp.Codec;
 using Halon.Transport.Tcp.Datagrams;
 using Halon.Transport.Tcp.Framing;
 using Halon.Transport.Tcp.Handshake;
@@ -305,8 +306,11 @@ internal sealed class OutboundPeer
     }
 
     /// <summary>
-    /// Reads what the listener sends: nothing, on a healthy peer connection, so anything that completes a read ends the
-    /// connection. A frame that fails authentication (a frame of ours reflected back, or a forgery) is logged as such.
+    /// Reads what the listener sends back: the answers to this node's announcements (<see cref="MessageCodec.TravelsAsReply"/>),
+    /// each handed to the node's loop as if it had come on a connection of the listener's own, and nothing else; a
+    /// keepalive is ignored. The connection ends when the read side sees it end, when a frame fails authentication (a
+    /// frame of ours reflected back, or a forgery; logged as such), or when the listener sends a frame no listener
+    /// sends (another kind of message, or one that claims another sender).
     /// </summary>
     /// <returns>Why the connection ended, as the read side saw it.</returns>
     private async Task<string> WatchAsync(HandshakeResult handshake, CancellationTokenSource connection)
@@ -315,10 +319,31 @@ internal sealed class OutboundPeer
         var reason = "the listener closed the connection";
         try
         {
-            if (await reader.TryReadAsync(WireProtocol.FrameBytesMax, connection.Token).ConfigureAwait(false))
+            while (await reader.TryReadAsync(WireProtocol.FrameBytesMax, connection.Token).ConfigureAwait(false))
             {
-                reason = "the listener sent a frame, which listeners never do on a peer connection";
-                TransportLog.OutboundClosing(_logger, Destination, reason);
+                var envelope = MessageCodec.ParseEnvelope(reader.Payload);
+                if (envelope.BodyCase == Wire.Envelope.BodyOneofCase.DatagramKey)
+                {
+                    reason = "the listener sent a datagram key, which listeners never do";
+                    TransportLog.OutboundClosing(_logger, Destination, reason);
+                    break;
+                }
+
+                var message = MessageCodec.FromEnvelope(envelope);
+                if (message is null)
+                {
+                    continue; // Keepalive.
+                }
+
+                if (!MessageCodec.TravelsAsReply(message) || !message.From.Equals(Destination) || !message.To.Equals(_options.NodeId))
+                {
+                    _transport.CountRejectedMessage();
+                    reason = $"the listener sent a {message.GetType().Name} from {message.From} to {message.To}, which is no answer from it to this node";
+                    TransportLog.OutboundClosing(_logger, Destination, reason);
+                    break;
+                }
+
+                await _transport.DeliverReplyAsync(message, connection.Token).ConfigureAwait(false);
             }
         }
         catch (WireFormatException e) when (!connection.IsCancellationRequested)

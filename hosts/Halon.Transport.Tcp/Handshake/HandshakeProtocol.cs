@@ -48,7 +48,7 @@ internal static class HandshakeProtocol
     {
         var opening = Frames.Opening(security.Mode);
         var nonce = RandomNumberGenerator.GetBytes(WireProtocol.NonceBytes);
-        var hello = new W.Hello { NodeId = self?.Value ?? string.Empty, Client = self is null, Nonce = ByteString.CopyFrom(nonce) };
+        var hello = new W.Hello { NodeId = self?.Value ?? string.Empty, Client = self is null, Nonce = ByteString.CopyFrom(nonce), ReadsReplies = self is not null };
         foreach (var key in security.Keys?.Offered ?? [])
         {
             hello.KeyIds.Add(ByteString.CopyFrom(key.IdBytes));
@@ -252,7 +252,10 @@ internal static class HandshakeProtocol
             }
 
             await Frames.WriteAsync(channel, new W.Welcome { Accepted = true, Datagrams = takesDatagrams }, cancellationToken).ConfigureAwait(false);
-            return new HandshakeResult(channel, ownsStream: tls is not null, dialler, security.Mode, keyId, sealer ?? FrameSealer.Plain, opener);
+            return new HandshakeResult(channel, ownsStream: tls is not null, dialler, security.Mode, keyId, sealer ?? FrameSealer.Plain, opener)
+            {
+                PeerReadsReplies = dialler is not null && hello.ReadsReplies,
+            };
         }
         catch
         {

@@ -40,6 +40,12 @@ internal sealed class HandshakeResult : IAsyncDisposable
     /// </summary>
     public bool PeerTakesDatagrams { get; init; }
 
+    /// <summary>
+    /// On the listener: whether the dialler (a node, never halonctl) reads frames sent back on this connection (its
+    /// Hello, which the transcript authenticates). Answers to its announcements may then go back on it.
+    /// </summary>
+    public bool PeerReadsReplies { get; init; }
+
     /// <summary>Seals the frames this side sends.</summary>
     public FrameSealer Sealer { get; }
 
