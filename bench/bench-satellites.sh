@@ -98,7 +98,7 @@ options=(--station "$list" --satellites "$satellites" --cluster-key-file "$root/
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 status=0
 # shellcheck disable=SC2086
-$loadgen "${options[@]}" "${extra[@]}" > "$root/report" || status=$?
+nice -n "${HALON_LOADGEN_NICE:-0}" $loadgen "${options[@]}" "${extra[@]}" > "$root/report" || status=$?
 cat "$root/report"
 
 # Group commit: durable writes (each one fsync) against the messages and commands they covered, per peer still up.

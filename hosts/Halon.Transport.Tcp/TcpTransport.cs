@@ -29,6 +29,8 @@ public sealed class TcpTransport : IAsyncDisposable
     private readonly TransportOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<TransportEvent> _events;
+    private readonly Channel<TransportEvent> _stationEvents;
+    private readonly PriorityEventReader _reader;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly ConcurrentDictionary<NodeId, OutboundPeer> _outbound = new();
     private readonly ConcurrentDictionary<NodeId, ReplyPath> _replyPaths = new();
@@ -61,10 +63,21 @@ public sealed class TcpTransport : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
+        _stationEvents = Channel.CreateBounded<TransportEvent>(new BoundedChannelOptions(options.EventQueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+        _reader = new PriorityEventReader(_stationEvents.Reader, _events.Reader);
     }
 
-    /// <summary>What the node's loop must handle. One reader.</summary>
-    public ChannelReader<TransportEvent> Events => _events.Reader;
+    /// <summary>
+    /// What the node's loop must handle. One reader. Traffic among station peers (<see cref="MessageCodec.IsStationTraffic"/>)
+    /// waits in a queue of its own and is read first: thousands of announcements waiting for the loop must not hold
+    /// back a follower's answer to a heartbeat until the master's check-quorum gives up on it. Each queue keeps its
+    /// own order; a peer's messages are all station traffic, a satellite's all the other kind.
+    /// </summary>
+    public ChannelReader<TransportEvent> Events => _reader;
 
     /// <summary>
     /// Set after every event written to <see cref="Events"/> (and at dispose), so that a loop on a thread of its own
@@ -250,6 +263,7 @@ public sealed class TcpTransport : IAsyncDisposable
         }
 
         _events.Writer.TryComplete();
+        _stationEvents.Writer.TryComplete();
         _eventWritten.Set();
         try
         {
@@ -274,7 +288,7 @@ public sealed class TcpTransport : IAsyncDisposable
     /// <summary>Hands a message from a datagram to the node's loop; false (the datagram is dropped) when the event queue is full.</summary>
     internal bool TryDeliver(Message message)
     {
-        if (!_events.Writer.TryWrite(new MessageReceived(message)))
+        if (!QueueOf(message).Writer.TryWrite(new MessageReceived(message)))
         {
             return false;
         }
@@ -287,9 +301,11 @@ public sealed class TcpTransport : IAsyncDisposable
     internal async ValueTask DeliverReplyAsync(Message message, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _messagesReceived);
-        await _events.Writer.WriteAsync(new MessageReceived(message), cancellationToken).ConfigureAwait(false);
+        await QueueOf(message).Writer.WriteAsync(new MessageReceived(message), cancellationToken).ConfigureAwait(false);
         _eventWritten.Set();
     }
+
+    private Channel<TransportEvent> QueueOf(Message message) => MessageCodec.IsStationTraffic(message) ? _stationEvents : _events;
 
     internal void CountRejectedMessage() => Interlocked.Increment(ref _messagesRejected);
 
@@ -572,7 +588,7 @@ public sealed class TcpTransport : IAsyncDisposable
 
             // Counted before it is handed over, so whoever reads the message also sees it counted.
             Interlocked.Increment(ref _messagesReceived);
-            await _events.Writer.WriteAsync(new MessageReceived(message), shutdown).ConfigureAwait(false);
+            await QueueOf(message).Writer.WriteAsync(new MessageReceived(message), shutdown).ConfigureAwait(false);
             _eventWritten.Set();
         }
     }

@@ -51,6 +51,12 @@ public static class MessageCodec
         message is AppendEntries { Entries.Count: 0 } or AppendEntriesResponse or VoteRequest or VoteResponse;
 
     /// <summary>
+    /// Whether <paramref name="message"/> is traffic among station peers (votes, appends, snapshots, probes and their
+    /// answers), which the node's loop takes ahead of satellite traffic (see <see cref="TcpTransport.Events"/>).
+    /// </summary>
+    public static bool IsStationTraffic(Message message) => message is StationMessage or PeerProbeReply;
+
+    /// <summary>
     /// Whether <paramref name="message"/> is an answer to an announcement (redirect, acknowledgement, outdated,
     /// removed), which goes back on the connection the announcing node dialled while it is open and reads replies.
     /// Everything else, and these when no such connection is open, goes on the sender's own connection.
