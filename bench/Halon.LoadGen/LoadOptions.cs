@@ -23,7 +23,9 @@ internal sealed record LoadOptions
           --ramp-ms MS              spread the first announcements over MS milliseconds (default 0: all at once)
           --timeout-s S             give up after S seconds (default 60)
           --peer-timeout-ms MS      the satellites' peer timeout, as halond's --peer-timeout (default 1500: a connect
-                                    attempt is given up after a fifth of it)
+                                    attempt is given up after a fifth of it, a handshake after all of it, at least 2 s);
+                                    with thousands of satellites on a small machine, 10000 keeps the generator from
+                                    timing out its own starved dials
           --peer NODE=PID           a station peer's process, for its CPU and memory (repeat for each)
           --kill-master-at F        kill -9 the master once a fraction F of the satellites is acknowledged (needs --peer),
                                     then watch the new coordinator's table with halonctl's status request

@@ -33,7 +33,7 @@ internal sealed record FleetOptions
     /// <summary>First announcements spread evenly over this time (all at once when zero).</summary>
     public TimeSpan Ramp { get; init; } = TimeSpan.Zero;
 
-    /// <summary>The satellites' peer timeout (<see cref="TransportOptions.WithPeerTimeout"/>): a fifth of it bounds a connect.</summary>
+    /// <summary>The satellites' peer timeout (<see cref="TransportOptions.WithPeerTimeout"/>): a fifth of it bounds a connect, and all of it a handshake (at least 2 s).</summary>
     public TimeSpan PeerTimeout { get; init; } = TransportOptions.DefaultPeerTimeout;
 
     /// <summary>A satellite's outbound connection with nothing to send for this long is closed (each fleet holds many).</summary>
@@ -94,6 +94,10 @@ internal sealed class SatelliteFleet : IAsyncDisposable
                     OutboundPeersMax = Limits.PeersMax + 1,
                     InboundConnectionsMax = 64,
                 }.WithPeerTimeout(options.PeerTimeout);
+                // Thousands of satellites share this process's CPU with the station under test, so a handshake may
+                // wait for the generator's own threads; give it as long as the peer timeout (never less than halond's
+                // 2 s), or the generator times out its own dials and redoes them from scratch.
+                transportOptions = transportOptions with { HandshakeTimeout = TimeSpan.FromTicks(Math.Max(transportOptions.HandshakeTimeout.Ticks, options.PeerTimeout.Ticks)) };
                 var transport = new TcpTransport(transportOptions, log);
                 try
                 {

@@ -26,6 +26,9 @@ namespace Halon.Transport.Tcp;
 /// </summary>
 public sealed class TcpTransport : IAsyncDisposable
 {
+    /// <summary>Connections the kernel may complete before the accept loop takes them (capped by net.core.somaxconn).</summary>
+    internal const int ListenBacklog = 4096;
+
     private readonly TransportOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<TransportEvent> _events;
@@ -148,7 +151,10 @@ public sealed class TcpTransport : IAsyncDisposable
             }
 
             listener.Bind(endPoint);
-            listener.Listen(512);
+            // Room for a burst of connections the accept loop has not taken yet (thousands of satellites powered on
+            // at once): a full backlog drops their SYNs, and each such dial then waits a second for TCP to retry,
+            // or times out and is made again from scratch. The kernel caps it at net.core.somaxconn.
+            listener.Listen(ListenBacklog);
             if (_options.Datagrams)
             {
                 // The same address and port as TCP (with port 0, the one TCP got): firewalls open one number for both.
