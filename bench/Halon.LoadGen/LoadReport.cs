@@ -14,6 +14,9 @@ internal sealed record FailoverFigures(string Killed, int AcknowledgedBeforeKill
 /// <summary>The run's figures, as text or JSON.</summary>
 internal sealed record LoadReport(int Satellites, int Acknowledged, double DurationMs, double[] LatenciesMs, long Announcements, long Redirects, long Warnings, int Processes, IReadOnlyList<PeerFigures> Peers, FailoverFigures? Failover, string LoadAverage)
 {
+    /// <summary>CPU time the generator's processes used, all of them together.</summary>
+    public double GeneratorCpuSeconds { get; init; }
+
     public double AcknowledgementsPerSecond => DurationMs <= 0 ? 0 : Acknowledged * 1000.0 / DurationMs;
 
     public double Percentile(double p)
@@ -44,7 +47,10 @@ internal sealed record LoadReport(int Satellites, int Acknowledged, double Durat
             processes,
             peers,
             failover,
-            loadAverage);
+            loadAverage)
+        {
+            GeneratorCpuSeconds = fleets.Sum(f => f.CpuSeconds),
+        };
     }
 
     public string ToText()
@@ -63,6 +69,7 @@ internal sealed record LoadReport(int Satellites, int Acknowledged, double Durat
         text.Append(c, $"acknowledgements/s  {AcknowledgementsPerSecond:F0}\n");
         text.Append(c, $"latency (first announcement to acknowledgement)  p50 {Percentile(50):F0} ms, p99 {Percentile(99):F0} ms, max {Percentile(100):F0} ms\n");
         text.Append(c, $"announcements       {Announcements} sent ({Redirects} redirects received), transport warnings {Warnings}\n");
+        text.Append(c, $"generator           CPU {GeneratorCpuSeconds:F2} s in {Processes} process{(Processes == 1 ? string.Empty : "es")} (on the same machine as the peers)\n");
         foreach (var peer in Peers)
         {
             text.Append(c, $"peer {peer.Node} (pid {peer.Pid}){(peer.Alive ? string.Empty : " [gone at the end]")}: CPU {peer.CpuSeconds:F2} s, RSS {peer.RssKiB / 1024.0:F1} MiB, peak RSS {peer.PeakRssKiB / 1024.0:F1} MiB\n");
@@ -105,6 +112,7 @@ internal sealed record LoadReport(int Satellites, int Acknowledged, double Durat
             json.WriteNumber("announcements", Announcements);
             json.WriteNumber("redirects", Redirects);
             json.WriteNumber("transport_warnings", Warnings);
+            json.WriteNumber("generator_cpu_s", GeneratorCpuSeconds);
             json.WriteString("load_average", LoadAverage);
             json.WriteStartArray("peers");
             foreach (var peer in Peers)

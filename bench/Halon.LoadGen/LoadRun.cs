@@ -364,6 +364,7 @@ internal static class WorkerResult
             json.WriteNumber("announcements", result.Announcements);
             json.WriteNumber("redirects", result.Redirects);
             json.WriteNumber("warnings", result.Warnings);
+            json.WriteNumber("cpu_s", result.CpuSeconds);
             json.WriteStartArray("latencies");
             foreach (var latency in result.LatenciesMs)
             {
@@ -404,6 +405,7 @@ internal static class WorkerResult
             root.GetProperty("acknowledged_at").EnumerateArray().Select(e => e.GetInt64()).ToArray(),
             root.GetProperty("announcements").GetInt64(),
             root.GetProperty("redirects").GetInt64(),
-            root.GetProperty("warnings").GetInt64());
+            root.GetProperty("warnings").GetInt64(),
+            root.GetProperty("cpu_s").GetDouble());
     }
 }

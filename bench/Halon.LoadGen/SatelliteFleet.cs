@@ -45,7 +45,7 @@ internal sealed record FleetOptions
 }
 
 /// <summary>What one fleet measured: timestamps are <see cref="Stopwatch"/> ticks, comparable across processes on one machine.</summary>
-internal sealed record FleetResult(int Count, long FirstAnnouncedAt, long LastAcknowledgedAt, double[] LatenciesMs, string[] Acknowledged, long[] AcknowledgedAt, long Announcements, long Redirects, long Warnings)
+internal sealed record FleetResult(int Count, long FirstAnnouncedAt, long LastAcknowledgedAt, double[] LatenciesMs, string[] Acknowledged, long[] AcknowledgedAt, long Announcements, long Redirects, long Warnings, double CpuSeconds)
 {
     public int AcknowledgedCount => Acknowledged.Length;
 }
@@ -57,6 +57,9 @@ internal sealed record FleetResult(int Count, long FirstAnnouncedAt, long LastAc
 internal sealed class SatelliteFleet : IAsyncDisposable
 {
     private static readonly TimeSpan s_tickInterval = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Below this many events stepped in one sweep over the satellites, the loop rests a millisecond before the next.</summary>
+    private const int SweepEventsMin = 16;
     private readonly FleetOptions _options;
     private readonly List<VirtualSatellite> _satellites;
     private readonly WarningLog _log;
@@ -188,8 +191,10 @@ internal sealed class SatelliteFleet : IAsyncDisposable
                 nextProgress = Stopwatch.GetTimestamp() + progressTicks;
             }
 
-            if (stepped == 0)
+            if (stepped < SweepEventsMin)
             {
+                // A sweep polls every satellite's queue (a few hundred microseconds for thousands of them): while
+                // answers trickle in, sweeping again at once would spend a core on polling empty queues.
                 Thread.Sleep(1);
             }
         }
@@ -212,7 +217,8 @@ internal sealed class SatelliteFleet : IAsyncDisposable
             done.Select(s => s.AcknowledgedAt).ToArray(),
             _satellites.Sum(s => (long)s.Announcements),
             _satellites.Sum(s => (long)s.Redirects),
-            _log.Warnings);
+            _log.Warnings,
+            Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds); // The generator's own cost, which shares the machine with the station.
     }
 
     public async ValueTask DisposeAsync()
