@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Halon.Core.Identity;
 using Halon.Core.Messages;
 using Halon.Transport.Tcp;
@@ -83,6 +84,50 @@ public sealed class ReplyPathTests
         peer.Send(removed);
         Assert.Equal(removed, Assert.IsType<MessageReceived>(await NextAsync(satellite)).Message);
         Assert.Equal(1, peer.RepliesOnInbound);
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_listener_that_sends_back_anything_but_an_answer_to_the_dialler_is_cut_off(bool impersonates)
+    {
+        // A listener that completes the handshake with the cluster key, takes the announcement, answers it, and then
+        // sends what no listener sends back: a peer's message, or an answer that claims another sender.
+        using var server = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        var fake = NodeId.Parse($"127.0.0.1:{((IPEndPoint)server.LocalEndpoint).Port}");
+        await using var satellite = Start(TestSupport.Key(), advertised: TestSupport.FreePort());
+        satellite.Send(new NodeUp(Id(satellite), fake, 1, s_facts));
+
+        using var socket = await server.AcceptSocketAsync();
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        using var timeout = new CancellationTokenSource(s_wait);
+        await using var handshake = await Halon.Transport.Tcp.Handshake.HandshakeProtocol.AcceptAsync(
+            stream, fake, TransportSecurity.WithKey(TestSupport.Key()), long.MaxValue, timeout.Token);
+        Assert.True(handshake.PeerReadsReplies);
+        using var reader = new Halon.Transport.Tcp.Framing.FrameReader(handshake.Stream, handshake.Opener);
+        await reader.ReadAsync(WireProtocol.FrameBytesMax, timeout.Token); // The NodeUp.
+
+        var answer = new NodeUpRedirect(fake, Id(satellite), null, 1);
+        await handshake.Stream.WriteAsync(handshake.Sealer.Frame(MessageCodec.ToEnvelope(answer)), timeout.Token);
+        Assert.Equal(answer, Assert.IsType<MessageReceived>(await NextAsync(satellite)).Message);
+
+        Message intruder = impersonates
+            ? new NodeUpAck(NodeId.Parse("127.0.0.1:1"), Id(satellite), 1, 9)
+            : new PeerProbe(fake, Id(satellite), Samples.Station.ClusterId, 3);
+        await handshake.Stream.WriteAsync(handshake.Sealer.Frame(MessageCodec.ToEnvelope(intruder)), timeout.Token);
+
+        // The satellite closes the connection (the fake reads its end) and hands the core nothing.
+        var buffer = new byte[4096];
+        while (await handshake.Stream.ReadAsync(buffer, timeout.Token) > 0)
+        {
+        }
+
+        Assert.Equal(1, satellite.Counters.MessagesRejected);
+        while (satellite.Events.TryRead(out var next))
+        {
+            Assert.IsNotType<MessageReceived>(next);
+        }
     }
 
     private static TcpTransport Start(byte[]? key, int? advertised = null, Func<TransportOptions, TransportOptions>? tune = null)
