@@ -303,8 +303,12 @@ public sealed class TcpTransport : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Hands a message that came back on an outbound connection (a reply) to the node's loop, waiting while the queue is full.</summary>
-    internal async ValueTask DeliverReplyAsync(Message message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands an authenticated message (from an inbound peer connection, or an answer that came back on an outbound one)
+    /// to the node's loop, in its queue, waiting while that queue is full. Counted before it is handed over, so whoever
+    /// reads the message also sees it counted.
+    /// </summary>
+    internal async ValueTask DeliverAsync(Message message, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _messagesReceived);
         await QueueOf(message).Writer.WriteAsync(new MessageReceived(message), cancellationToken).ConfigureAwait(false);
@@ -592,10 +596,7 @@ public sealed class TcpTransport : IAsyncDisposable
                 continue;
             }
 
-            // Counted before it is handed over, so whoever reads the message also sees it counted.
-            Interlocked.Increment(ref _messagesReceived);
-            await QueueOf(message).Writer.WriteAsync(new MessageReceived(message), shutdown).ConfigureAwait(false);
-            _eventWritten.Set();
+            await DeliverAsync(message, shutdown).ConfigureAwait(false);
         }
     }
 

@@ -343,7 +343,7 @@ internal sealed class OutboundPeer
                     break;
                 }
 
-                await _transport.DeliverReplyAsync(message, connection.Token).ConfigureAwait(false);
+                await _transport.DeliverAsync(message, connection.Token).ConfigureAwait(false);
             }
         }
         catch (WireFormatException e) when (!connection.IsCancellationRequested)
