@@ -6,6 +6,11 @@ public static class Limits
     /// <summary>Most peers in a tracking station. Raft works with more, but bootstrap is meant for a small station.</summary>
     public const int PeersMax = 7;
 
+    /// <summary>
+    /// Most learners (peers being added, catching up before they vote) in a station's configuration at once.
+    /// </summary>
+    public const int LearnersMax = 2;
+
     /// <summary>Most satellites one station tracks (the design asks for at least 10,000).</summary>
     public const int SatellitesMax = 100_000;
 

@@ -27,9 +27,25 @@ public sealed record RoleConfig(NodeRole Role, PeerSet? Peers, PeerSet? Station,
 
     /// <summary>
     /// For a satellite, set when the station told it that this installation was removed: it announces no more, across
-    /// restarts, until it is bootstrapped again (which draws a new <see cref="InstallId"/> and clears it).
+    /// restarts, until it is bootstrapped again (which draws a new <see cref="InstallId"/> and clears it). For a
+    /// station peer, set when it applied a committed configuration that leaves it out: its supervisor stays stopped,
+    /// across restarts, until it is added to the station again.
     /// </summary>
     public bool Removed { get; init; }
+
+    /// <summary>
+    /// For a station peer, the station's cluster id, fixed when the station was bootstrapped (derived from the first
+    /// peer set and the timing) and kept through every configuration change; null in data dirs written before it was
+    /// kept, whose id is derived again from <see cref="Peers"/> and the timing (the same value).
+    /// </summary>
+    public string? ClusterId { get; init; }
+
+    /// <summary>
+    /// For a station peer, set when it joined a running station (<c>halonctl station add</c>) instead of being
+    /// bootstrapped with it: <see cref="Peers"/> is then the peers it was told to contact, not a configuration it
+    /// belongs to; it learns its configuration from the master's log.
+    /// </summary>
+    public bool Joining { get; init; }
 
     /// <summary>A node told nothing yet.</summary>
     public static RoleConfig None { get; } = new(NodeRole.None, null, null, 0);

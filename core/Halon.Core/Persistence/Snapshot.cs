@@ -12,7 +12,7 @@ namespace Halon.Core.Persistence;
 /// <param name="LastIncludedIndex">The index of the last entry the snapshot covers (at least 1).</param>
 /// <param name="LastIncludedTerm">The term of that entry.</param>
 /// <param name="ClusterId">The station's cluster id.</param>
-/// <param name="Peers">The station's peer set.</param>
+/// <param name="Peers">The voters of the station's configuration at <paramref name="LastIncludedIndex"/>.</param>
 /// <param name="Satellites">The satellite table, sorted by node id.</param>
 public sealed record Snapshot(long LastIncludedIndex, long LastIncludedTerm, string ClusterId, PeerSet Peers, IReadOnlyList<SnapshotSatellite> Satellites)
 {
@@ -22,6 +22,15 @@ public sealed record Snapshot(long LastIncludedIndex, long LastIncludedTerm, str
     /// </summary>
     public IReadOnlyList<SnapshotTombstone> Removed { get; init; } = Array.Empty<SnapshotTombstone>();
 
+    /// <summary>The learners of the station's configuration at <see cref="LastIncludedIndex"/>, sorted.</summary>
+    public IReadOnlyList<NodeId> Learners { get; init; } = Array.Empty<NodeId>();
+
+    /// <summary>The voters of that configuration that a replacement will remove, sorted.</summary>
+    public IReadOnlyList<NodeId> Retiring { get; init; } = Array.Empty<NodeId>();
+
+    /// <summary>The configuration at <see cref="LastIncludedIndex"/>.</summary>
+    public StationConfig Config => StationConfig.Create(Peers, Learners, Retiring);
+
     /// <summary>Whether two snapshots hold the same state (records compare their lists by reference).</summary>
     public bool SameState(Snapshot other)
     {
@@ -30,6 +39,8 @@ public sealed record Snapshot(long LastIncludedIndex, long LastIncludedTerm, str
             && LastIncludedTerm == other.LastIncludedTerm
             && ClusterId == other.ClusterId
             && Peers.Equals(other.Peers)
+            && Learners.SequenceEqual(other.Learners)
+            && Retiring.SequenceEqual(other.Retiring)
             && Satellites.SequenceEqual(other.Satellites)
             && Removed.SequenceEqual(other.Removed);
     }

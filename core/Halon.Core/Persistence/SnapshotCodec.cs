@@ -16,8 +16,11 @@ public static class SnapshotCodec
     /// <summary>The first four bytes of an encoded snapshot.</summary>
     public const uint Magic = 0x504E5348; // "HSNP"
 
-    /// <summary>The format version written.</summary>
-    public const ushort Version = 1;
+    /// <summary>The format version written. Version 2 added the configuration's learners and retiring voters after the voters.</summary>
+    public const ushort Version = 2;
+
+    /// <summary>The oldest format version read.</summary>
+    public const ushort VersionMin = 1;
 
     private const byte TagIncarnation = 1;
     private const byte TagHostname = 2;
@@ -40,6 +43,8 @@ public static class SnapshotCodec
             writer.Write(snapshot.LastIncludedTerm);
             writer.Write(snapshot.ClusterId);
             writer.Write(snapshot.Peers.ToString());
+            writer.Write(string.Join(',', snapshot.Learners.Select(l => l.Value)));
+            writer.Write(string.Join(',', snapshot.Retiring.Select(l => l.Value)));
             writer.Write(snapshot.Satellites.Count);
             foreach (var row in snapshot.Satellites)
             {
@@ -79,9 +84,9 @@ public static class SnapshotCodec
             }
 
             var version = reader.ReadUInt16();
-            if (version != Version)
+            if (version < VersionMin || version > Version)
             {
-                error = $"snapshot format version {version} is not {Version}";
+                error = $"snapshot format version {version} is not between {VersionMin} and {Version}";
                 return false;
             }
 
@@ -89,6 +94,13 @@ public static class SnapshotCodec
             var term = reader.ReadInt64();
             var clusterId = reader.ReadString();
             var peers = PeerSet.Parse(reader.ReadString());
+            var learners = version >= 2
+                ? reader.ReadString().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(NodeId.Parse).ToArray()
+                : Array.Empty<NodeId>();
+            var retiring = version >= 2
+                ? reader.ReadString().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(NodeId.Parse).ToArray()
+                : Array.Empty<NodeId>();
+            var config = StationConfig.Create(peers, learners, retiring); // Throws ArgumentException (caught below) on a bad one.
             var count = reader.ReadInt32();
             if (index < 1 || term < 1 || count < 0 || count > Limits.SatellitesMax)
             {
@@ -139,7 +151,7 @@ public static class SnapshotCodec
                 return false;
             }
 
-            snapshot = new Snapshot(index, term, clusterId, peers, satellites) { Removed = removed };
+            snapshot = new Snapshot(index, term, clusterId, peers, satellites) { Removed = removed, Learners = config.Learners, Retiring = config.Retiring };
             error = string.Empty;
             return true;
         }

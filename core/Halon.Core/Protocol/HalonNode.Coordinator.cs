@@ -88,10 +88,14 @@ public sealed partial class HalonNode
                 case SatelliteRemovedCommand removed:
                     ApplySatelliteRemoved(removed);
                     break;
+                case StationConfigCommand configured:
+                    ApplyConfiguration(configured);
+                    break;
             }
         }
 
         MaybeTakeSnapshot();
+        CheckMembership();
     }
 
     private void ApplySatelliteAcknowledged(SatelliteAcknowledgedCommand command)

@@ -24,6 +24,11 @@ public sealed partial class HalonNode
     private void TickElection()
     {
         _electionElapsedTicks++;
+        if (!Config.IsVoter(Id))
+        {
+            return; // A learner (or a peer being removed) never campaigns.
+        }
+
         // A campaign is a vote for oneself, so it obeys the withholding rule like any other vote: a node that heard
         // from a live master (or restarted) less than E ticks ago waits, whatever its timer says. Without this, a
         // peer that acknowledged a heartbeat, crashed and restarted could elect itself inside the old master's lease
@@ -50,9 +55,17 @@ public sealed partial class HalonNode
         {
             result = CommandResult.AlreadyDone($"{Id} is the master of term {_term}");
         }
+        else if (_roleConfig.Removed || _state == SupervisorState.None)
+        {
+            result = CommandResult.Refused($"{Id} left the station");
+        }
         else if (_state == SupervisorState.WaitingForQuorum)
         {
             result = CommandResult.Refused($"{Id} is still waiting for quorum");
+        }
+        else if (!Config.IsVoter(Id))
+        {
+            result = CommandResult.Refused($"{Id} is not a voter of the station's configuration ({Config})");
         }
         else if (WithholdsVotes())
         {
@@ -170,9 +183,9 @@ public sealed partial class HalonNode
 
     private void ResetVotes()
     {
-        if (_votes.Length != Peers.Count)
+        if (_votes.Length != Members.Count)
         {
-            _votes = new sbyte[Peers.Count];
+            _votes = new sbyte[Members.Count];
         }
 
         Array.Clear(_votes);
@@ -180,20 +193,25 @@ public sealed partial class HalonNode
 
     private VoteResult RecordVote(NodeId voter, bool granted)
     {
-        var index = Peers.IndexOf(voter);
-        if (_votes[index] == 0)
+        // Only voters of this node's configuration count, each once.
+        var index = Config.IndexOf(voter);
+        if (index >= 0 && Config.IsVoter(voter) && _votes[index] == 0)
         {
             _votes[index] = granted ? (sbyte)1 : (sbyte)-1;
         }
 
         int yes = 0, no = 0;
-        foreach (var vote in _votes)
+        var members = Members;
+        for (var i = 0; i < _votes.Length; i++)
         {
-            yes += vote > 0 ? 1 : 0;
-            no += vote < 0 ? 1 : 0;
+            if (Config.IsVoter(members[i]))
+            {
+                yes += _votes[i] > 0 ? 1 : 0;
+                no += _votes[i] < 0 ? 1 : 0;
+            }
         }
 
-        return Quorum.Tally(_votes.Length, yes, no);
+        return Quorum.Tally(Peers.Count, yes, no);
     }
 
     private bool LogIsUpToDate(long lastIndex, long lastTerm) =>
@@ -201,6 +219,13 @@ public sealed partial class HalonNode
 
     private StepResult StepVoteRequest(VoteRequest request)
     {
+        if (!Config.IsVoter(Id))
+        {
+            // A learner does not vote: it may not hold every committed entry yet.
+            Send(new VoteResponse(Id, request.From, ClusterId, _term, false, request.PreVote));
+            return StepResult.Dropped($"vote request from {request.From}, but {Id} is not a voter", DropCategory.NotAMember);
+        }
+
         if (request.PreVote)
         {
             // A pre-vote changes nobody's term. Grant it to a campaign in a later term with a log at least as long.
@@ -283,21 +308,36 @@ public sealed partial class HalonNode
             return StepResult.Dropped($"{message.GetType().Name} from {message.From}, but this node runs no supervisor", DropCategory.RoleMismatch);
         }
 
-        var index = Peers.IndexOf(message.From);
-        if (index < 0 || message.From.Equals(Id))
+        if (_roleConfig.Removed)
+        {
+            return StepResult.Dropped($"{message.GetType().Name} from {message.From}, but {Id} left station {ClusterId}", DropCategory.NotAMember);
+        }
+
+        // A master's entries and snapshots are taken from any peer of this station, member of this node's
+        // configuration or not: a node being added does not know its configuration before they arrive (Raft's rule).
+        var index = Config.IndexOf(message.From);
+        var fromMaster = message is AppendEntries or InstallSnapshot;
+        if ((index < 0 && !fromMaster) || message.From.Equals(Id))
         {
             return StepResult.Dropped($"{message.GetType().Name} from {message.From}, which is not a peer of station {ClusterId}", DropCategory.NotAMember);
         }
 
         if (message.ClusterId != ClusterId)
         {
-            _peerProblem[index] = PeerProblem.DifferentCluster;
-            _peerProblemDetail[index] = message.ClusterId;
+            if (index >= 0)
+            {
+                _peerProblem[index] = PeerProblem.DifferentCluster;
+                _peerProblemDetail[index] = message.ClusterId;
+            }
+
             return StepResult.Dropped($"{message.GetType().Name} from {message.From} of station {message.ClusterId}; this is station {ClusterId}", DropCategory.OtherStation);
         }
 
-        _peerHeardAt[index] = _now;
-        _peerProblem[index] = PeerProblem.None;
+        if (index >= 0)
+        {
+            _peerHeardAt[index] = _now;
+            _peerProblem[index] = PeerProblem.None;
+        }
 
         if (message.Term > _term)
         {

@@ -26,8 +26,10 @@ public sealed partial class HalonNode
         switch (_roleConfig.Role)
         {
             case NodeRole.Station:
-                Assert(_roleConfig.Peers is not null && _roleConfig.Peers.Contains(Id), "station peer outside its own peer set");
-                Assert(_state != SupervisorState.None, "station peer without a supervisor state");
+                Assert(_roleConfig.Peers is not null && (_roleConfig.Peers.Contains(Id) || _roleConfig.Joining || _roleConfig.Removed), "station peer outside its own bootstrap peer set");
+                Assert(_config is not null && _appliedConfig is not null, "station peer without a configuration");
+                Assert(_roleConfig.Removed ? _state == SupervisorState.None : _state != SupervisorState.None, "station peer whose supervisor runs after it left, or does not run before");
+                Assert(_configIndex <= LastLogIndex, "configuration from beyond the log");
                 break;
             case NodeRole.Satellite:
                 Assert(_roleConfig.Station is not null, "satellite without a station");
@@ -45,6 +47,8 @@ public sealed partial class HalonNode
             Assert(Id.Equals(_votedFor), "master that did not vote for itself");
             Assert(Id.Equals(_leader), "master that does not name itself leader");
             Assert(_termStartIndex >= 1 && (_termStartIndex <= _snapshotIndex ? _snapshotTerm == _term : TermAt(_termStartIndex) == _term), "master without its term's first entry");
+            Assert(Config.IsVoter(Id) || ConfigurationChangeInFlight, "master outside a committed configuration");
+            Assert(!ConfigurationChangeInFlight || _appliedConfig!.VoterDistance(Config) <= 1, "master with a configuration in flight that differs from the committed one by more than one voter");
         }
         else
         {

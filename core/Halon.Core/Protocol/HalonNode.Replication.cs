@@ -27,7 +27,7 @@ public sealed partial class HalonNode
     /// <summary>Epoch of the coordinator on the master this follower last heard from (0: none running).</summary>
     private long _leaderCoordinatorEpoch;
 
-    private int SelfIndex => Peers.IndexOf(Id);
+    private int SelfIndex => Config.IndexOf(Id);
 
     private void BecomeMaster()
     {
@@ -36,7 +36,8 @@ public sealed partial class HalonNode
             throw new HalonInvariantException($"{Id}: master from {_state}");
         }
 
-        var count = Peers.Count;
+        var count = Members.Count;
+        _departed.Clear();
         _leader = Id;
         _nextIndex = new long[count];
         _matchIndex = new long[count];
@@ -80,23 +81,30 @@ public sealed partial class HalonNode
         if (_now - _lastHeartbeatAt >= _options.HeartbeatIntervalTicks)
         {
             BroadcastAppend();
+            NotifyDeparted();
         }
 
         MaybeStartCoordinator();
+        MaybeAdvanceMembership();
     }
 
-    /// <summary>The tick of the newest heartbeat a majority (this node included) has acknowledged.</summary>
+    /// <summary>
+    /// The tick of the newest heartbeat a majority of the voters of the configuration in force (this node included
+    /// when it votes) has acknowledged.
+    /// </summary>
     private long LeaseStartTick()
     {
-        var count = _ackTick.Length;
-        var values = _scratch.AsSpan(0, count);
-        var self = SelfIndex;
-        for (var i = 0; i < count; i++)
+        var members = Members;
+        var n = 0;
+        for (var i = 0; i < members.Count; i++)
         {
-            values[i] = i == self ? _now : _ackTick[i];
+            if (Config.IsVoter(members[i]))
+            {
+                _scratch[n++] = members[i].Equals(Id) ? _now : _ackTick[i];
+            }
         }
 
-        return Quorum.MajorityValue(values);
+        return Quorum.MajorityValue(_scratch.AsSpan(0, n));
     }
 
     /// <summary>
@@ -109,7 +117,7 @@ public sealed partial class HalonNode
 
     private void BroadcastAppend()
     {
-        var peers = Peers.Members;
+        var peers = Members;
         for (var i = 0; i < peers.Count; i++)
         {
             if (!peers[i].Equals(Id))
@@ -138,7 +146,7 @@ public sealed partial class HalonNode
 
         var count = (int)Math.Min(LastLogIndex - previousIndex, _options.EntriesPerAppendMax);
         IReadOnlyList<LogEntry> entries = count <= 0 ? s_noEntries : _log.GetRange((int)(previousIndex - _logStart), count).ToArray();
-        Send(new AppendEntries(Id, Peers.Members[peer], ClusterId, _term, previousIndex, TermAt(previousIndex), entries, _commitIndex, _now, CoordinatorEpoch));
+        Send(new AppendEntries(Id, Members[peer], ClusterId, _term, previousIndex, TermAt(previousIndex), entries, _commitIndex, _now, CoordinatorEpoch));
         // Optimistic: assume delivery. A loss shows up as a rejection that resets _nextIndex.
         _nextIndex[peer] = previousIndex + Math.Max(count, 0) + 1;
     }
@@ -166,15 +174,18 @@ public sealed partial class HalonNode
             return;
         }
 
-        var count = _matchIndex.Length;
-        var values = _scratch.AsSpan(0, count);
-        var self = SelfIndex;
-        for (var i = 0; i < count; i++)
+        // Counted over the voters of the configuration in force (this node included when it votes).
+        var members = Members;
+        var n = 0;
+        for (var i = 0; i < members.Count; i++)
         {
-            values[i] = i == self ? LastLogIndex : _matchIndex[i];
+            if (Config.IsVoter(members[i]))
+            {
+                _scratch[n++] = members[i].Equals(Id) ? LastLogIndex : _matchIndex[i];
+            }
         }
 
-        var majorityIndex = Quorum.MajorityValue(values);
+        var majorityIndex = Quorum.MajorityValue(_scratch.AsSpan(0, n));
         // Raft commits only entries of its own term by counting; earlier ones commit with them (§5.4.2).
         if (majorityIndex > _commitIndex && TermAt(majorityIndex) == _term)
         {
@@ -313,7 +324,12 @@ public sealed partial class HalonNode
             return StepResult.Dropped($"AppendEntries response from {response.From} with impossible fields", DropCategory.Malformed);
         }
 
-        var peer = Peers.IndexOf(response.From);
+        var peer = Config.IndexOf(response.From);
+        if (peer < 0)
+        {
+            return StepResult.Dropped($"AppendEntries response from {response.From}, which is not a member of the configuration in force", DropCategory.NotAMember);
+        }
+
         _ackTick[peer] = Math.Max(_ackTick[peer], response.LeaderTick);
         if (response.Success)
         {
@@ -323,6 +339,7 @@ public sealed partial class HalonNode
             if (_state == SupervisorState.Master)
             {
                 FillAppendWindow(peer);
+                MaybeAdvanceMembership();
             }
         }
         else

@@ -61,7 +61,8 @@ public sealed partial class HalonNode
         Array.Sort(rows, static (a, b) => a.Node.CompareTo(b.Node));
         var removed = _removedSatellites.Select(r => new SnapshotTombstone(r.Key, r.Value)).ToArray();
         Array.Sort(removed, static (a, b) => a.Node.CompareTo(b.Node));
-        SetSnapshot(new Snapshot(index, term, ClusterId, Peers, rows) { Removed = removed }, null);
+        var config = _appliedConfig ?? throw new HalonInvariantException($"{Id}: snapshot without an applied configuration");
+        SetSnapshot(new Snapshot(index, term, ClusterId, config.Voters, rows) { Removed = removed, Learners = config.Learners, Retiring = config.Retiring }, null);
         Emit(new SnapshotTaken(index, term, rows.Length));
     }
 
@@ -145,8 +146,8 @@ public sealed partial class HalonNode
             throw new ArgumentException($"persisted snapshot at index {snapshot.LastIncludedIndex}, but {Id} is not a station peer");
         }
 
-        var clusterId = (role.Timing ?? StationTiming.Legacy).ClusterIdFor(role.Peers);
-        if (snapshot.LastIncludedIndex < 1 || snapshot.LastIncludedTerm < 1 || snapshot.ClusterId != clusterId || !snapshot.Peers.Equals(role.Peers))
+        var clusterId = role.ClusterId ?? (role.Timing ?? StationTiming.Legacy).ClusterIdFor(role.Peers);
+        if (snapshot.LastIncludedIndex < 1 || snapshot.LastIncludedTerm < 1 || snapshot.ClusterId != clusterId)
         {
             throw new ArgumentException($"persisted snapshot (index {snapshot.LastIncludedIndex}, term {snapshot.LastIncludedTerm}, station {snapshot.ClusterId}) does not belong to station {clusterId}");
         }
@@ -172,7 +173,7 @@ public sealed partial class HalonNode
         var offset = (int)Math.Min(_installOffset[peer], bytes.Length);
         var length = Math.Min(_options.SnapshotChunkBytes, bytes.Length - offset);
         var done = offset + length == bytes.Length;
-        Send(new InstallSnapshot(Id, Peers.Members[peer], ClusterId, _term, _installIndex[peer], _installTerm[peer], offset, bytes.AsMemory(offset, length), done, _now, CoordinatorEpoch));
+        Send(new InstallSnapshot(Id, Members[peer], ClusterId, _term, _installIndex[peer], _installTerm[peer], offset, bytes.AsMemory(offset, length), done, _now, CoordinatorEpoch));
         _installSentAt[peer] = _now;
     }
 
@@ -236,7 +237,7 @@ public sealed partial class HalonNode
         var bytes = incoming.ToArray();
         if (!SnapshotCodec.TryDecode(bytes, out var snapshot, out var error)
             || snapshot.LastIncludedIndex != index || snapshot.LastIncludedTerm != install.LastIncludedTerm
-            || snapshot.ClusterId != ClusterId || !snapshot.Peers.Equals(Peers))
+            || snapshot.ClusterId != ClusterId)
         {
             ReplyInstall(install, 0, installed: false);
             return StepResult.Dropped($"InstallSnapshot from {install.From} at index {index} does not decode to this station's snapshot at that index: {(error.Length > 0 ? error : "header mismatch")}", DropCategory.Malformed);
@@ -268,8 +269,12 @@ public sealed partial class HalonNode
         var fromCommit = _commitIndex;
         _commitIndex = index;
         _appliedIndex = index;
+        _appliedConfig = snapshot.Config;
+        _appliedConfigIndex = index;
         MarkHardStateDirty();
         Emit(new SnapshotInstalled(from, index, snapshot.LastIncludedTerm, fromCommit, snapshot.Satellites.Count));
+        RefreshConfig($"snapshot at index {index} installed");
+        CheckMembership();
     }
 
     private void ReplyInstall(InstallSnapshot install, long nextOffset, bool installed) =>
@@ -287,7 +292,12 @@ public sealed partial class HalonNode
             return StepResult.Dropped($"InstallSnapshot response from {response.From} with impossible fields", DropCategory.Malformed);
         }
 
-        var peer = Peers.IndexOf(response.From);
+        var peer = Config.IndexOf(response.From);
+        if (peer < 0)
+        {
+            return StepResult.Dropped($"InstallSnapshot response from {response.From}, which is not a member of the configuration in force", DropCategory.NotAMember);
+        }
+
         _ackTick[peer] = Math.Max(_ackTick[peer], response.LeaderTick);
         if (response.Installed)
         {

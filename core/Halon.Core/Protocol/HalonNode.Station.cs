@@ -19,8 +19,6 @@ public sealed partial class HalonNode
     private string[] _peerProblemDetail = Array.Empty<string>();
     private SupervisorState[] _peerReportedState = Array.Empty<SupervisorState>();
 
-    private PeerSet Peers => _roleConfig.Peers ?? throw new HalonInvariantException($"{Id} has no peer set");
-
     /// <summary>This station's cluster id (its peers and its timing), or empty when not a station peer. Set with the role.</summary>
     private string _clusterId = string.Empty;
 
@@ -29,7 +27,7 @@ public sealed partial class HalonNode
     /// <summary>The station's timing; for a node that is not a station peer, the timing it would start a station with.</summary>
     public StationTiming Timing => _roleConfig.Role == NodeRole.Station ? _roleConfig.Timing ?? StationTiming.Legacy : _options.Timing;
 
-    private string StationClusterId() => _roleConfig.Peers is { } peers ? Timing.ClusterIdFor(peers) : string.Empty;
+    private string StationClusterId() => _roleConfig.ClusterId ?? (_roleConfig.Peers is { } peers ? Timing.ClusterIdFor(peers) : string.Empty);
 
     /// <summary>
     /// Makes this node a station peer of <paramref name="peers"/>, running with <paramref name="timing"/> (by default
@@ -53,7 +51,7 @@ public sealed partial class HalonNode
         }
         else if (_roleConfig.Role == NodeRole.Station)
         {
-            result = !Peers.Equals(peers)
+            result = !peers.Equals(_roleConfig.Peers) && !peers.Equals(Peers)
                 ? CommandResult.Refused($"{Id} is already a peer of station {ClusterId} ({Peers}); refusing to join station {clusterId} ({peers})")
                 : !Timing.SameValues(timing)
                     ? CommandResult.Refused($"{Id} is already a peer of station {ClusterId} ({Peers}) with timing {Timing}; refusing timing {timing}: every peer of a station must use the same timing, chosen when it was bootstrapped")
@@ -65,10 +63,13 @@ public sealed partial class HalonNode
         }
         else
         {
-            _roleConfig = new RoleConfig(NodeRole.Station, peers, null, 0) { Timing = timing };
+            _roleConfig = new RoleConfig(NodeRole.Station, peers, null, 0) { Timing = timing, ClusterId = clusterId };
             _options = _hostOptions.WithTiming(timing);
             _clusterId = clusterId;
             _roleDirty = true;
+            _appliedConfig = BootstrapConfig();
+            _appliedConfigIndex = 0;
+            RefreshConfig("bootstrapped");
             StartSupervisor($"bootstrapped as a peer of station {clusterId} ({peers}), timing {timing}");
             result = CommandResult.Done($"{Id} is now a peer of station {clusterId} ({peers}), timing {timing}");
         }
@@ -101,8 +102,8 @@ public sealed partial class HalonNode
             return;
         }
 
-        var index = Peers.IndexOf(peer);
-        if (index < 0 || peer.Equals(Id))
+        var index = _config?.IndexOf(peer) ?? -1;
+        if (index < 0 || peer.Equals(Id) || index >= _peerProblem.Length)
         {
             return;
         }
@@ -113,17 +114,20 @@ public sealed partial class HalonNode
 
     private void StartSupervisor(string reason)
     {
-        var peers = Peers;
-        _peerHeardAt = new long[peers.Count];
+        var count = Members.Count;
+        _peerHeardAt = new long[count];
         Array.Fill(_peerHeardAt, long.MinValue);
-        _peerProblem = new PeerProblem[peers.Count];
+        _peerProblem = new PeerProblem[count];
         Array.Fill(_peerProblem, PeerProblem.NoReply);
-        _peerProblemDetail = new string[peers.Count];
+        _peerProblemDetail = new string[count];
         Array.Fill(_peerProblemDetail, string.Empty);
-        _peerReportedState = new SupervisorState[peers.Count];
-        var self = peers.IndexOf(Id);
-        _peerHeardAt[self] = long.MaxValue;
-        _peerProblem[self] = PeerProblem.None;
+        _peerReportedState = new SupervisorState[count];
+        var self = Config.IndexOf(Id);
+        if (self >= 0)
+        {
+            _peerHeardAt[self] = long.MaxValue;
+            _peerProblem[self] = PeerProblem.None;
+        }
         Emit(new RoleAssigned(NodeRole.Station, reason));
         ChangeState(SupervisorState.WaitingForQuorum, reason);
         _nextProbeAt = _now;
@@ -133,7 +137,7 @@ public sealed partial class HalonNode
 
     private void ProbePeers()
     {
-        var peers = Peers.Members;
+        var peers = Members;
         for (var i = 0; i < peers.Count; i++)
         {
             if (!peers[i].Equals(Id))
@@ -147,6 +151,11 @@ public sealed partial class HalonNode
 
     private void TickStation()
     {
+        if (_roleConfig.Removed)
+        {
+            return; // Left the station: its supervisor is stopped.
+        }
+
         if (_now >= _nextProbeAt)
         {
             ProbePeers();
@@ -175,9 +184,10 @@ public sealed partial class HalonNode
     private int PeersWithSupervisor()
     {
         var count = 0;
+        var members = Members;
         for (var i = 0; i < _peerHeardAt.Length; i++)
         {
-            if (_peerHeardAt[i] != long.MinValue && _now - _peerHeardAt[i] <= _options.PeerReachableTicks)
+            if (Config.IsVoter(members[i]) && _peerHeardAt[i] != long.MinValue && _now - _peerHeardAt[i] <= _options.PeerReachableTicks)
             {
                 count++;
             }
@@ -202,7 +212,7 @@ public sealed partial class HalonNode
             // few ticks. A restarted peer still waits out E ticks from its restart before campaigning (TickElection
             // obeys the withholding rule), so the shortcut never cuts into a lease. Later elections use the full
             // randomised timeout.
-            _electionTimeoutTicksRandomized = 1 + (2 * Peers.IndexOf(Id)) + _random.Next(2);
+            _electionTimeoutTicksRandomized = 1 + (2 * Math.Max(0, Peers.IndexOf(Id))) + _random.Next(2);
         }
     }
 
@@ -218,12 +228,12 @@ public sealed partial class HalonNode
     private StepResult StepPeerProbe(PeerProbe probe)
     {
         Send(new PeerProbeReply(Id, probe.From, _roleConfig.Role, ClusterId, _state, _term, _leader));
-        if (_roleConfig.Role != NodeRole.Station)
+        if (_roleConfig.Role != NodeRole.Station || _roleConfig.Removed)
         {
             return StepResult.Handled;
         }
 
-        var index = Peers.IndexOf(probe.From);
+        var index = Config.IndexOf(probe.From);
         if (index < 0)
         {
             return StepResult.Handled;
@@ -250,7 +260,12 @@ public sealed partial class HalonNode
             return StepResult.Dropped("probe reply to a node that is not a station peer", DropCategory.RoleMismatch);
         }
 
-        var index = Peers.IndexOf(reply.From);
+        if (_roleConfig.Removed)
+        {
+            return StepResult.Dropped($"probe reply from {reply.From}, but this peer left the station", DropCategory.NotAMember);
+        }
+
+        var index = Config.IndexOf(reply.From);
         if (index < 0)
         {
             return StepResult.Dropped($"probe reply from {reply.From}, which is not in the peer set", DropCategory.NotAMember);

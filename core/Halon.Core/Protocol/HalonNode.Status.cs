@@ -14,10 +14,10 @@ public sealed partial class HalonNode
             NodeStatus.RoleText(role),
             role == NodeRole.Station ? ClusterId : _roleConfig.Station?.ClusterId,
             _term,
-            NodeStatus.StateText(_state),
+            LeftTheStation ? "removed" : NodeStatus.StateText(_state),
             _leader?.Value,
             CoordinatorView(),
-            role == NodeRole.Station ? PeerViews() : Array.Empty<PeerStatus>(),
+            role == NodeRole.Station && !_roleConfig.Removed ? PeerViews() : Array.Empty<PeerStatus>(),
             role == NodeRole.Station ? SatelliteViews() : Array.Empty<SatelliteStatus>(),
             role == NodeRole.Satellite
                 ? new AnnouncerStatus(Station.ToString(), _roleConfig.Incarnation, _announceAcknowledged, _acknowledgedEpoch, _acknowledgedBy?.Value, _announcementsSent, _reportedStation?.ToString(), _reportedStationBy?.Value)
@@ -36,6 +36,8 @@ public sealed partial class HalonNode
             SnapshotIndex = _snapshotIndex,
             LogEntries = LastLogIndex - _snapshotIndex,
             RemovedSatellites = role == NodeRole.Station ? RemovedNotInTable() : 0,
+            Configuration = role == NodeRole.Station ? ConfigurationView() : null,
+            LeftStation = LeftTheStation,
         };
     }
 
@@ -51,9 +53,24 @@ public sealed partial class HalonNode
             : null;
     }
 
+    private ConfigurationStatus ConfigurationView()
+    {
+        var config = Config;
+        var master = _state == SupervisorState.Master && _matchIndex.Length == config.Members.Count;
+        var learners = config.Learners.Select(l => new LearnerStatus(l.Value, master ? _matchIndex[config.IndexOf(l)] : -1, _commitIndex)).ToArray();
+        var change = ConfigurationChangeInFlight || config.HasWorkLeft ? Progress(config) : string.Empty;
+        return new ConfigurationStatus(
+            config.Voters.Members.Select(v => v.Value).ToArray(),
+            learners,
+            config.Retiring.Select(r => r.Value).ToArray(),
+            _configIndex,
+            !ConfigurationChangeInFlight,
+            change);
+    }
+
     private List<PeerStatus> PeerViews()
     {
-        var members = Peers.Members;
+        var members = Members;
         var views = new List<PeerStatus>(members.Count);
         for (var i = 0; i < members.Count; i++)
         {
@@ -80,7 +97,7 @@ public sealed partial class HalonNode
             return "follower";
         }
 
-        if (Peers.Members[peer].Equals(_leader))
+        if (Members[peer].Equals(_leader))
         {
             return "master";
         }

@@ -21,7 +21,7 @@ public sealed partial class HalonNode
     /// </remarks>
     public long TicksUntilNextTimer => _roleConfig.Role switch
     {
-        NodeRole.Station => StationTicksUntilNextTimer(),
+        NodeRole.Station => _roleConfig.Removed ? NoTimerTicks : StationTicksUntilNextTimer(),
         NodeRole.Satellite => _announceAcknowledged || _roleConfig.Removed ? NoTimerTicks : UntilTick(_nextAnnounceAt),
         _ => NoTimerTicks,
     };

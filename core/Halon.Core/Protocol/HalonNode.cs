@@ -279,6 +279,13 @@ public sealed partial class HalonNode
         _roleConfig = persisted.Role;
         _clusterId = StationClusterId();
         RestoreSnapshotAndLog(persisted);
+        if (_roleConfig.Role == NodeRole.Station)
+        {
+            _appliedConfig = _snapshot?.Config ?? BootstrapConfig();
+            _appliedConfigIndex = _snapshotIndex;
+            RefreshConfig("restored");
+        }
+
         if (LastLogTerm > _term)
         {
             // The host writes entries before the hard state, so a write torn between the two leaves entries of a
@@ -299,9 +306,13 @@ public sealed partial class HalonNode
         ApplyCommitted();
         switch (_roleConfig.Role)
         {
+            case NodeRole.Station when _roleConfig.Removed:
+                Emit(new RoleAssigned(NodeRole.Station, $"resumed from persisted state: this peer left station {ClusterId}, so its supervisor stays stopped; add it again to rejoin"));
+                break;
             case NodeRole.Station:
                 _leaderContactAt = 0;
                 StartSupervisor("resumed from persisted state");
+                CheckMembership();
                 break;
             case NodeRole.Satellite when _roleConfig.Removed:
                 Emit(new RoleAssigned(NodeRole.Satellite, $"resumed from persisted state: the station removed installation {_roleConfig.InstallId:x}, so it does not announce; bootstrap it again to rejoin"));
@@ -363,7 +374,7 @@ public sealed partial class HalonNode
         }
 
         var role = persisted.Role;
-        if (role.Role == NodeRole.Station && (role.Peers is null || !role.Peers.Contains(Id)))
+        if (role.Role == NodeRole.Station && (role.Peers is null || !(role.Peers.Contains(Id) || role.Joining || role.Removed)))
         {
             throw new ArgumentException($"persisted station role of {Id} has no peer set containing it");
         }
@@ -392,6 +403,10 @@ public sealed partial class HalonNode
 
         _log.Add(entry);
         _unstableFromIndex = Math.Min(_unstableFromIndex, entry.Index);
+        if (entry.Command is StationConfigCommand configured)
+        {
+            SetConfig(configured.Config, entry.Index, $"configuration appended at index {entry.Index}");
+        }
     }
 
     private void TruncateLogFrom(long index)
@@ -404,5 +419,9 @@ public sealed partial class HalonNode
         var position = (int)(index - FirstLogIndex);
         _log.RemoveRange(position, _log.Count - position);
         _unstableFromIndex = Math.Min(_unstableFromIndex, index);
+        if (_configIndex >= index)
+        {
+            RefreshConfig($"the uncommitted configuration at index {_configIndex} was cut away");
+        }
     }
 }

@@ -2,8 +2,8 @@ namespace Halon.Core.Status;
 
 /// <summary>
 /// A node's status, with the fields of <c>halonctl status --json</c>. <see cref="State"/> is one of
-/// <c>waiting-for-quorum</c>, <c>follower</c>, <c>candidate</c>, <c>master</c>, or <c>none</c> on a node that runs no
-/// supervisor.
+/// <c>waiting-for-quorum</c>, <c>follower</c>, <c>candidate</c>, <c>master</c>, <c>removed</c> on a station peer that
+/// a configuration change left out, or <c>none</c> on a node that runs no supervisor.
 /// </summary>
 public sealed record NodeStatus(
     string Node,
@@ -31,6 +31,12 @@ public sealed record NodeStatus(
 
     /// <summary>For a station peer, how many removed satellites it lists (tombstones of nodes not back in the table).</summary>
     public int RemovedSatellites { get; init; }
+
+    /// <summary>For a station peer, its configuration (voters, learners, a change under way); null otherwise.</summary>
+    public ConfigurationStatus? Configuration { get; init; }
+
+    /// <summary>For a station peer, whether it left the station (its state is then <c>removed</c>).</summary>
+    public bool LeftStation { get; init; }
 
     /// <summary>The text of a <see cref="NodeRole"/> in status.</summary>
     public static string RoleText(NodeRole role) => role switch
