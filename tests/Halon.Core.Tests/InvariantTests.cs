@@ -128,11 +128,11 @@ public sealed class InvariantTests
     {
         var outside = Follower();
         Set(outside, "_roleConfig", new RoleConfig(NodeRole.Station, PeerSet.Parse("p2:9070,p3:9070"), null, 0));
-        Assert.Equal("p1:9070 (term 0, Follower): station peer outside its own peer set", Violation(outside));
+        Assert.Equal("p1:9070 (term 0, Follower): station peer outside its own bootstrap peer set", Violation(outside));
 
         var stateless = Follower();
         Set(stateless, "_state", SupervisorState.None);
-        Assert.Equal("p1:9070 (term 0, None): station peer without a supervisor state", Violation(stateless));
+        Assert.Equal("p1:9070 (term 0, None): station peer whose supervisor runs after it left, or does not run before", Violation(stateless));
 
         var noStation = Satellite();
         Set(noStation, "_roleConfig", new RoleConfig(NodeRole.Satellite, null, null, 1));

@@ -138,7 +138,9 @@ public sealed class ProtocolTests
         var foreign = follower.Step(new AppendEntries(master.Id, follower.Id, "halon-0000000000000000", master.Term + 5, 0, 0, Array.Empty<LogEntry>(), 0, 1, 0));
         Assert.False(foreign.Accepted);
         Assert.Contains("halon-0000000000000000", foreign.DropReason, StringComparison.Ordinal);
-        var stranger = follower.Step(new AppendEntries(NodeId.Parse("x9:9070"), follower.Id, cluster.Peers.ClusterId, master.Term + 5, 0, 0, Array.Empty<LogEntry>(), 0, 1, 0));
+        // A vote request from outside the configuration is dropped. (AppendEntries is taken from any peer of the
+        // station, as Raft does, so that a peer whose configuration lags can follow a master added after it.)
+        var stranger = follower.Step(new VoteRequest(NodeId.Parse("x9:9070"), follower.Id, cluster.Peers.ClusterId, master.Term + 5, 100, master.Term + 5, PreVote: false));
         Assert.False(stranger.Accepted);
         Assert.Contains("not a peer", stranger.DropReason, StringComparison.Ordinal);
         Assert.Equal(master.Term, follower.Term);

@@ -49,7 +49,7 @@ public sealed class RoleCommandTests
         var done = node.BecomeStationPeer(Station);
         Assert.Equal(new CommandResult(true, true, $"p1:9070 is now a peer of station {id} ({Station}), timing {StationTiming.Legacy}"), done);
         var (messages, effects, ready) = Take(node);
-        Assert.Equal(new RoleConfig(NodeRole.Station, Station, null, 0) { Timing = StationTiming.Legacy }, ready.Role);
+        Assert.Equal(new RoleConfig(NodeRole.Station, Station, null, 0) { Timing = StationTiming.Legacy, ClusterId = id }, ready.Role);
         Assert.Equal(
             new RoleAssigned(NodeRole.Station, $"bootstrapped as a peer of station {id} ({Station}), timing {StationTiming.Legacy}"),
             effects[0]);

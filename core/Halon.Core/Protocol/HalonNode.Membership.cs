@@ -26,6 +26,10 @@ public sealed partial class HalonNode
     // told so in every heartbeat for E ticks after the commit, since no member sends them entries any more.
     private readonly List<(NodeId Node, long Index, long Until)> _departed = new();
 
+    // A joining peer saw itself (as a learner) in a committed configuration: from then on, one that leaves it out
+    // removes it. Volatile: after a restart it waits to see itself again.
+    private bool _seenInConfig;
+
     /// <summary>The configuration in force on this node, or null when it is not a station peer.</summary>
     public StationConfig? Configuration => _config;
 
@@ -85,6 +89,7 @@ public sealed partial class HalonNode
         else
         {
             var rejoining = _roleConfig.Role == NodeRole.Station;
+            _seenInConfig = false;
             _roleConfig = new RoleConfig(NodeRole.Station, contacts, null, 0) { Timing = timing, ClusterId = clusterId, Joining = true };
             _options = _hostOptions.WithTiming(timing);
             _clusterId = clusterId;
@@ -487,16 +492,19 @@ public sealed partial class HalonNode
 
         if (_appliedConfig.Contains(Id))
         {
-            if (_roleConfig.Joining)
+            _seenInConfig = true;
+            if (_roleConfig.Joining && _appliedConfig.IsVoter(Id))
             {
-                _roleConfig = _roleConfig with { Joining = false };
+                // A voter now: its peer set on record becomes the voters it joined, so that it no longer depends on
+                // the contacts it was given.
+                _roleConfig = _roleConfig with { Joining = false, Peers = _appliedConfig.Voters };
                 _roleDirty = true;
             }
 
             return;
         }
 
-        if (_roleConfig.Joining)
+        if (_roleConfig.Joining && !_seenInConfig)
         {
             return; // Still catching up on history from before it was added.
         }
