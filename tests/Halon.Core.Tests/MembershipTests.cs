@@ -220,6 +220,21 @@ public sealed class MembershipTests
     }
 
     [Fact]
+    public void A_second_removal_waits_until_the_first_is_committed()
+    {
+        var cluster = Station(5);
+        var master = cluster.Master!;
+        var followers = cluster.Peers.Members.Where(p => !p.Equals(master.Id)).ToList();
+        Assert.Equal(MembershipOutcome.Appended, Change(cluster, new RemovePeer(followers[0])).Outcome);
+        Assert.True(master.ConfigurationChangeInFlight);
+        var second = Change(cluster, new RemovePeer(followers[1]));
+        Assert.Equal(MembershipOutcome.Refused, second.Outcome);
+        Assert.Contains("not committed yet", second.Message, StringComparison.Ordinal);
+        Assert.True(cluster.TickUntil(() => !master.ConfigurationChangeInFlight, 100));
+        Assert.Equal(MembershipOutcome.Appended, Change(cluster, new RemovePeer(followers[1])).Outcome);
+    }
+
+    [Fact]
     public void A_station_of_two_voters_does_not_shrink()
     {
         var cluster = Station(2);
