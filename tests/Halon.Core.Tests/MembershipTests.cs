@@ -198,6 +198,42 @@ public sealed class MembershipTests
     }
 
     [Fact]
+    public void A_satellite_learns_the_changed_peers_and_finds_a_master_outside_its_list_after_a_restart()
+    {
+        var cluster = Station();
+        var satellite = NodeId.Parse("s1:9070");
+        var added = new[] { NodeId.Parse("n1:9070"), NodeId.Parse("n2:9070") };
+        var bootstrapped = cluster.Peers.Members.ToList();
+
+        // Replace two of the three peers the satellite was bootstrapped with, one after the other.
+        var master = cluster.Master!;
+        var old = bootstrapped.Where(p => !p.Equals(master.Id)).ToList();
+        for (var i = 0; i < 2; i++)
+        {
+            Join(cluster, added[i]);
+            Assert.Equal(MembershipOutcome.Appended, Change(cluster, new ReplacePeer(old[i], added[i])).Outcome);
+            Assert.True(cluster.TickUntil(() => !cluster.Master!.Configuration!.Contains(old[i]) && !cluster.Master.ConfigurationChangeInFlight, 400));
+            cluster.Down.Add(old[i]);
+        }
+
+        // The acknowledgement of a restarted satellite carries the new voters; it keeps them.
+        Assert.True(cluster.TickUntil(() => cluster.Restart(satellite).Role == NodeRole.Satellite, 1));
+        Assert.True(cluster.TickUntil(() => cluster.Nodes[satellite].AnnouncementAcknowledged, 400));
+        var learned = cluster.Nodes[satellite].GetStatus();
+        Assert.Contains(cluster.EffectsOf(satellite), e => e is StationListLearned l && l.Station.Contains(added[1]));
+        Assert.Equal(cluster.Master!.Configuration!.Voters, cluster.PersistedStateOf(satellite).Role.Peers);
+
+        // Now the only peer of its bootstrap list that is left steps away: a new master among the added peers
+        // still acknowledges the satellite's next incarnation.
+        cluster.Down.Add(master.Id);
+        Assert.True(cluster.TickUntil(() => cluster.Master?.CoordinatorRunning == true, 500));
+        Assert.DoesNotContain(cluster.Master!.Id, bootstrapped);
+        var restarted = cluster.Restart(satellite);
+        Assert.True(cluster.TickUntil(() => restarted.AnnouncementAcknowledged, 500));
+        Assert.Equal(learned.Announcer!.Station, restarted.GetStatus().Announcer!.Station);
+    }
+
+    [Fact]
     public void A_removal_that_would_leave_no_majority_of_live_voters_is_refused()
     {
         var cluster = Station(5);

@@ -213,7 +213,7 @@ public sealed class StatusTests
         Assert.True(node.Step(new NodeUpAck(P2, S1, 1, 3, twoPeers)).Accepted);
         Assert.Equal(new AnnouncerStatus(Station.ToString(), 1, true, 3, "p2:9070", 1, "p1:9070,p2:9070", "p2:9070") { InstallId = node.InstallId }, node.GetStatus().Announcer);
         var (_, effects, _) = Take(node);
-        Assert.Equal([new StationListMismatch(P2, twoPeers, Station), new AnnouncementAcknowledged(1, 3, P2)], effects);
+        Assert.Equal([new StationListMismatch(P2, twoPeers, Station), new StationListLearned(twoPeers, P2, 3), new AnnouncementAcknowledged(1, 3, P2)], effects);
 
         // The same disagreement again is kept (with who said it last) but not emitted again.
         Assert.False(node.Step(new NodeUpRedirect(P1, S1, P1, 3, twoPeers)).Accepted);
@@ -221,7 +221,7 @@ public sealed class StatusTests
         Assert.Equal("p1:9070", node.GetStatus().Announcer!.ReportedBy);
         var threePeers = PeerSet.Create([P1, P2, NodeId.Parse("p4:9070")]);
         Assert.True(node.Step(new NodeUpAck(P1, S1, 1, 3, threePeers)).Accepted);
-        Assert.Equal([new StationListMismatch(P1, threePeers, Station)], Take(node).Effects);
+        Assert.Equal([new StationListMismatch(P1, threePeers, Station), new StationListLearned(threePeers, P1, 3)], Take(node).Effects);
 
         // An answer that agrees clears it; one without a list leaves things as they are.
         Assert.True(node.Step(new NodeUpAck(P1, S1, 1, 3, Station)).Accepted);
@@ -229,6 +229,6 @@ public sealed class StatusTests
         Assert.Null(node.GetStatus().Announcer!.ReportedBy);
         Assert.True(node.Step(new NodeUpAck(P1, S1, 1, 3, null)).Accepted);
         Assert.Null(node.GetStatus().Announcer!.ReportedStation);
-        Assert.Empty(Take(node).Effects);
+        Assert.Equal([new StationListLearned(Station, P1, 3)], Take(node).Effects);
     }
 }

@@ -7,7 +7,11 @@ namespace Halon.Core.Persistence;
 /// What the node was told to be, kept so that it resumes by itself after a restart (autoboot).
 /// </summary>
 /// <param name="Role">The node's role.</param>
-/// <param name="Peers">For a station peer, its peer set; otherwise null.</param>
+/// <param name="Peers">
+/// For a station peer, the peer set it was bootstrapped with (or, joining, the peers it was told to contact). For a
+/// satellite, the station's voters as its coordinator last reported them, when they differ from
+/// <paramref name="Station"/> (the station's peers were changed); otherwise null.
+/// </param>
 /// <param name="Station">For a satellite, the station it announces to; otherwise null.</param>
 /// <param name="Incarnation">For a satellite, bumped at every start so the coordinator acknowledges it again.</param>
 public sealed record RoleConfig(NodeRole Role, PeerSet? Peers, PeerSet? Station, long Incarnation)

@@ -151,7 +151,7 @@ public sealed partial class HalonNode
 
     private StepResult StepNodeUpRemoved(NodeUpRemoved removed)
     {
-        if (_roleConfig.Role != NodeRole.Satellite || !Station.Contains(removed.From))
+        if (_roleConfig.Role != NodeRole.Satellite || !KnowsStationPeer(removed.From))
         {
             return StepResult.Dropped($"removal notice from {removed.From}, which is not this satellite's station", DropCategory.NotAMember);
         }

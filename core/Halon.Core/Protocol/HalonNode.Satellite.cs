@@ -55,6 +55,31 @@ public sealed partial class HalonNode
     private PeerSet Station => _roleConfig.Station ?? throw new HalonInvariantException($"{Id} has no station");
 
     /// <summary>
+    /// The station's voters as its coordinator last reported them in an acknowledgement, when they differ from the
+    /// list the satellite was bootstrapped with (kept in <see cref="RoleConfig.Peers"/>); null otherwise.
+    /// </summary>
+    private PeerSet? LearnedStation => _roleConfig.Role == NodeRole.Satellite ? _roleConfig.Peers : null;
+
+    /// <summary>
+    /// Whether the satellite takes answers from <paramref name="node"/>: a peer of its station list, of the list the
+    /// coordinator reported, or the master a peer of those named.
+    /// </summary>
+    private bool KnowsStationPeer(NodeId node) =>
+        Station.Contains(node) || (LearnedStation?.Contains(node) ?? false) || node.Equals(_announceTarget);
+
+    /// <summary>The peers the announcer goes round: its station list, then any other peer the coordinator reported.</summary>
+    private List<NodeId> AnnounceRound()
+    {
+        var round = new List<NodeId>(Station.Members);
+        if (LearnedStation is { } learned)
+        {
+            round.AddRange(learned.Members.Where(m => !Station.Contains(m)));
+        }
+
+        return round;
+    }
+
+    /// <summary>
     /// Makes this node a satellite of <paramref name="station"/>. Repeating it is a no-op; a station peer, or a
     /// satellite of another station, refuses with a message naming both.
     /// </summary>
@@ -143,7 +168,7 @@ public sealed partial class HalonNode
     /// <summary>The next station peer in turn, passing over the target that went unanswered when there is another.</summary>
     private NodeId NextPeerInTurn()
     {
-        var station = Station.Members;
+        var station = AnnounceRound();
         var peer = station[_announceCursor % station.Count];
         _announceCursor = (_announceCursor + 1) % station.Count;
         if (peer.Equals(_announceTarget) && station.Count > 1)
@@ -163,7 +188,7 @@ public sealed partial class HalonNode
 
     private StepResult StepNodeUpRedirect(NodeUpRedirect redirect)
     {
-        if (_roleConfig.Role != NodeRole.Satellite || !Station.Contains(redirect.From))
+        if (_roleConfig.Role != NodeRole.Satellite || !KnowsStationPeer(redirect.From))
         {
             return StepResult.Dropped($"NodeUp redirect from {redirect.From}, which is not this satellite's station", DropCategory.NotAMember);
         }
@@ -181,7 +206,9 @@ public sealed partial class HalonNode
             return StepResult.Handled;
         }
 
-        var leader = redirect.Leader is not null && Station.Contains(redirect.Leader) ? redirect.Leader : null;
+        // A master outside the lists is followed when the redirecting peer's own station holds it: a peer added after
+        // this satellite was bootstrapped.
+        var leader = redirect.Leader is not null && (KnowsStationPeer(redirect.Leader) || (redirect.Station?.Contains(redirect.Leader) ?? false)) ? redirect.Leader : null;
         _announceTermSeen = redirect.Term;
         if (leader is null)
         {
@@ -229,7 +256,7 @@ public sealed partial class HalonNode
 
     private StepResult StepNodeUpOutdated(NodeUpOutdated outdated)
     {
-        if (_roleConfig.Role != NodeRole.Satellite || !Station.Contains(outdated.From))
+        if (_roleConfig.Role != NodeRole.Satellite || !KnowsStationPeer(outdated.From))
         {
             return StepResult.Dropped($"NodeUp outdated notice from {outdated.From}, which is not this satellite's station", DropCategory.NotAMember);
         }
@@ -276,7 +303,7 @@ public sealed partial class HalonNode
 
     private StepResult StepNodeUpAck(NodeUpAck ack)
     {
-        if (_roleConfig.Role != NodeRole.Satellite || !Station.Contains(ack.From))
+        if (_roleConfig.Role != NodeRole.Satellite || !KnowsStationPeer(ack.From))
         {
             return StepResult.Dropped($"NodeUp acknowledgement from {ack.From}, which is not this satellite's station", DropCategory.NotAMember);
         }
@@ -307,6 +334,7 @@ public sealed partial class HalonNode
             return StepResult.Dropped($"acknowledgement of installation {ack.InstallId:x}; this is installation {_roleConfig.InstallId:x}", DropCategory.Outdated);
         }
 
+        LearnStation(ack);
         if (!_announceAcknowledged)
         {
             _announceAcknowledged = true;
@@ -316,6 +344,22 @@ public sealed partial class HalonNode
         }
 
         return StepResult.Handled;
+    }
+
+    /// <summary>
+    /// A fenced acknowledgement of this installation comes from the coordinator in office: the voters it reports are
+    /// the station's. When they differ from what the satellite knows, it keeps them (persisted with its role).
+    /// </summary>
+    private void LearnStation(NodeUpAck ack)
+    {
+        if (ack.Station is not { } reported || reported.Equals(LearnedStation ?? Station))
+        {
+            return;
+        }
+
+        _roleConfig = _roleConfig with { Peers = reported.Equals(Station) ? null : reported };
+        _roleDirty = true;
+        Emit(new StationListLearned(reported, ack.From, ack.Epoch));
     }
 
     /// <summary>
