@@ -325,7 +325,7 @@ public sealed partial class HalonNode
 
     /// <summary>
     /// Master: the next step of a change under way, once the previous one is committed and the coordinator runs (so
-    /// an entry of this term is committed): promote a learner that has every committed entry and answers, or, with no
+    /// an entry of this term is committed): promote a learner that is caught up and answers, or, with no
     /// learner left, remove a retiring voter if a majority of what remains answers.
     /// </summary>
     private void MaybeAdvanceMembership()
@@ -339,7 +339,7 @@ public sealed partial class HalonNode
         foreach (var learner in config.Learners)
         {
             var i = config.IndexOf(learner);
-            if (_matchIndex[i] >= _commitIndex && VoterAnswers(learner) && config.Voters.Count < Limits.PeersMax)
+            if (CaughtUp(_matchIndex[i]) && VoterAnswers(learner) && config.Voters.Count < Limits.PeersMax)
             {
                 AppendConfiguration(config.Promote(learner));
                 return;
@@ -355,6 +355,13 @@ public sealed partial class HalonNode
             }
         }
     }
+
+    /// <summary>
+    /// Whether a learner that holds entries up to <paramref name="match"/> is caught up: it has the snapshot and is
+    /// at most one batch behind the commit index (under a steady stream of acknowledgements, the commit index moves
+    /// on while the learner's answer is in flight, so "every committed entry" could keep it waiting for ever).
+    /// </summary>
+    private bool CaughtUp(long match) => match > 0 && match >= Math.Max(_snapshotIndex, _commitIndex - _options.EntriesPerAppendMax);
 
     /// <summary>Makes the newest configuration the log (or snapshot, or bootstrap set) holds the one in force.</summary>
     private void RefreshConfig(string reason)
