@@ -273,7 +273,11 @@ public sealed partial class HalonNode
         return index;
     }
 
-    /// <summary>Why <paramref name="next"/> could not commit now: fewer of its voters answer the master than its majority.</summary>
+    /// <summary>
+    /// Why the master could not take <paramref name="next"/> now: fewer of its voters answer than its majority (the
+    /// entry could not commit), or they answered too long ago for the master's lease to hold under it (the
+    /// coordinator would have to stop the moment the entry is appended, since a configuration takes effect then).
+    /// </summary>
     private string? QuorumProblem(StationConfig next)
     {
         var live = 0;
@@ -282,9 +286,14 @@ public sealed partial class HalonNode
             live += VoterAnswers(voter) ? 1 : 0;
         }
 
-        return live >= next.Majority
-            ? null
-            : $"only {live} of the {next.Voters.Count} voters it would leave ({next.Voters}) answer the master, and a majority ({next.Majority}) must, or the station would have no quorum";
+        if (live < next.Majority)
+        {
+            return $"only {live} of the {next.Voters.Count} voters it would leave ({next.Voters}) answer the master, and a majority ({next.Majority}) must, or the station would have no quorum";
+        }
+
+        return _now - LeaseStartTickUnder(next) >= _options.LeaseTicks
+            ? $"a majority of the voters it would leave ({next.Voters}) has not answered the master's last {_options.LeaseTicks} ticks of heartbeats, so its lease would not hold; retry shortly"
+            : null;
     }
 
     /// <summary>Master: whether <paramref name="voter"/> is this node or acknowledged a heartbeat within E ticks.</summary>
@@ -339,7 +348,7 @@ public sealed partial class HalonNode
         foreach (var learner in config.Learners)
         {
             var i = config.IndexOf(learner);
-            if (CaughtUp(_matchIndex[i]) && VoterAnswers(learner) && config.Voters.Count < Limits.PeersMax)
+            if (CaughtUp(_matchIndex[i]) && config.Voters.Count < Limits.PeersMax && QuorumProblem(config.Promote(learner)) is null)
             {
                 AppendConfiguration(config.Promote(learner));
                 return;
@@ -400,6 +409,13 @@ public sealed partial class HalonNode
         if (!old.Equals(config))
         {
             Emit(new ConfigurationChanged(config, index, index <= _commitIndex, reason));
+        }
+
+        if (_coordinatorRunning && !LeaseHolds)
+        {
+            // The master's own change is refused when its lease would not hold under it (QuorumProblem), so this is a
+            // safety net: the lease is counted over the voters in force, and a coordinator never runs without it.
+            StopCoordinator($"the configuration at index {index} ({config}) gives no lease yet");
         }
     }
 

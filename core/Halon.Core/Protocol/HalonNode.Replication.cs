@@ -92,16 +92,16 @@ public sealed partial class HalonNode
     /// The tick of the newest heartbeat a majority of the voters of the configuration in force (this node included
     /// when it votes) has acknowledged.
     /// </summary>
-    private long LeaseStartTick()
+    private long LeaseStartTick() => LeaseStartTickUnder(Config);
+
+    /// <summary>The lease start the master would have if <paramref name="config"/> were in force (its members are known here or new).</summary>
+    private long LeaseStartTickUnder(StationConfig config)
     {
-        var members = Members;
         var n = 0;
-        for (var i = 0; i < members.Count; i++)
+        foreach (var voter in config.Voters.Members)
         {
-            if (Config.IsVoter(members[i]))
-            {
-                _scratch[n++] = members[i].Equals(Id) ? _now : _ackTick[i];
-            }
+            var i = Config.IndexOf(voter);
+            _scratch[n++] = voter.Equals(Id) ? _now : i >= 0 && i < _ackTick.Length ? _ackTick[i] : NeverTick;
         }
 
         return Quorum.MajorityValue(_scratch.AsSpan(0, n));
