@@ -219,13 +219,9 @@ public sealed partial class HalonNode
 
     private StepResult StepVoteRequest(VoteRequest request)
     {
-        if (!Config.IsVoter(Id))
-        {
-            // A learner does not vote: it may not hold every committed entry yet.
-            Send(new VoteResponse(Id, request.From, ClusterId, _term, false, request.PreVote));
-            return StepResult.Dropped($"vote request from {request.From}, but {Id} is not a voter", DropCategory.NotAMember);
-        }
-
+        // A node votes by the same rules whether or not its own configuration counts it (Raft's rule, and etcd's for
+        // learners): a learner the master promoted may not hold the promoting entry yet, while a candidate that holds
+        // it needs the learner's vote. Only the candidate decides whose votes count: those of its own voters.
         if (request.PreVote)
         {
             // A pre-vote changes nobody's term. Grant it to a campaign in a later term with a log at least as long.
