@@ -244,6 +244,26 @@ public sealed class MembershipTests
     }
 
     [Fact]
+    public void A_peer_added_again_does_not_leave_on_the_history_of_its_earlier_removal()
+    {
+        // One entry per AppendEntries, so that a peer catching up applies every configuration of the history.
+        var cluster = Station(3, satellites: 1, ProtocolOptions.Default with { EntriesPerAppendMax = 1 });
+        Join(cluster, s_new);
+        Assert.Equal(MembershipOutcome.Appended, Change(cluster, new AddPeer(s_new)).Outcome);
+        Assert.True(cluster.TickUntil(() => Settled(cluster, "n1:9070,p1:9070,p2:9070,p3:9070"), 300));
+        Assert.Equal(MembershipOutcome.Appended, Change(cluster, new RemovePeer(s_new)).Outcome);
+        Assert.True(cluster.TickUntil(() => cluster.Nodes[s_new].LeftTheStation && Settled(cluster, "p1:9070,p2:9070,p3:9070"), 300));
+
+        // Its data dir is wiped and it is added again: it replays "voter" and "removed" on its way.
+        cluster.Reinstall(s_new);
+        var joined = Join(cluster, s_new);
+        Assert.Equal(MembershipOutcome.Appended, Change(cluster, new AddPeer(s_new)).Outcome);
+        Assert.True(cluster.TickUntil(() => Settled(cluster, "n1:9070,p1:9070,p2:9070,p3:9070"), 500));
+        Assert.False(joined.LeftTheStation);
+        Assert.DoesNotContain(cluster.EffectsOf(s_new), e => e is LeftStation);
+    }
+
+    [Fact]
     public void A_removal_that_would_leave_no_majority_of_live_voters_is_refused()
     {
         var cluster = Station(5);

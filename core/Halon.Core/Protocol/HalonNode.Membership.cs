@@ -30,6 +30,11 @@ public sealed partial class HalonNode
     // removes it. Volatile: after a restart it waits to see itself again.
     private bool _seenInConfig;
 
+    // Follower: the last AppendEntries from the master brought every entry the master had committed when it sent it.
+    // Only then does a committed configuration say where this peer stands now: one applied while catching up may be
+    // history (removed, then added again later in the log it has not received yet).
+    private bool _caughtUpWithMaster;
+
     /// <summary>The configuration in force on this node, or null when it is not a station peer.</summary>
     public StationConfig? Configuration => _config;
 
@@ -511,6 +516,11 @@ public sealed partial class HalonNode
         if (_roleConfig.Role != NodeRole.Station || _roleConfig.Removed || _state == SupervisorState.None || _appliedConfig is null)
         {
             return;
+        }
+
+        if (_state != SupervisorState.Master && !_caughtUpWithMaster)
+        {
+            return; // Catching up: what it applies may be history.
         }
 
         if (_appliedConfig.Contains(Id))

@@ -252,9 +252,14 @@ public sealed partial class HalonNode
 
         var lastNew = append.PrevLogIndex + append.Entries.Count;
         var commit = Math.Min(append.LeaderCommit, lastNew);
+        _caughtUpWithMaster = append.LeaderCommit <= lastNew;
         if (commit > _commitIndex)
         {
             AdvanceCommit(commit);
+        }
+        else
+        {
+            CheckMembership();
         }
 
         Reply(append, true, lastNew, 0);

@@ -274,7 +274,7 @@ public sealed partial class HalonNode
         MarkHardStateDirty();
         Emit(new SnapshotInstalled(from, index, snapshot.LastIncludedTerm, fromCommit, snapshot.Satellites.Count));
         RefreshConfig($"snapshot at index {index} installed");
-        CheckMembership();
+        _caughtUpWithMaster = false; // Entries after the snapshot may follow.
     }
 
     private void ReplyInstall(InstallSnapshot install, long nextOffset, bool installed) =>
