@@ -34,8 +34,9 @@ internal static class Program
     /// <summary>Every command of halonctl; the completion scripts are generated from this tree.</summary>
     public static RootCommand Commands()
     {
-        var root = new RootCommand("halonctl: bootstrap a Halon tracking station and its satellites, and show status.\nNew here? Run 'halonctl demo'.");
+        var root = new RootCommand("halonctl: bootstrap a Halon tracking station and its satellites, change its peers, and show status.\nNew here? Run 'halonctl demo'.");
         root.Subcommands.Add(BootstrapCommand.Create());
+        root.Subcommands.Add(StationCommand.Create());
         root.Subcommands.Add(SatelliteCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ClusterCommand.CreateHealth());

@@ -74,6 +74,18 @@ internal static partial class DaemonLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: the station removed this satellite (installation {InstallId:x}; told by {By}, epoch {Epoch}); it stops announcing and stays stopped across restarts. To bring it back: halonctl bootstrap satellite --station ... --on {Node} (a new installation)")]
     public static partial void RemovedFromStation(ILogger logger, NodeId node, long installId, NodeId by, long epoch);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: halonctl station: join station {ClusterId} (contacts {Contacts}): {Result}")]
+    public static partial void JoinRequested(ILogger logger, NodeId node, string clusterId, PeerSet contacts, string result);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: halonctl station {Change}: {Outcome}: {Result}")]
+    public static partial void StationChangeRequested(ILogger logger, NodeId node, string change, MembershipOutcome outcome, string result);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: station configuration at index {Index} ({Committed}): {Config}; {Reason}")]
+    public static partial void ConfigurationChanged(ILogger logger, NodeId node, StationConfig config, long index, string committed, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: LEFT THE STATION: the configuration committed at index {Index} ({Config}) leaves this node out; its supervisor has stopped and stays stopped across restarts (status shows state removed). halond keeps running and answers status; to make it a peer again: halonctl station add {Node}")]
+    public static partial void LeftStation(ILogger logger, NodeId node, long index, StationConfig config);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: halonctl bootstrap {Kind} {Peers}: {Result}")]
     public static partial void ControlCommand(ILogger logger, NodeId node, string kind, PeerSet peers, string result);
 

@@ -392,6 +392,25 @@ internal sealed class HalonDaemon : IAsyncDisposable
                 break;
             }
 
+            case JoinStationCommand join:
+            {
+                var result = node.JoinStation(join.ClusterId, join.Timing, join.Contacts);
+                DrainReady(node); // The joining role is durable before halonctl asks the master to add this node.
+                DaemonLog.JoinRequested(_logger, NodeId, join.ClusterId, join.Contacts, result.Message);
+                control.Reply(result);
+                break;
+            }
+
+            case ChangeStationCommand change:
+            {
+                var result = node.ChangeStation(change.Change);
+                DrainReady(node); // The configuration entry is durable here before halonctl hears "appended".
+                var what = change.Change.Describe();
+                DaemonLog.StationChangeRequested(_logger, NodeId, what, result.Outcome, result.Message);
+                control.Reply(result);
+                break;
+            }
+
             case GetStatusCommand:
                 control.Reply(node.GetStatus());
                 break;
@@ -502,6 +521,12 @@ internal sealed class HalonDaemon : IAsyncDisposable
                 break;
             case EntriesCommitted committed:
                 DaemonLog.EntriesCommitted(_logger, NodeId, committed.FromIndex, committed.ToIndex);
+                break;
+            case ConfigurationChanged configuration:
+                DaemonLog.ConfigurationChanged(_logger, NodeId, configuration.Config, configuration.Index, configuration.Committed ? "committed" : "in force, not committed yet", configuration.Reason);
+                break;
+            case LeftStation left:
+                DaemonLog.LeftStation(_logger, NodeId, left.Index, left.Config);
                 break;
         }
     }

@@ -645,6 +645,7 @@ public sealed class TcpTransport : IAsyncDisposable
             {
                 CommandResult result => [ControlCodec.ToResponse(requestId, result)],
                 RemovalResult removal => [ControlCodec.ToResponse(requestId, removal)],
+                MembershipResult membership => [ControlCodec.ToResponse(requestId, membership)],
                 NodeStatus status => ControlCodec.ToStatusResponses(requestId, status, GetStatus()),
                 ControlRequested.ControlFailure failure => [ControlCodec.ToError(requestId, failure.Message)],
                 _ => new List<Wire.ControlResponse> { ControlCodec.ToError(requestId, "the node gave no answer") },

@@ -69,6 +69,9 @@ public sealed class ControlRequested : TransportEvent
     /// <summary>Answers a removal request.</summary>
     public void Reply(RemovalResult result) => _answer.TrySetResult(result);
 
+    /// <summary>Answers a request to change the station's peers.</summary>
+    public void Reply(MembershipResult result) => _answer.TrySetResult(result);
+
     /// <summary>Answers a status request.</summary>
     public void Reply(NodeStatus status) => _answer.TrySetResult(status);
 

@@ -12,9 +12,10 @@ public static class WireProtocol
 
     /// <summary>
     /// The protocol version this build speaks. Both sides must speak the same one. Version 2 added the security mode to
-    /// the opening, key ids to the handshake, and sealed frames after it.
+    /// the opening, key ids to the handshake, and sealed frames after it. Version 3 added the station's configuration
+    /// to the log (a node of version 2 cannot read such an entry) and the control requests that change the peers.
     /// </summary>
-    public const uint Version = 2;
+    public const uint Version = 3;
 
     /// <summary>Bytes of the preamble: magic and version, 4 bytes each. Every version starts with it.</summary>
     public const int PreambleBytes = 8;

@@ -73,7 +73,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("--station-attr", satellite.Output, StringComparison.Ordinal);
         Assert.Contains("Examples:", satellite.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Examples:", root.Output, StringComparison.Ordinal);
-        foreach (var command in new[] { "bootstrap", "status", "health", "demo", "completion", "help", "version" })
+        foreach (var command in new[] { "bootstrap", "station", "satellite", "status", "health", "demo", "completion", "help", "version" })
         {
             Assert.Matches($@"(?m)^  {command}\b", root.Output);
         }
@@ -144,6 +144,14 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("key id /nonexistent/key")]
     [InlineData("key generate")]
     [InlineData("nonsense")]
+    [InlineData("station add")]
+    [InlineData("station nosuch a")]
+    [InlineData("station replace a")]
+    [InlineData("station replace a:9070 a")]
+    [InlineData("station remove a --peers b --node c")]
+    [InlineData("station add a --attr station")]
+    [InlineData("station add a --peers b --timeout never")]
+    [InlineData("station add a:0 --peers b")]
     public async Task A_usage_error_exits_2_and_points_to_help(string arguments)
     {
         var result = await Ctl.RunAsync(arguments.Split(' '));
@@ -167,6 +175,50 @@ public sealed class CommandLineTests : IDisposable
             ["halonctl bootstrap station --peers 127.0.0.1:1,ts01:7000,ts02:7000,ts03:7000 --on ts02:7000"],
             root.GetProperty("commands").EnumerateArray().Select(e => e.GetString()!));
         Assert.Equal(TestCluster.StationId(PeerSet.Parse("127.0.0.1:1,ts01:7000,ts02:7000,ts03:7000")), root.GetProperty("cluster_id").GetString());
+    }
+
+    [Fact]
+    public async Task A_station_replace_dry_run_prints_its_steps_and_contacts_no_node()
+    {
+        var genders = Path.Combine(_cluster.Root, "genders");
+        await File.WriteAllTextAsync(genders, "ts[01-03] station\nts03 halon_port=1\n");
+
+        var text = await Ctl.RunAsync("station", "replace", "ts02", "ts04", "--genders", genders, "--wait", "--dry-run");
+        var json = await Ctl.RunAsync("station", "replace", "ts02", "ts04:7000", "--genders", genders, "--dry-run", "--json");
+
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.StartsWith("# halonctl station replace ts02:9070 ts04:9070 --dry-run: the plan; no node was contacted.", text.Output, StringComparison.Ordinal);
+        Assert.Contains("ask ts01:9070 ts02:9070 ts03:1", text.Output, StringComparison.Ordinal);
+        Assert.Contains("removes ts02:9070 once a majority of the remaining voters answers", text.Output, StringComparison.Ordinal);
+        Assert.Contains("one change at a time", text.Output, StringComparison.Ordinal);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using var document = JsonDocument.Parse(json.Output);
+        var root = document.RootElement;
+        Assert.True(root.GetProperty("dry_run").GetBoolean());
+        Assert.Equal("replace", root.GetProperty("kind").GetString());
+        Assert.Equal("ts02:9070", root.GetProperty("old").GetString());
+        Assert.Equal("ts04:7000", root.GetProperty("new").GetString());
+        Assert.Equal("ts04:7000", root.GetProperty("joins").GetString());
+        Assert.Equal("ts02:9070", root.GetProperty("leaves").GetString());
+        Assert.Equal(["ts01:9070", "ts02:9070", "ts03:1"], root.GetProperty("station").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(6, root.GetProperty("steps").GetArrayLength());
+        Assert.False(root.GetProperty("wait").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_station_change_with_no_peer_to_ask_exits_1_naming_what_each_answered()
+    {
+        var lone = (await _cluster.StartAsync(1))[0];
+
+        var dead = await Ctl.RunAsync("station", "remove", "ts09", "--peers", "127.0.0.1:1", "--timeout", "1s");
+        var noRole = await Ctl.RunAsync("station", "add", "127.0.0.1:2", "--node", lone.Listen.Value, "--json");
+
+        Assert.True(dead.ExitCode == 1, dead.ToString());
+        Assert.Contains("no peer of the station answered within 1s: 127.0.0.1:1: connection refused", dead.Errors, StringComparison.Ordinal);
+        Assert.True(noRole.ExitCode == 1, noRole.ToString());
+        using var json = JsonDocument.Parse(noRole.Output);
+        Assert.Equal("failed", json.RootElement.GetProperty("outcome").GetString());
+        Assert.Contains($"{lone.Listen} has no role (not bootstrapped)", json.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

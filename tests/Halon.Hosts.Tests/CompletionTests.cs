@@ -27,6 +27,9 @@ public sealed class CompletionTests : IDisposable
     [InlineData("halonctl he", "health help")]
     [InlineData("halonctl completion ", "bash zsh --help")]
     [InlineData("halonctl health --node 127.0.0.1:9070 --sat", "--satellites")]
+    [InlineData("halonctl stat", "station status")]
+    [InlineData("halonctl station ", "add remove replace --help")]
+    [InlineData("halonctl station replace --w", "--wait")]
     public async Task The_bash_function_completes_commands_and_options(string line, string expected)
     {
         var script = await ScriptAsync("bash");
@@ -67,7 +70,7 @@ public sealed class CompletionTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.StartsWith("#compdef halonctl\n", result.Output, StringComparison.Ordinal);
-        foreach (var path in new[] { "halonctl bootstrap station", "halonctl bootstrap satellite", "halonctl status", "halonctl health", "halonctl completion", "halonctl version" })
+        foreach (var path in new[] { "halonctl bootstrap station", "halonctl bootstrap satellite", "halonctl station add", "halonctl station remove", "halonctl station replace", "halonctl status", "halonctl health", "halonctl completion", "halonctl version" })
         {
             Assert.Contains($"'{path}') cmdpath='{path}' ;;", result.Output, StringComparison.Ordinal);
         }

@@ -76,12 +76,13 @@ public sealed class ConnectionTests : IAsyncLifetime
     public async Task An_old_version_closes_the_connection_after_saying_which_version_the_node_speaks()
     {
         using var socket = await RawAsync();
-        await socket.SendAsync(Frames.Preamble(version: 1));
+        // Version 2, the one before station configurations were in the log: it could not read such an entry.
+        await socket.SendAsync(Frames.Preamble(version: 2));
         var answer = new byte[WireProtocol.PreambleBytes];
         await socket.ReceiveAsync(answer);
         Assert.Equal(WireProtocol.Version, BinaryPrimitives.ReadUInt32BigEndian(answer.AsSpan(4)));
         await AssertClosedAsync(socket);
-        await AssertRejectedAndStillServingAsync("protocol version 1 is not supported (this node speaks 2); upgrade that node or halonctl");
+        await AssertRejectedAndStillServingAsync("protocol version 2 is not supported (this node speaks 3); upgrade that node or halonctl");
     }
 
     [Fact]
@@ -284,11 +285,11 @@ public sealed class ConnectionTests : IAsyncLifetime
         var server = Task.Run(async () =>
         {
             using var peer = await listener.AcceptSocketAsync();
-            await peer.SendAsync(Frames.Preamble(version: 1));
+            await peer.SendAsync(Frames.Preamble(version: 2));
             await Task.Delay(200);
         });
         var e = await Assert.ThrowsAsync<ControlException>(() => ControlClient.ConnectAsync(target, TransportSecurity.Insecure, TimeSpan.FromSeconds(2)));
-        Assert.Equal($"{target}: protocol version 1 is not supported (this halonctl speaks 2); use the same release of halonctl and halond", e.Message);
+        Assert.Equal($"{target}: protocol version 2 is not supported (this halonctl speaks 3); use the same release of halonctl and halond", e.Message);
         await server;
     }
 

@@ -58,14 +58,24 @@ public sealed class FuzzTests
                 count += 2;
             }
 
-            var requests = new ControlCommand[] { new BootstrapStationCommand(Samples.Station), new BootstrapSatelliteCommand(Samples.Station), GetStatusCommand.Instance }
+            var requests = new ControlCommand[]
+                {
+                    new BootstrapStationCommand(Samples.Station),
+                    new BootstrapSatelliteCommand(Samples.Station),
+                    GetStatusCommand.Instance,
+                    new JoinStationCommand("halon-0123456789abcdef", Halon.Core.StationTiming.Lan, Samples.Station),
+                    new ChangeStationCommand(new Halon.Core.Protocol.ReplacePeer(Samples.C, Samples.D)),
+                }
                 .Select(c => ControlCodec.ToRequest(5, c).ToByteArray());
             foreach (var request in requests)
             {
                 count += Mutate(request, random, bytes => Expect(() => ControlCodec.DecodeRequest(bytes), $"seed {Seed + 1}, request"));
             }
 
-            var responses = ControlCodec.ToStatusResponses(5, Samples.Status(3), Samples.Transport()).Concat(ControlCodec.ToStatusResponses(6, Samples.SatelliteStatus()))
+            var responses = ControlCodec.ToStatusResponses(5, Samples.Status(3), Samples.Transport())
+                .Concat(ControlCodec.ToStatusResponses(6, Samples.SatelliteStatus()))
+                .Concat(ControlCodec.ToStatusResponses(7, Samples.RemovedPeerStatus()))
+                .Append(ControlCodec.ToResponse(8, new Halon.Core.Protocol.MembershipResult(Halon.Core.Protocol.MembershipOutcome.NotCoordinator, "the master is 10.0.0.1:9070", Samples.A, 12, Samples.Joining)))
                 .Select(r => r.ToByteArray());
             foreach (var response in responses)
             {

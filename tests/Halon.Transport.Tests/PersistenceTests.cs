@@ -60,6 +60,118 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public void A_station_peer_keeps_its_cluster_id_and_whether_it_is_joining_or_removed()
+    {
+        var contacts = PeerSet.Create([NodeId.Parse("127.0.0.1:9071"), NodeId.Parse("127.0.0.1:9072")]);
+        var joining = new RoleConfig(NodeRole.Station, contacts, null, 0) { Timing = StationTiming.Lan, ClusterId = "halon-00112233aabbccdd", Joining = true };
+        using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))
+        {
+            dataDir.Persist(new HardState(1, null, 0), joining, 0, []);
+        }
+
+        using (var reopened = DataDirectory.Open(_dir, NullLogger.Instance))
+        {
+            Assert.Equal(joining, reopened.State.Role);
+        }
+
+        var removed = joining with { Joining = false, Removed = true };
+        using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))
+        {
+            dataDir.Persist(null, removed, 0, []);
+        }
+
+        using var again = DataDirectory.Open(_dir, NullLogger.Instance);
+        Assert.Equal(removed, again.State.Role);
+        Assert.True(again.State.Role.Removed);
+        Assert.False(again.State.Role.Joining);
+        Assert.Equal("halon-00112233aabbccdd", again.State.Role.ClusterId);
+    }
+
+    [Fact]
+    public void A_role_record_written_before_cluster_ids_were_kept_reads_as_before()
+    {
+        // Exactly what a halond of the previous release wrote for a station peer: no cluster id, no joining flag.
+        var record = new Halon.Daemon.Storage.Records.RoleRecord
+        {
+            Role = Halon.Daemon.Storage.Records.RoleKind.Station,
+            Timing = new Halon.Daemon.Storage.Records.TimingRecord { Name = "lan", HeartbeatIntervalTicks = 5, ElectionTimeoutTicks = 25, ClockDriftFactor = 1.1 },
+        };
+        record.Peers.AddRange(s_peers.Members.Select(m => m.Value));
+        CheckedFile.Write(_dir, DataDirectory.RoleFileName, StorageFormat.RoleMagic, Google.Protobuf.MessageExtensions.ToByteArray(record));
+
+        using var dataDir = DataDirectory.Open(_dir, NullLogger.Instance);
+        var role = dataDir.State.Role;
+        Assert.Equal(NodeRole.Station, role.Role);
+        Assert.Null(role.ClusterId);
+        Assert.False(role.Joining);
+        Assert.False(role.Removed);
+        Assert.Equal(s_peers, role.Peers);
+
+        // The node derives the same cluster id as before from the peer set and the timing, and runs as a peer.
+        var node = new HalonNode(s_self, ProtocolOptions.Default, new TestRandom(), new HostFacts("t", 1, 1), dataDir.State);
+        Assert.Equal(StationTiming.Lan.ClusterIdFor(s_peers), node.GetStatus().ClusterId);
+        Assert.Equal(s_peers, node.Configuration!.Voters);
+        Assert.False(node.LeftTheStation);
+    }
+
+    [Fact]
+    public void A_configuration_entry_round_trips_in_the_log()
+    {
+        var joining = NodeId.Parse("127.0.0.1:9073");
+        var config = StationConfig.Of(s_peers).WithReplacement(NodeId.Parse("127.0.0.1:9072"), joining);
+        LogEntry[] entries =
+        [
+            new(1, 1, NoOpCommand.Instance),
+            new(2, 1, new StationConfigCommand(config)),
+            new(3, 1, new StationConfigCommand(config.Promote(joining))),
+            new(4, 1, new StationConfigCommand(config.Promote(joining).Without(NodeId.Parse("127.0.0.1:9072")))),
+        ];
+        using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))
+        {
+            dataDir.Persist(new HardState(1, s_self, 4), new RoleConfig(NodeRole.Station, s_peers, null, 0), 1, entries);
+        }
+
+        using var reopened = DataDirectory.Open(_dir, NullLogger.Instance);
+        Assert.Equal(entries, reopened.State.Log);
+        var back = Assert.IsType<StationConfigCommand>(reopened.State.Log[1].Command).Config;
+        Assert.Equal([joining], back.Learners);
+        Assert.Equal([NodeId.Parse("127.0.0.1:9072")], back.Retiring);
+    }
+
+    [Fact]
+    public void A_configuration_record_that_breaks_the_rules_is_corruption()
+    {
+        var record = new Halon.Daemon.Storage.Records.LogEntryRecord { Index = 7, Term = 2, StationConfig = new Halon.Daemon.Storage.Records.StationConfigRecord() };
+        record.StationConfig.Voters.AddRange(s_peers.Members.Select(m => m.Value));
+        record.StationConfig.Learners.Add(s_peers.Members[0].Value); // A learner that votes.
+        var e = Assert.Throws<DataDirCorruptException>(() => StorageCodec.DecodeLogEntry(Google.Protobuf.MessageExtensions.ToByteArray(record), "log", 96));
+        Assert.Contains("offset 96", e.Message, StringComparison.Ordinal);
+        Assert.Contains("both a voter and a learner", e.Message, StringComparison.Ordinal);
+
+        record.StationConfig.Voters.Clear();
+        record.StationConfig.Learners.Clear();
+        e = Assert.Throws<DataDirCorruptException>(() => StorageCodec.DecodeLogEntry(Google.Protobuf.MessageExtensions.ToByteArray(record), "log", 96));
+        Assert.Contains("no voters", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_snapshot_keeps_the_learners_and_retiring_voters_of_its_configuration()
+    {
+        var learner = NodeId.Parse("127.0.0.1:9073");
+        var retiring = NodeId.Parse("127.0.0.1:9072");
+        var snapshot = Snapshot(3, 2) with { Learners = [learner], Retiring = [retiring] };
+        using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))
+        {
+            dataDir.Persist(new HardState(2, null, 3), new RoleConfig(NodeRole.Station, s_peers, null, 0), 1, [Entry(1, 1), Entry(2, 2), Entry(3, 2)]);
+            dataDir.Persist(null, null, 0, [], snapshot);
+        }
+
+        using var reopened = DataDirectory.Open(_dir, NullLogger.Instance);
+        Assert.True(snapshot.SameState(reopened.State.Snapshot!));
+        Assert.Equal(StationConfig.Create(s_peers, [learner], [retiring]), reopened.State.Snapshot!.Config);
+    }
+
+    [Fact]
     public void A_truncation_rewrites_the_log()
     {
         using (var dataDir = DataDirectory.Open(_dir, NullLogger.Instance))

@@ -13,6 +13,13 @@ internal static class Samples
     public static readonly NodeId B = NodeId.Parse("node-b.example.com:9071");
     public static readonly NodeId C = NodeId.Parse("[::1]:9072");
     public static readonly PeerSet Station = PeerSet.Create([A, B, C]);
+
+    /// <summary>A fourth and a fifth node, joining <see cref="Station"/>.</summary>
+    public static readonly NodeId D = NodeId.Parse("10.0.0.4:9070");
+
+    /// <inheritdoc cref="D"/>
+    public static readonly NodeId E = NodeId.Parse("ts05.example.com:9070");
+
     public static readonly HostFacts Facts = new("sat-01", 16, 64_000);
 
     public static IReadOnlyList<Message> All { get; } =
@@ -56,7 +63,35 @@ internal static class Samples
         new InstallSnapshot(A, C, Station.ClusterId, 6, 400, 5, 0, Array.Empty<byte>(), true, 2048, 0),
         new InstallSnapshotResponse(C, A, Station.ClusterId, 6, 400, 65_541, false, 2048),
         new InstallSnapshotResponse(C, A, Station.ClusterId, 6, 400, 0, true, 2048),
+        new AppendEntries(
+            A,
+            D,
+            Station.ClusterId,
+            5,
+            11,
+            4,
+            [
+                new LogEntry(12, 5, new StationConfigCommand(Joining)),
+                new LogEntry(13, 5, new StationConfigCommand(Joining.Promote(D))),
+                new LogEntry(14, 5, new StationConfigCommand(Joining.Promote(D).Without(C))),
+                new LogEntry(15, 5, new StationConfigCommand(StationConfig.Of(Station).WithLearner(D).WithLearner(E))),
+            ],
+            13,
+            4321,
+            5),
     ];
+
+    /// <summary><see cref="D"/> replacing <see cref="C"/>: a learner, and a retiring voter.</summary>
+    public static StationConfig Joining => StationConfig.Of(Station).WithReplacement(C, D);
+
+    /// <summary>The configuration status of a station in the middle of a replacement, as the master shows it.</summary>
+    public static ConfigurationStatus ConfigurationView() => new(
+        Station.Members.Select(m => m.Value).ToArray(),
+        [new LearnerStatus(D.Value, 9, 12), new LearnerStatus(E.Value, -1, 12)],
+        [C.Value],
+        12,
+        false,
+        "learner 10.0.0.4:9070 has 9 of 12 committed entries; [::1]:9072 retires once no learner is left");
 
     public static NodeStatus Status(int satellites) => new(
         A.Value,
@@ -71,7 +106,21 @@ internal static class Samples
         null,
         12,
         12,
-        5000);
+        5000)
+    {
+        Configuration = ConfigurationView(),
+    };
+
+    /// <summary>A station peer that a configuration change left out.</summary>
+    public static NodeStatus RemovedPeerStatus() => Status(0) with
+    {
+        State = "removed",
+        Leader = null,
+        Coordinator = null,
+        Peers = [],
+        Configuration = new ConfigurationStatus([A.Value, B.Value, D.Value], [], [], 15, true, string.Empty),
+        LeftStation = true,
+    };
 
     /// <summary>A satellite whose station list is not the station's own peer set.</summary>
     public static NodeStatus MismatchedSatelliteStatus() => SatelliteStatus() with

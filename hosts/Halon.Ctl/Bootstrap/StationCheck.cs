@@ -15,19 +15,28 @@ internal static class StationCheck
         "give satellites the station's own peer set (for example --genders FILE --station-attr station); a satellite " +
         "bootstrapped with a wrong list keeps it: stop halond there, remove its data dir, and bootstrap it again";
 
-    /// <summary>The peer set a station peer reports (its peers table), or null for a node that is no station peer.</summary>
+    /// <summary>
+    /// The peer set a station peer reports: the voters of its configuration (its peers table, which lists learners
+    /// too, from a node that reports no configuration), or null for a node that is no station peer or left its station.
+    /// </summary>
     public static PeerSet? ReportedPeers(NodeStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
-        if (status.Role != "station" || status.Peers.Count == 0)
+        if (status.Role != "station" || status.LeftStation || status.State == "removed")
         {
             return null;
         }
 
-        var ids = new List<NodeId>(status.Peers.Count);
-        foreach (var peer in status.Peers)
+        var names = status.Configuration is { Voters.Count: > 0 } configuration ? configuration.Voters : status.Peers.Select(p => p.Node).ToList();
+        if (names.Count == 0)
         {
-            if (!NodeId.TryParse(peer.Node, out var id, out _))
+            return null;
+        }
+
+        var ids = new List<NodeId>(names.Count);
+        foreach (var name in names)
+        {
+            if (!NodeId.TryParse(name, out var id, out _))
             {
                 return null;
             }

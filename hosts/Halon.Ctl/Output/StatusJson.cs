@@ -78,6 +78,8 @@ internal static class StatusJson
 
         json.WriteEndArray();
         json.WriteNumber("removed_satellites", status.RemovedSatellites);
+        ConfigurationText.WriteJson(json, "configuration", status.Configuration);
+        json.WriteBoolean("left_station", status.LeftStation);
         if (status.Announcer is { } announcer)
         {
             json.WriteStartObject("announcer");

@@ -23,9 +23,34 @@ internal static class StatusText
             }
 
             fields.Add("state", status.State);
+            if (status.LeftStation)
+            {
+                fields.Add("left", "this node LEFT THE STATION: a committed configuration leaves it out, so its supervisor stays stopped; to make it a peer again: halonctl station add " + status.Node);
+            }
+
             fields.Add("term", status.Term.ToString(CultureInfo.InvariantCulture));
             fields.Add("leader", status.Leader ?? "-");
             fields.Add("coordinator", status.Coordinator is { } c ? $"{c.Node} (epoch {c.Epoch})" : "-");
+            if (status.Configuration is { } configuration)
+            {
+                fields.Add("voters", string.Join(',', configuration.Voters));
+                if (configuration.Learners.Count > 0)
+                {
+                    fields.Add("learners", string.Join(", ", configuration.Learners.Select(ConfigurationText.Learner)));
+                }
+
+                if (configuration.Retiring.Count > 0)
+                {
+                    fields.Add("retiring", string.Join(',', configuration.Retiring) + " (removed once the new peer votes)");
+                }
+
+                fields.Add("configuration", string.Create(CultureInfo.InvariantCulture, $"index {configuration.Index}{(configuration.Index == 0 ? " (as bootstrapped)" : string.Empty)}, {(configuration.Committed ? "committed" : "not committed yet")}"));
+                if (configuration.Change.Length > 0)
+                {
+                    fields.Add("change", configuration.Change);
+                }
+            }
+
             fields.Add("log", status.SnapshotIndex > 0
                 ? $"committed {status.CommitIndex} of {status.LastLogIndex} entries; snapshot at {status.SnapshotIndex}, {status.LogEntries} entries after it"
                 : $"committed {status.CommitIndex} of {status.LastLogIndex} entries");

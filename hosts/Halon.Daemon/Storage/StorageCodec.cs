@@ -30,7 +30,12 @@ internal static class StorageCodec
 
     public static byte[] Encode(RoleConfig role)
     {
-        var record = new RoleRecord { Role = (RoleKind)role.Role, Incarnation = role.Incarnation, InstallId = role.InstallId, Removed = role.Removed };
+        var record = new RoleRecord { Role = (RoleKind)role.Role, Incarnation = role.Incarnation, InstallId = role.InstallId, Removed = role.Removed, Joining = role.Joining };
+        if (role.ClusterId is not null)
+        {
+            record.ClusterId = role.ClusterId;
+        }
+
         if (role.Peers is not null)
         {
             record.Peers.AddRange(role.Peers.Members.Select(m => m.Value));
@@ -69,6 +74,8 @@ internal static class StorageCodec
         {
             InstallId = record.InstallId,
             Removed = record.Removed,
+            ClusterId = record.HasClusterId ? record.ClusterId : null,
+            Joining = record.Joining,
             Timing = record.Timing is { } timing
                 ? new StationTiming(timing.Name, timing.HeartbeatIntervalTicks, timing.ElectionTimeoutTicks, timing.ClockDriftFactor)
                 : null,
@@ -97,6 +104,12 @@ internal static class StorageCodec
             case SatelliteRemovedCommand removed:
                 record.SatelliteRemoved = new SatelliteRemovedRecord { Satellite = removed.Satellite.Value, InstallId = removed.InstallId };
                 break;
+            case StationConfigCommand configured:
+                record.StationConfig = new StationConfigRecord();
+                record.StationConfig.Voters.AddRange(configured.Config.Voters.Members.Select(m => m.Value));
+                record.StationConfig.Learners.AddRange(configured.Config.Learners.Select(m => m.Value));
+                record.StationConfig.Retiring.AddRange(configured.Config.Retiring.Select(m => m.Value));
+                break;
             default:
                 throw new ArgumentException($"log command {entry.Command.GetType().Name} cannot be stored", nameof(entry));
         }
@@ -120,9 +133,27 @@ internal static class StorageCodec
             LogEntryRecord.CommandOneofCase.SatelliteRemoved => new SatelliteRemovedCommand(
                 ParseNodeId(record.SatelliteRemoved.Satellite, file, offset, "satellite"),
                 record.SatelliteRemoved.InstallId),
+            LogEntryRecord.CommandOneofCase.StationConfig => new StationConfigCommand(ParseConfig(record.StationConfig, file, offset)),
             _ => throw new DataDirCorruptException($"{file}: log record at offset {offset} carries no known command"),
         };
         return new LogEntry(record.Index, record.Term, command);
+    }
+
+    private static StationConfig ParseConfig(StationConfigRecord record, string file, long offset)
+    {
+        var voters = ParsePeerSet(record.Voters, file, "voters")
+            ?? throw new DataDirCorruptException($"{file}: the configuration of the record at offset {offset} has no voters");
+        try
+        {
+            return StationConfig.Create(
+                voters,
+                record.Learners.Select(l => ParseNodeId(l, file, offset, "learners")),
+                record.Retiring.Select(r => ParseNodeId(r, file, offset, "retiring")));
+        }
+        catch (ArgumentException e)
+        {
+            throw new DataDirCorruptException($"{file}: the configuration of the record at offset {offset}: {e.Message}", e);
+        }
     }
 
     private static PeerSet? ParsePeerSet(IReadOnlyList<string> members, string file, string field)

@@ -33,6 +33,13 @@ internal static class ControlCodec
             case RemoveSatelliteCommand remove:
                 request.RemoveSatellite = new W.RemoveSatellite { Satellite = remove.Satellite.Value };
                 break;
+            case JoinStationCommand join:
+                request.JoinStation = new W.JoinStation { ClusterId = join.ClusterId, Timing = ToWire(join.Timing) };
+                request.JoinStation.Contacts.AddRange(join.Contacts.Members.Select(m => m.Value));
+                break;
+            case ChangeStationCommand change:
+                request.ChangeStation = ToWire(change.Change);
+                break;
             default:
                 throw new ArgumentException($"command {command.GetType().Name} has no wire form", nameof(command));
         }
@@ -52,6 +59,11 @@ internal static class ControlCodec
             W.ControlRequest.BodyOneofCase.BootstrapSatellite => new BootstrapSatelliteCommand(WireCheck.PeerSet(request.BootstrapSatellite.Station, "bootstrap_satellite.station")),
             W.ControlRequest.BodyOneofCase.GetStatus => GetStatusCommand.Instance,
             W.ControlRequest.BodyOneofCase.RemoveSatellite => new RemoveSatelliteCommand(WireCheck.NodeId(request.RemoveSatellite.Satellite, "remove_satellite.satellite")),
+            W.ControlRequest.BodyOneofCase.JoinStation => new JoinStationCommand(
+                WireCheck.ClusterId(request.JoinStation.ClusterId, "join_station.cluster_id", allowEmpty: false),
+                FromWire(request.JoinStation.Timing, "join_station.timing") ?? throw new WireFormatException("join_station.timing is missing"),
+                WireCheck.PeerSet(request.JoinStation.Contacts, "join_station.contacts")),
+            W.ControlRequest.BodyOneofCase.ChangeStation => new ChangeStationCommand(FromWire(request.ChangeStation)),
             W.ControlRequest.BodyOneofCase.None => throw new WireFormatException("the control request carries no command"),
             _ => throw new WireFormatException($"control command kind {(int)request.BodyCase} is unknown"),
         };
@@ -105,6 +117,73 @@ internal static class ControlCodec
             WireCheck.Text(result.Message, WireProtocol.TextLengthMax, "removal_result.message"),
             result.HasCoordinator ? WireCheck.NodeId(result.Coordinator, "removal_result.coordinator") : null,
             WireCheck.NonNegative(result.LogIndex, "removal_result.log_index"));
+    }
+
+    private static W.ChangeStation ToWire(MembershipChange change) => change switch
+    {
+        AddPeer add => new W.ChangeStation { Add = new W.AddPeerChange { Node = add.Node.Value } },
+        RemovePeer remove => new W.ChangeStation { Remove = new W.RemovePeerChange { Node = remove.Node.Value } },
+        ReplacePeer replace => new W.ChangeStation { Replace = new W.ReplacePeerChange { OldNode = replace.Old.Value, NewNode = replace.New.Value } },
+        _ => throw new ArgumentException($"change {change.GetType().Name} has no wire form", nameof(change)),
+    };
+
+    private static MembershipChange FromWire(W.ChangeStation change) => change.ChangeCase switch
+    {
+        W.ChangeStation.ChangeOneofCase.Add => new AddPeer(WireCheck.NodeId(change.Add.Node, "change_station.add.node")),
+        W.ChangeStation.ChangeOneofCase.Remove => new RemovePeer(WireCheck.NodeId(change.Remove.Node, "change_station.remove.node")),
+        W.ChangeStation.ChangeOneofCase.Replace => new ReplacePeer(
+            WireCheck.NodeId(change.Replace.OldNode, "change_station.replace.old_node"),
+            WireCheck.NodeId(change.Replace.NewNode, "change_station.replace.new_node")),
+        W.ChangeStation.ChangeOneofCase.None => throw new WireFormatException("change_station carries no change"),
+        _ => throw new WireFormatException($"change_station change kind {(int)change.ChangeCase} is unknown"),
+    };
+
+    public static W.ControlResponse ToResponse(ulong requestId, MembershipResult result)
+    {
+        var wire = new W.MembershipResult { Outcome = ToWire(result.Outcome), Message = result.Message, LogIndex = result.LogIndex };
+        if (result.Master is not null)
+        {
+            wire.Master = result.Master.Value;
+        }
+
+        if (result.Config is not null)
+        {
+            wire.Config = MessageCodec.ToWire(result.Config);
+        }
+
+        return new W.ControlResponse { RequestId = requestId, MembershipResult = wire };
+    }
+
+    private static W.MembershipOutcome ToWire(MembershipOutcome outcome) => outcome switch
+    {
+        MembershipOutcome.Appended => W.MembershipOutcome.Appended,
+        MembershipOutcome.Pending => W.MembershipOutcome.Pending,
+        MembershipOutcome.AlreadyDone => W.MembershipOutcome.AlreadyDone,
+        MembershipOutcome.Refused => W.MembershipOutcome.Refused,
+        MembershipOutcome.NotCoordinator => W.MembershipOutcome.NotCoordinator,
+        MembershipOutcome.NotStation => W.MembershipOutcome.NotStation,
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "no wire form"),
+    };
+
+    /// <summary>A membership answer from the wire; throws <see cref="WireFormatException"/> only.</summary>
+    public static MembershipResult FromWire(W.MembershipResult result)
+    {
+        var outcome = result.Outcome switch
+        {
+            W.MembershipOutcome.Appended => MembershipOutcome.Appended,
+            W.MembershipOutcome.Pending => MembershipOutcome.Pending,
+            W.MembershipOutcome.AlreadyDone => MembershipOutcome.AlreadyDone,
+            W.MembershipOutcome.Refused => MembershipOutcome.Refused,
+            W.MembershipOutcome.NotCoordinator => MembershipOutcome.NotCoordinator,
+            W.MembershipOutcome.NotStation => MembershipOutcome.NotStation,
+            _ => throw new WireFormatException($"membership outcome {(int)result.Outcome} is unknown"),
+        };
+        return new MembershipResult(
+            outcome,
+            WireCheck.Text(result.Message, WireProtocol.TextLengthMax, "membership_result.message"),
+            result.HasMaster ? WireCheck.NodeId(result.Master, "membership_result.master") : null,
+            WireCheck.NonNegative(result.LogIndex, "membership_result.log_index"),
+            result.Config is null ? null : WireCheck.StationConfig(result.Config, "membership_result.config"));
     }
 
     public static W.ControlResponse ToError(ulong requestId, string message) => new()
@@ -175,6 +254,9 @@ internal static class ControlCodec
                 break;
             case W.ControlResponse.BodyOneofCase.RemovalResult:
                 FromWire(response.RemovalResult);
+                break;
+            case W.ControlResponse.BodyOneofCase.MembershipResult:
+                FromWire(response.MembershipResult);
                 break;
             case W.ControlResponse.BodyOneofCase.None:
                 throw new WireFormatException("the control response carries no answer");
@@ -287,7 +369,36 @@ internal static class ControlCodec
             SnapshotIndex = WireCheck.NonNegative(header.SnapshotIndex, "status.snapshot_index"),
             LogEntries = WireCheck.NonNegative(header.LogEntries, "status.log_entries"),
             RemovedSatellites = (int)WireCheck.NonNegative(header.RemovedSatellites, "status.removed_satellites"),
+            Configuration = header.Configuration is null ? null : FromWire(header.Configuration),
+            LeftStation = header.LeftStation,
         };
+    }
+
+    /// <summary>A status's configuration: node ids as text (status shows what the node holds), bounded in number and length.</summary>
+    private static ConfigurationStatus FromWire(W.ConfigurationInfo info)
+    {
+        WireCheck.Count(info.Voters.Count, Limits.PeersMax, "configuration.voters");
+        WireCheck.Count(info.Learners.Count, Limits.LearnersMax, "configuration.learners");
+        WireCheck.Count(info.Retiring.Count, Limits.PeersMax, "configuration.retiring");
+        return new ConfigurationStatus(
+            info.Voters.Select(v => WireCheck.Text(v, NodeId.LengthMax, "configuration.voters")).ToArray(),
+            info.Learners.Select(l => new LearnerStatus(
+                WireCheck.Text(l.Node, NodeId.LengthMax, "configuration.learners.node"),
+                l.MatchIndex >= -1 ? l.MatchIndex : throw new WireFormatException($"configuration.learners.match_index is below -1 ({l.MatchIndex})"),
+                WireCheck.NonNegative(l.CommitIndex, "configuration.learners.commit_index"))).ToArray(),
+            info.Retiring.Select(r => WireCheck.Text(r, NodeId.LengthMax, "configuration.retiring")).ToArray(),
+            WireCheck.NonNegative(info.Index, "configuration.index"),
+            info.Committed,
+            WireCheck.Text(info.Change, WireProtocol.TextLengthMax, "configuration.change"));
+    }
+
+    private static W.ConfigurationInfo ToWire(ConfigurationStatus configuration)
+    {
+        var info = new W.ConfigurationInfo { Index = configuration.Index, Committed = configuration.Committed, Change = configuration.Change };
+        info.Voters.AddRange(configuration.Voters);
+        info.Learners.AddRange(configuration.Learners.Select(l => new W.LearnerInfo { Node = l.Node, MatchIndex = l.MatchIndex, CommitIndex = l.CommitIndex }));
+        info.Retiring.AddRange(configuration.Retiring);
+        return info;
     }
 
     /// <summary>The transport's part of a status header; null when the header has none.</summary>
@@ -405,7 +516,13 @@ internal static class ControlCodec
             SatellitesTotal = status.Satellites.Count,
             Timing = ToWire(status.Timing),
             RemovedSatellites = status.RemovedSatellites,
+            LeftStation = status.LeftStation,
         };
+        if (status.Configuration is not null)
+        {
+            header.Configuration = ToWire(status.Configuration);
+        }
+
         if (status.ClusterId is not null)
         {
             header.ClusterId = status.ClusterId;

@@ -301,6 +301,9 @@ public static class MessageCodec
             case SatelliteRemovedCommand removed:
                 wire.SatelliteRemoved = new W.SatelliteRemovedCommand { Satellite = removed.Satellite.Value, InstallId = removed.InstallId };
                 break;
+            case StationConfigCommand configured:
+                wire.StationConfig = new W.StationConfigCommand { Config = ToWire(configured.Config) };
+                break;
             default:
                 throw new ArgumentException($"log command {entry.Command?.GetType().Name ?? "null"} has no wire form", nameof(entry));
         }
@@ -331,10 +334,22 @@ public static class MessageCodec
             W.LogEntry.CommandOneofCase.SatelliteRemoved => new SatelliteRemovedCommand(
                 WireCheck.NodeId(present.SatelliteRemoved.Satellite, field + ".satellite"),
                 WireCheck.NonNegative(present.SatelliteRemoved.InstallId, field + ".install_id")),
+            W.LogEntry.CommandOneofCase.StationConfig => new StationConfigCommand(WireCheck.StationConfig(present.StationConfig.Config, field + ".station_config")),
             W.LogEntry.CommandOneofCase.None => throw new WireFormatException($"{field} carries no command"),
             _ => throw new WireFormatException($"{field} command kind {(int)present.CommandCase} is unknown"),
         };
         return new LogEntry(index, term, command);
+    }
+
+    /// <summary>A station configuration on the wire: its voters, learners and retiring voters, each list sorted.</summary>
+    internal static W.StationConfiguration ToWire(StationConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var wire = new W.StationConfiguration();
+        wire.Voters.AddRange(config.Voters.Members.Select(m => m.Value));
+        wire.Learners.AddRange(config.Learners.Select(m => m.Value));
+        wire.Retiring.AddRange(config.Retiring.Select(m => m.Value));
+        return wire;
     }
 
     private static W.AppendEntries ToWire(AppendEntries append)

@@ -86,6 +86,35 @@ internal static class WireCheck
         _ => throw new WireFormatException($"supervisor state {(int)value} is unknown"),
     };
 
+    /// <summary>
+    /// A station configuration: its voters as for <see cref="PeerSet"/>, at most <see cref="Limits.LearnersMax"/>
+    /// learners and fewer retiring voters than voters, every id valid, and the rules of
+    /// <see cref="StationConfig.Create(Halon.Core.Identity.PeerSet, IEnumerable{Halon.Core.Identity.NodeId}, IEnumerable{Halon.Core.Identity.NodeId})"/>
+    /// (no learner is a voter, every retiring node is a voter).
+    /// </summary>
+    public static StationConfig StationConfig(Wire.StationConfiguration? config, string field)
+    {
+        var present = Present(config, field);
+        var voters = PeerSet(present.Voters, field + ".voters");
+        Count(present.Learners.Count, Limits.LearnersMax, field + ".learners");
+        Count(present.Retiring.Count, Limits.PeersMax, field + ".retiring");
+        var learners = present.Learners.Select(l => NodeId(l, field + ".learners")).ToArray();
+        var retiring = present.Retiring.Select(r => NodeId(r, field + ".retiring")).ToArray();
+        if (voters.Count != present.Voters.Count || learners.Distinct().Count() != learners.Length || retiring.Distinct().Count() != retiring.Length)
+        {
+            throw new WireFormatException($"{field} lists a voter, a learner or a retiring voter twice");
+        }
+
+        try
+        {
+            return Halon.Core.Identity.StationConfig.Create(voters, learners, retiring);
+        }
+        catch (ArgumentException e)
+        {
+            throw new WireFormatException($"{field}: {e.Message}");
+        }
+    }
+
     public static PeerSet PeerSet(IReadOnlyList<string> members, string field)
     {
         if (members.Count == 0)

@@ -142,6 +142,44 @@ public sealed class ControlClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Asks the node, a halond with no role (or a peer that left this station), to join the running station
+    /// <paramref name="clusterId"/> with <paramref name="timing"/>, whose voters include <paramref name="contacts"/>:
+    /// it becomes a peer that neither votes nor campaigns until the master adds it. Safe to repeat.
+    /// </summary>
+    public async Task<CommandResult> JoinStationAsync(string clusterId, Halon.Core.StationTiming timing, PeerSet contacts, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clusterId);
+        ArgumentNullException.ThrowIfNull(timing);
+        ArgumentNullException.ThrowIfNull(contacts);
+        var response = await CallAsync(new JoinStationCommand(clusterId, timing, contacts), cancellationToken).ConfigureAwait(false);
+        return ExpectCommandResult(response[0]);
+    }
+
+    /// <summary>
+    /// Asks the node to change the station's peers. Only the coordinator decides; any other peer answers
+    /// <see cref="MembershipOutcome.NotCoordinator"/> with the master it knows. Safe to repeat: a change under way
+    /// answers <see cref="MembershipOutcome.Pending"/>, one made already <see cref="MembershipOutcome.AlreadyDone"/>.
+    /// </summary>
+    public async Task<MembershipResult> ChangeStationAsync(MembershipChange change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var response = await CallAsync(new ChangeStationCommand(change), cancellationToken).ConfigureAwait(false);
+        if (response[0].BodyCase != W.ControlResponse.BodyOneofCase.MembershipResult)
+        {
+            throw new ControlException($"{_target}: the node answered a station change with {response[0].BodyCase}");
+        }
+
+        try
+        {
+            return ControlCodec.FromWire(response[0].MembershipResult);
+        }
+        catch (WireFormatException e)
+        {
+            throw new ControlException($"{_target}: the node sent an invalid membership result: {e.Message}", e);
+        }
+    }
+
     /// <summary>The node's status.</summary>
     public async Task<NodeStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
         (await GetStatusReportAsync(cancellationToken).ConfigureAwait(false)).Node;

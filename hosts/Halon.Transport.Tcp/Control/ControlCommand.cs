@@ -17,6 +17,15 @@ public sealed record BootstrapSatelliteCommand(PeerSet Station) : ControlCommand
 /// <summary>Take <paramref name="Satellite"/> out of the station's table (only the coordinator decides).</summary>
 public sealed record RemoveSatelliteCommand(NodeId Satellite) : ControlCommand;
 
+/// <summary>
+/// Join the running station <paramref name="ClusterId"/>, which runs with <paramref name="Timing"/> and whose voters
+/// include <paramref name="Contacts"/> (<c>halonctl station add|replace</c>, sent to the new node before the change).
+/// </summary>
+public sealed record JoinStationCommand(string ClusterId, Halon.Core.StationTiming Timing, PeerSet Contacts) : ControlCommand;
+
+/// <summary>Change the station's peers (only the coordinator decides).</summary>
+public sealed record ChangeStationCommand(Halon.Core.Protocol.MembershipChange Change) : ControlCommand;
+
 /// <summary>Report status.</summary>
 public sealed record GetStatusCommand : ControlCommand
 {
