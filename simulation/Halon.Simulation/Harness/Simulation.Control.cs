@@ -7,11 +7,14 @@ namespace Halon.Simulation.Harness;
 public sealed partial class Simulation
 {
     /// <summary>A script's cluster: no automatic bootstrap, no faults, no liveness deadlines.</summary>
-    public static Simulation ForScript(int peers, int satellites, ulong seed, Action<string> log, ProtocolOptions? protocol = null) =>
-        new(new SimulationOptions { Seed = seed, Peers = peers, Satellites = satellites, Ticks = int.MaxValue / (int)TimeUnitsPerTick, AutoBootstrap = false, Protocol = protocol ?? ProtocolOptions.Default }, log);
+    public static Simulation ForScript(int peers, int satellites, ulong seed, Action<string> log, ProtocolOptions? protocol = null, int spares = 0) =>
+        new(new SimulationOptions { Seed = seed, Peers = peers, Spares = spares, Satellites = satellites, Ticks = int.MaxValue / (int)TimeUnitsPerTick, AutoBootstrap = false, Protocol = protocol ?? ProtocolOptions.Default }, log);
 
-    /// <summary>The peer set of all station peers.</summary>
-    public PeerSet AllPeers => PeerSet.Create(_nodes.Where(n => n.IsPeer).Select(n => n.Id));
+    /// <summary>The initial peer set: the station peers the cluster is bootstrapped with (spares are not among them).</summary>
+    public PeerSet AllPeers => _initialPeers;
+
+    /// <summary>The station list satellites are bootstrapped with: the initial peers and the spares.</summary>
+    public PeerSet SatelliteStation => _satelliteStation;
 
     /// <summary>Advances virtual time by <paramref name="ticks"/>.</summary>
     public void RunTicks(double ticks) => RunUntil(_now + (long)(ticks * TimeUnitsPerTick));
@@ -71,14 +74,17 @@ public sealed partial class Simulation
         }
 
         Wake(node);
-        var result = node.Node!.BecomeSatellite(AllPeers);
+        var result = node.Node!.BecomeSatellite(_satelliteStation);
         Drain(node);
         return (result.Succeeded ? "ok: " : "refused: ") + result.Message;
     }
 
-    /// <summary>Names of all nodes, or of all peers or satellites.</summary>
+    /// <summary>Names of all nodes, or of all station-capable machines (the peers and the spares) or satellites.</summary>
     public IEnumerable<string> Names(bool? peers = null) =>
         _nodes.Where(n => peers is null || n.IsPeer == peers).Select(n => n.Id.Host);
+
+    /// <summary>Names of the initial peers (without the spares).</summary>
+    public IEnumerable<string> InitialPeerNames => _initialPeers.Members.Select(m => m.Host);
 
     /// <summary>Crashes a node (persisted state kept).</summary>
     public void CrashNode(string name) => Crash(Find(name), "crashed by the script");

@@ -26,6 +26,13 @@ public sealed partial class Simulation
         Faults = DescribeFaults(_faultMix),
         SnapshotsTaken = _snapshotsTaken,
         SnapshotsInstalled = _snapshotsInstalled,
+        PeerChangesStarted = _peerChangesStarted,
+        PeerChangesDone = _peerChangesDone,
+        PeerChangesGivenUp = _peerChangesGivenUp,
+        PeerChangeRequests = _peerChangeRequests,
+        VotersMin = _votersMin == int.MaxValue ? 0 : _votersMin,
+        VotersMax = _votersMax,
+        GrowShrinkCycles = _growShrinkCycles,
     };
 
     /// <summary>A one-line description of a fault mix.</summary>
@@ -116,6 +123,16 @@ public sealed partial class Simulation
         if (faults.PauseProbabilityPerTick > 0)
         {
             parts.Add($"pause {faults.PauseProbabilityPerTick * 1000:0.##}‰/tick ≤{faults.PauseTicksMax} ticks");
+        }
+
+        if (faults.RemovalIntervalTicksMean > 0)
+        {
+            parts.Add($"satellite removals every ~{faults.RemovalIntervalTicksMean:0} ticks");
+        }
+
+        if (faults.MembershipIntervalTicksMean > 0)
+        {
+            parts.Add($"peer changes every ~{faults.MembershipIntervalTicksMean:0} ticks");
         }
 
         return string.Join(", ", parts);
