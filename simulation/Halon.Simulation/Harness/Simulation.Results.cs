@@ -152,6 +152,9 @@ public sealed partial class Simulation
         IncarnationAdvanced advanced => $"the station recorded incarnation {advanced.Recorded} (told by {advanced.By.Host}): now incarnation {advanced.To}, was {advanced.From}",
         AnnouncementAcknowledged announced => $"announcement of incarnation {announced.Incarnation} acknowledged by {announced.By.Host} (epoch {announced.Epoch})",
         EntriesCommitted committed => $"committed entries {committed.FromIndex + 1}..{committed.ToIndex}",
+        ConfigurationChanged changed => $"configuration {ConfigText(changed.Config)} (index {changed.Index}) {(changed.Committed ? "committed" : "in force, not committed")}: {changed.Reason}",
+        StationListMismatch mismatch => $"its station list differs from the one {mismatch.ReportedBy.Host} reports ({string.Join(',', mismatch.Reported.Members.Select(m => m.Host))})",
+        LeftStation left => $"left the station: the configuration {ConfigText(left.Config)} committed at index {left.Index} leaves it out",
         _ => effect.ToString(),
     };
 }
