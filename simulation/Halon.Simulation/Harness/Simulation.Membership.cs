@@ -216,6 +216,7 @@ public sealed partial class Simulation
         }
 
         var protocolNode = at.Node!;
+        var coordinatorRan = protocolNode.CoordinatorRunning;
         MembershipResult result;
         try
         {
@@ -231,7 +232,7 @@ public sealed partial class Simulation
 
         _peerChangeRequests++;
         Log(at, $"operator: station {Describe(change.Change)}: {result.Outcome}: {result.Message}");
-        if (result.Outcome == MembershipOutcome.Appended && !protocolNode.CoordinatorRunning)
+        if (result.Outcome == MembershipOutcome.Appended && !coordinatorRan)
         {
             _monitor.Report(Invariant.ConfigurationChange, $"{at.Id} appended {change.Change.Describe()} without a running coordinator");
         }
