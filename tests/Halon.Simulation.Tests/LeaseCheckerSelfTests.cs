@@ -87,10 +87,10 @@ public sealed class LeaseCheckerSelfTests
         var monitor = Monitor();
         monitor.ObserveMasterStart(s_p1, term: 2, tick: 100);
         monitor.ObserveMasterAnswer(s_p1, 2, s_p2, masterTick: 110);
-        monitor.ObserveMasterTick(s_p1, 2, tick: 125, peers: 3);
+        monitor.ObserveMasterTick(s_p1, 2, tick: 125, voters: [s_p1, s_p2, s_p3]);
         Assert.Empty(monitor.Violations);
         monitor.ObserveMasterAnswer(s_p1, 1, s_p3, masterTick: 126); // An answer of another term does not count.
-        monitor.ObserveMasterTick(s_p1, 2, tick: 126, peers: 3);
+        monitor.ObserveMasterTick(s_p1, 2, tick: 126, voters: [s_p1, s_p2, s_p3]);
         Assert.Equal(Invariant.LeaseRule, Assert.Single(monitor.Violations).Invariant);
     }
 

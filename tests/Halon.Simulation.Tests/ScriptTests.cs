@@ -56,6 +56,9 @@ public sealed class ScriptTests
             "etcd-prevote-rejoining-node-does-not-disrupt", "etcd-check-quorum-master-steps-down", "etcd-disruptive-follower",
             "etcd-stuck-candidate-freed", "etcd-figure-8-earlier-term-not-committed-by-counting", "etcd-old-messages-ignored",
             "etcd-leader-cycle", "etcd-split-vote", "etcd-recv-vote",
+            // Changing the station's peers.
+            "membership-add-peer", "membership-remove-follower", "membership-remove-master", "membership-replace-dead-peer",
+            "membership-refused-changes",
         ];
         Assert.All(required, name => Assert.Contains(name, names));
     }

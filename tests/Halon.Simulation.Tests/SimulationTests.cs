@@ -167,6 +167,7 @@ public sealed class SimulationTests
     [InlineData("run", "--no-such-flag")]
     [InlineData("run", "--seed", "1", "--peers", "9")]
     [InlineData("run", "--seed", "1", "--faults", "gremlins")]
+    [InlineData("run", "--seed", "1", "--membership", "shrink-grow")]
     [InlineData("sweep")]
     public void Usage_errors_exit_2(params string[] args)
     {

@@ -48,4 +48,24 @@ public enum Invariant
     /// installation (the node bootstrapped again) may be acknowledged.
     /// </summary>
     Decommission = 12,
+
+    /// <summary>
+    /// Two configurations in a row in a node's log differ by more than one voter, or a log holds two configuration
+    /// entries beyond the commit (two changes in flight at once), or a node appended a change without a running
+    /// coordinator.
+    /// </summary>
+    ConfigurationChange = 13,
+
+    /// <summary>
+    /// A node's configuration in force is not the newest its log holds, or a committed configuration differs from the
+    /// one committed at its index, or a node leads under a committed configuration that leaves it out.
+    /// </summary>
+    ConfigurationAgreement = 14,
+
+    /// <summary>
+    /// A decision (an election win, a commit, a live lease) did not rest on a majority of the deciding node's
+    /// configuration, or that configuration's majorities need not meet those of another live coordinator's or of the
+    /// newest committed configuration.
+    /// </summary>
+    QuorumIntersection = 15,
 }

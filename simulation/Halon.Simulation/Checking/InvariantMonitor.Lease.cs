@@ -34,12 +34,20 @@ public sealed partial class InvariantMonitor
         }
     }
 
-    /// <summary>An AppendEntries answer of <paramref name="term"/> from <paramref name="from"/> reached master <paramref name="master"/> at its tick.</summary>
-    public void ObserveMasterAnswer(NodeId master, long term, NodeId from, long masterTick)
+    /// <summary>
+    /// An AppendEntries (or InstallSnapshot) answer of <paramref name="term"/> from <paramref name="from"/> reached
+    /// master <paramref name="master"/> at its tick; a successful one says that <paramref name="from"/> holds the
+    /// master's entries up to <paramref name="matchIndex"/> (-1: it says nothing of them).
+    /// </summary>
+    public void ObserveMasterAnswer(NodeId master, long term, NodeId from, long masterTick, long matchIndex = -1)
     {
         if (_answers.TryGetValue(master, out var answers) && answers.Term == term)
         {
             answers.LastTick[from] = masterTick;
+            if (matchIndex > answers.Match.GetValueOrDefault(from))
+            {
+                answers.Match[from] = matchIndex;
+            }
         }
     }
 
@@ -49,26 +57,24 @@ public sealed partial class InvariantMonitor
 
     /// <summary>
     /// Check-quorum: master <paramref name="node"/> of <paramref name="term"/> is still master after its tick
-    /// <paramref name="tick"/>. A majority of <paramref name="peers"/> (itself included) must have answered within E
-    /// ticks, counted from when it became master.
+    /// <paramref name="tick"/>. A majority of <paramref name="voters"/>, the voters of the configuration it has in
+    /// force (itself counting when it is one of them), must have answered within E ticks, counted from when it became
+    /// master.
     /// </summary>
-    public void ObserveMasterTick(NodeId node, long term, long tick, int peers)
+    public void ObserveMasterTick(NodeId node, long term, long tick, IReadOnlyList<NodeId> voters)
     {
-        if (!_answers.TryGetValue(node, out var answers) || answers.Term != term || answers.Reported)
+        ArgumentNullException.ThrowIfNull(voters);
+        if (!_answers.TryGetValue(node, out var answers) || answers.Term != term || answers.Reported || voters.Count == 0)
         {
             return;
         }
 
-        Span<long> heard = stackalloc long[Math.Max(peers, 1)];
-        heard.Fill(answers.BecameMasterTick);
-        heard[0] = tick;
-        var i = 1;
-        foreach (var (peer, last) in answers.LastTick)
+        Span<long> heard = stackalloc long[voters.Count];
+        for (var i = 0; i < voters.Count; i++)
         {
-            if (i < heard.Length && !peer.Equals(node))
-            {
-                heard[i++] = Math.Max(last, answers.BecameMasterTick);
-            }
+            heard[i] = voters[i].Equals(node)
+                ? tick
+                : Math.Max(answers.LastTick.GetValueOrDefault(voters[i], answers.BecameMasterTick), answers.BecameMasterTick);
         }
 
         var majorityHeard = Halon.Core.Quorum.MajorityValue(heard);
@@ -86,6 +92,9 @@ public sealed partial class InvariantMonitor
         public long BecameMasterTick { get; } = becameMasterTick;
 
         public Dictionary<NodeId, long> LastTick { get; } = lastTick;
+
+        /// <summary>The highest index each node said it holds, by the successful answers delivered in this term.</summary>
+        public Dictionary<NodeId, long> Match { get; } = new();
 
         public bool Reported { get; set; }
     }

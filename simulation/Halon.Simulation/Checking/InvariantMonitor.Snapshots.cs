@@ -21,6 +21,7 @@ public sealed partial class InvariantMonitor
             return;
         }
 
+        CheckSnapshotConfiguration(node, index, snapshot.Config);
         foreach (var row in snapshot.Satellites)
         {
             var at = row.Record.LogIndex;

@@ -64,6 +64,7 @@ public sealed partial class InvariantMonitor
         }
 
         _votesCast[(voter, term)] = candidate;
+        NoteVoteFor(voter, term, candidate);
         return true;
     }
 

@@ -197,6 +197,7 @@ public sealed partial class InvariantMonitor
             {
                 _committed.Add(entry);
                 _commitTerms.Add(commitTerm);
+                NoteCommitted(entry);
             }
             else
             {

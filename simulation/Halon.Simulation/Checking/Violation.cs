@@ -17,6 +17,9 @@ public sealed record Violation(Invariant Invariant, double AtTick, string Messag
         Invariant.RunLimit => "run-limit",
         Invariant.Durability => "durability",
         Invariant.Decommission => "decommission",
+        Invariant.ConfigurationChange => "config-change",
+        Invariant.ConfigurationAgreement => "config-agreement",
+        Invariant.QuorumIntersection => "quorum-intersection",
         _ => "core-assertion",
     };
 

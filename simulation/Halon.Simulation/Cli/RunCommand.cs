@@ -66,6 +66,11 @@ internal static class RunCommand
         Console.Out.WriteLine($"  elections         {result.Elections} (highest term {result.HighestTerm}), coordinator starts {result.CoordinatorStarts}, crashes {result.Crashes}");
         Console.Out.WriteLine($"  satellites        {result.SatellitesAcknowledged}/{o.Satellites} acknowledged at the end");
         Console.Out.WriteLine($"  snapshots         {result.SnapshotsTaken} taken, {result.SnapshotsInstalled} installed from a master");
+        if (result.PeerChangesStarted > 0)
+        {
+            Console.Out.WriteLine($"  peer changes      {result.PeerChangesDone} done, {result.PeerChangesGivenUp} given up, of {result.PeerChangesStarted} started ({result.PeerChangeRequests} requests); committed voters {result.VotersMin}..{result.VotersMax}{(o.Membership == "grow-shrink" ? $", {result.GrowShrinkCycles} full grow-shrink cycles" : string.Empty)}");
+        }
+
         Console.Out.WriteLine($"  messages          {result.MessagesSent} sent, {result.MessagesDelivered} delivered, {result.MessagesDropped} dropped");
         Console.Out.WriteLine($"  events            {result.Events}");
         Console.Out.WriteLine($"  trace hash        {result.TraceHashText}");
@@ -110,6 +115,13 @@ internal static class RunCommand
             json.WriteNumber("satellites_acknowledged", result.SatellitesAcknowledged);
             json.WriteNumber("snapshots_taken", result.SnapshotsTaken);
             json.WriteNumber("snapshots_installed", result.SnapshotsInstalled);
+            json.WriteString("membership", result.Options.Membership);
+            json.WriteNumber("peer_changes_started", result.PeerChangesStarted);
+            json.WriteNumber("peer_changes_done", result.PeerChangesDone);
+            json.WriteNumber("peer_changes_given_up", result.PeerChangesGivenUp);
+            json.WriteNumber("voters_min", result.VotersMin);
+            json.WriteNumber("voters_max", result.VotersMax);
+            json.WriteNumber("grow_shrink_cycles", result.GrowShrinkCycles);
             json.WriteNumber("messages_sent", result.MessagesSent);
             json.WriteNumber("messages_delivered", result.MessagesDelivered);
             json.WriteNumber("messages_dropped", result.MessagesDropped);

@@ -16,6 +16,12 @@ internal sealed class SimulationArguments
         DefaultValueFactory = _ => "none",
     };
 
+    public Option<string> Membership { get; } = new("--membership")
+    {
+        Description = "A membership scenario on top of the faults: 'none', or 'grow-shrink' (the station grows one voter at a time from --peers to 7, through spare nodes, and shrinks back, at least to 2, again and again during the fault phase; start with --peers 1 for 1→7→2).",
+        DefaultValueFactory = _ => "none",
+    };
+
     public Option<int> Ticks { get; } = new("--ticks") { Description = "Length of the run in ticks (a tick is 10 ms of the daemon's time).", DefaultValueFactory = _ => 2000 };
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON object instead of a summary." };
@@ -30,6 +36,7 @@ internal sealed class SimulationArguments
         command.Options.Add(Peers);
         command.Options.Add(Satellites);
         command.Options.Add(Faults);
+        command.Options.Add(Membership);
         command.Options.Add(Ticks);
         command.Options.Add(Json);
         command.Options.Add(LazySatelliteTicks);
@@ -44,6 +51,7 @@ internal sealed class SimulationArguments
             Peers = parse.GetValue(Peers),
             Satellites = parse.GetValue(Satellites),
             FaultSpec = parse.GetValue(Faults) ?? "none",
+            Membership = parse.GetValue(Membership) ?? "none",
             Ticks = parse.GetValue(Ticks),
             LazySatelliteTicks = parse.GetValue(LazySatelliteTicks),
         };

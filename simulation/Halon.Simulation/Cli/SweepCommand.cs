@@ -62,10 +62,15 @@ internal static class SweepCommand
     private static void PrintSummary(SweepResult result)
     {
         var t = result.Template;
-        Console.Out.WriteLine($"halon-sim sweep: seeds {result.From}..{result.From + (ulong)result.Runs.Count - 1}, {t.Peers} peers, {t.Satellites} satellites, faults {t.FaultSpec}, {t.Ticks} ticks");
+        Console.Out.WriteLine($"halon-sim sweep: seeds {result.From}..{result.From + (ulong)result.Runs.Count - 1}, {t.Peers} peers, {t.Satellites} satellites, faults {t.FaultSpec}{(t.Membership != "none" ? $", membership {t.Membership}" : string.Empty)}, {t.Ticks} ticks");
         Console.Out.WriteLine($"  runs              {result.Runs.Count}, {result.Failures.Count} failed, {result.Violations} violations");
         Console.Out.WriteLine($"  events            {result.Events} in {result.Elapsed.TotalSeconds:0.0} s ({result.EventsPerSecond / 1e6:0.00}M events/s)");
         Console.Out.WriteLine($"  snapshots         {result.RunsThatCompacted}/{result.Runs.Count} runs compacted; {result.RunsThatInstalled} runs installed {result.SnapshotsInstalled} snapshots");
+        if (result.PeerChangesStarted > 0)
+        {
+            Console.Out.WriteLine($"  peer changes      {result.PeerChangesDone} of {result.PeerChangesStarted} done, in {result.RunsThatChangedPeers}/{result.Runs.Count} runs; {result.RunsThatReachedPeersMax} runs reached {Halon.Core.Limits.PeersMax} voters{(t.Membership == "grow-shrink" ? $", {result.RunsThatCompletedACycle} grew to {Halon.Core.Limits.PeersMax} and shrank back at least once" : string.Empty)}");
+        }
+
         Console.Out.WriteLine($"  after the heal    coordinator within {result.WorstTicksToCoordinatorAfterHeal:0.0} ticks (bound {t.LivenessCoordinatorTicksMax}), all satellites within {result.WorstTicksToAllAcknowledgedAfterHeal:0.0} ticks (bound {t.LivenessAcknowledgedTicksMax})");
         foreach (var failure in result.Failures.Take(50))
         {
@@ -111,6 +116,12 @@ internal static class SweepCommand
             json.WriteNumber("runs_compacted", result.RunsThatCompacted);
             json.WriteNumber("runs_installed", result.RunsThatInstalled);
             json.WriteNumber("snapshots_installed", result.SnapshotsInstalled);
+            json.WriteString("membership", result.Template.Membership);
+            json.WriteNumber("peer_changes_started", result.PeerChangesStarted);
+            json.WriteNumber("peer_changes_done", result.PeerChangesDone);
+            json.WriteNumber("runs_that_changed_peers", result.RunsThatChangedPeers);
+            json.WriteNumber("runs_that_reached_peers_max", result.RunsThatReachedPeersMax);
+            json.WriteNumber("runs_that_completed_a_cycle", result.RunsThatCompletedACycle);
             json.WriteNumber("from", result.From);
             json.WriteNumber("peers", result.Template.Peers);
             json.WriteNumber("satellites", result.Template.Satellites);

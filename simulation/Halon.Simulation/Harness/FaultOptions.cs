@@ -106,11 +106,20 @@ public sealed record FaultOptions
     /// </summary>
     public double RemovalIntervalTicksMean { get; init; }
 
+    /// <summary>
+    /// Mean ticks between an operator's random changes of the station's peers (0: none): add a spare node, remove a
+    /// voter (the master itself at times), or replace a voter with a spare, issued to the master like
+    /// <c>halonctl station add|remove|replace</c> with its retries, racing every other fault. A run with it has spare
+    /// nodes, outside the initial peer set (<see cref="SimulationOptions.Spares"/>).
+    /// </summary>
+    public double MembershipIntervalTicksMean { get; init; }
+
     /// <summary>Whether any fault is on.</summary>
     public bool Any =>
         PacketLossProbability > 0 || PacketDuplicateProbability > 0 || PartitionIntervalTicksMean > 0 || CrashProbabilityPerTick > 0 ||
         CrashAfterPersistProbability > 0 || TornWriteProbability > 0 || SnapshotTornWriteProbability > 0 || InstallRacesElectionProbability > 0 || WipePeerAfterHeal || ClockDrift || CoordinatorCrashProbabilityPerTick > 0 ||
-        PauseProbabilityPerTick > 0 || OneWayDelayTicksMax > 0.5 || LeaseScenarioIntervalTicksMean > 0 || RemovalIntervalTicksMean > 0;
+        PauseProbabilityPerTick > 0 || OneWayDelayTicksMax > 0.5 || LeaseScenarioIntervalTicksMean > 0 || RemovalIntervalTicksMean > 0 ||
+        MembershipIntervalTicksMean > 0;
 
     /// <summary>The fault names that <see cref="Parse"/> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } =
@@ -119,8 +128,11 @@ public sealed record FaultOptions
         "drift", "coordinator-crash", "pause", "lease", "majority-shift", "crash-after-ack", "pause-at-lease-edge", "late-copies",
         "master-crash-after-append", "isolate-master-briefly", "reinstall", "master-crash-after-commit", "figure-8", "stale-acknowledgement", "small-appends", "lan-timing",
         "compaction", "snapshot-torn-write", "install-election", "wipe-peer",
-        "remove",
+        "remove", "membership",
     ];
+
+    /// <summary>The share of swarm seeds that change the station's peers while the other faults strike.</summary>
+    public const double MembershipSwarmProbability = 0.3;
 
     /// <summary>Draws a fault mix from <paramref name="random"/> (swarm testing): each fault is on or off, at its own intensity.</summary>
     public static FaultOptions DrawSwarm(SimRandom random)
@@ -179,7 +191,8 @@ public sealed record FaultOptions
         };
 
         // Drawn last, so that the draws above (and so every earlier swarm mix) are unchanged.
-        return mix with { RemovalIntervalTicksMean = random.Chance(0.4) ? random.Uniform(30, 150) : 0 };
+        mix = mix with { RemovalIntervalTicksMean = random.Chance(0.4) ? random.Uniform(30, 150) : 0 };
+        return mix with { MembershipIntervalTicksMean = random.Chance(MembershipSwarmProbability) ? random.Uniform(40, 150) : 0 };
     }
 
     /// <summary>
@@ -231,6 +244,7 @@ public sealed record FaultOptions
                 "install-election" => faults with { SnapshotThresholdEntries = faults.SnapshotThresholdEntries is 0 ? 8 : faults.SnapshotThresholdEntries, SnapshotChunkBytes = faults.SnapshotChunkBytes is 0 ? 64 : faults.SnapshotChunkBytes, InstallRacesElectionProbability = 0.1, CrashProbabilityPerTick = Math.Max(faults.CrashProbabilityPerTick, 0.002) },
                 "wipe-peer" => faults with { SnapshotThresholdEntries = faults.SnapshotThresholdEntries is 0 ? 8 : faults.SnapshotThresholdEntries, WipePeerAfterHeal = true },
                 "remove" => faults with { RemovalIntervalTicksMean = 60 },
+                "membership" => faults with { MembershipIntervalTicksMean = 80 },
                 _ => throw new ArgumentException($"unknown fault '{name}'; known faults: none, swarm, {string.Join(", ", Names)}"),
             };
         }

@@ -30,6 +30,9 @@ public sealed class SimDisk
     /// <summary>The persisted snapshot, or null.</summary>
     public Snapshot? Snapshot => _snapshot;
 
+    /// <summary>The persisted role.</summary>
+    public RoleConfig Role => _role;
+
     /// <summary>The persisted hard state.</summary>
     public HardState HardState => _hardState;
 

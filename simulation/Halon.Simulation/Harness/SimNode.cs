@@ -1,3 +1,4 @@
+using Halon.Core;
 using Halon.Core.Identity;
 using Halon.Core.Messages;
 using Halon.Core.Protocol;
@@ -108,4 +109,19 @@ internal sealed class SimNode
 
     /// <summary>An action to run when the armed crash happens (a targeted nemesis step), or null.</summary>
     public Action? OnArmedCrash { get; set; }
+
+    /// <summary>The supervisor state after the node's last drained batch (None while down): the state before a step.</summary>
+    public SupervisorState LastState { get; set; }
+
+    /// <summary>The term after the node's last drained batch.</summary>
+    public long LastTerm { get; set; }
+
+    /// <summary>The configuration in force after the node's last drained batch (null while down or not a peer).</summary>
+    public StationConfig? LastConfig { get; set; }
+
+    /// <summary>The index of <see cref="LastConfig"/>.</summary>
+    public long LastConfigIndex { get; set; }
+
+    /// <summary>While its batch's effects are observed: the term the node leads as master at that point, or 0.</summary>
+    public long LeadingTerm { get; set; }
 }

@@ -1,5 +1,6 @@
 using Halon.Core;
 using Halon.Core.Identity;
+using Halon.Core.Protocol;
 
 namespace Halon.Simulation.Harness;
 
@@ -7,11 +8,14 @@ namespace Halon.Simulation.Harness;
 public sealed partial class Simulation
 {
     /// <summary>A script's cluster: no automatic bootstrap, no faults, no liveness deadlines.</summary>
-    public static Simulation ForScript(int peers, int satellites, ulong seed, Action<string> log, ProtocolOptions? protocol = null) =>
-        new(new SimulationOptions { Seed = seed, Peers = peers, Satellites = satellites, Ticks = int.MaxValue / (int)TimeUnitsPerTick, AutoBootstrap = false, Protocol = protocol ?? ProtocolOptions.Default }, log);
+    public static Simulation ForScript(int peers, int satellites, ulong seed, Action<string> log, ProtocolOptions? protocol = null, int spares = 0) =>
+        new(new SimulationOptions { Seed = seed, Peers = peers, Spares = spares, Satellites = satellites, Ticks = int.MaxValue / (int)TimeUnitsPerTick, AutoBootstrap = false, Protocol = protocol ?? ProtocolOptions.Default }, log);
 
-    /// <summary>The peer set of all station peers.</summary>
-    public PeerSet AllPeers => PeerSet.Create(_nodes.Where(n => n.IsPeer).Select(n => n.Id));
+    /// <summary>The initial peer set: the station peers the cluster is bootstrapped with (spares are not among them).</summary>
+    public PeerSet AllPeers => _initialPeers;
+
+    /// <summary>The station list satellites are bootstrapped with: the initial peers and the spares.</summary>
+    public PeerSet SatelliteStation => _satelliteStation;
 
     /// <summary>Advances virtual time by <paramref name="ticks"/>.</summary>
     public void RunTicks(double ticks) => RunUntil(_now + (long)(ticks * TimeUnitsPerTick));
@@ -71,14 +75,72 @@ public sealed partial class Simulation
         }
 
         Wake(node);
-        var result = node.Node!.BecomeSatellite(AllPeers);
+        var result = node.Node!.BecomeSatellite(_satelliteStation);
         Drain(node);
         return (result.Succeeded ? "ok: " : "refused: ") + result.Message;
     }
 
-    /// <summary>Names of all nodes, or of all peers or satellites.</summary>
+    /// <summary>
+    /// Tells <paramref name="name"/> to join the station (<c>JoinStation</c>, with its cluster id and timing), naming
+    /// <paramref name="contacts"/> (by default the current voters, itself left out); returns the command's message.
+    /// </summary>
+    public string JoinStation(string name, PeerSet? contacts = null)
+    {
+        var node = Find(name);
+        if (node.Node is null)
+        {
+            return $"{name} is down";
+        }
+
+        var result = JoinNode(node, contacts);
+        return result is null ? "the core threw" : (result.Succeeded ? "ok: " : "refused: ") + result.Message;
+    }
+
+    /// <summary>
+    /// Asks <paramref name="at"/> (by default the master) to make <paramref name="change"/>, once, as
+    /// <c>halonctl station add|remove|replace</c> does; returns the outcome and its message.
+    /// </summary>
+    public string ChangeStation(MembershipChange change, string? at = null)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var node = Find(at ?? "master");
+        if (node.Node is null)
+        {
+            return $"{node.Id.Host} is down";
+        }
+
+        MembershipResult result;
+        try
+        {
+            result = node.Node.ChangeStation(change);
+        }
+        catch (Exception exception) when (exception is HalonInvariantException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NullReferenceException)
+        {
+            CoreFailure(node, exception);
+            return $"the core threw: {exception.Message}";
+        }
+
+        Drain(node);
+        return $"{result.Outcome}: {result.Message}";
+    }
+
+    /// <summary>
+    /// Whether the current master's configuration has exactly the voters <paramref name="voters"/>, no learner, no
+    /// retiring voter, and is committed: a change has finished.
+    /// </summary>
+    public bool StationSettledWith(IReadOnlyCollection<string> voters)
+    {
+        ArgumentNullException.ThrowIfNull(voters);
+        return CurrentMasterNode() is { Configuration: { HasWorkLeft: false } config, ConfigurationChangeInFlight: false }
+            && config.Voters.Count == voters.Count && voters.All(v => config.IsVoter(Find(v).Id));
+    }
+
+    /// <summary>Names of all nodes, or of all station-capable machines (the peers and the spares) or satellites.</summary>
     public IEnumerable<string> Names(bool? peers = null) =>
         _nodes.Where(n => peers is null || n.IsPeer == peers).Select(n => n.Id.Host);
+
+    /// <summary>Names of the initial peers (without the spares).</summary>
+    public IEnumerable<string> InitialPeerNames => _initialPeers.Members.Select(m => m.Host);
 
     /// <summary>Crashes a node (persisted state kept).</summary>
     public void CrashNode(string name) => Crash(Find(name), "crashed by the script");
@@ -169,7 +231,10 @@ public sealed partial class Simulation
             {
                 var coordinator = status.Coordinator is null ? "none" : $"{NodeId.Parse(status.Coordinator.Node).Host}@{status.Coordinator.Epoch}";
                 var acknowledged = status.Satellites.Count(s => s.Acknowledged);
-                yield return $"{node.Id.Host}: {status.Role} {status.State} term {status.Term} leader {(status.Leader is null ? "none" : NodeId.Parse(status.Leader).Host)} coordinator {coordinator} commit {status.CommitIndex}/{status.LastLogIndex} satellites {acknowledged}";
+                var configuration = _stationNodes == _options.Peers || node.Node.Configuration is not { } config
+                    ? string.Empty
+                    : $" config {ConfigText(config)}@{node.Node.ConfigurationIndex}{(node.Node.ConfigurationChangeInFlight ? " (uncommitted)" : string.Empty)}";
+                yield return $"{node.Id.Host}: {status.Role} {status.State} term {status.Term} leader {(status.Leader is null ? "none" : NodeId.Parse(status.Leader).Host)} coordinator {coordinator} commit {status.CommitIndex}/{status.LastLogIndex} satellites {acknowledged}{configuration}";
             }
             else if (status.Announcer is { } announcer)
             {
@@ -180,6 +245,16 @@ public sealed partial class Simulation
                 yield return $"{node.Id.Host}: {status.Role}";
             }
         }
+    }
+
+    /// <summary>A configuration with host names only: <c>p1,p2,p3;learners=p4;retiring=p3</c>.</summary>
+    public static string ConfigText(StationConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        static string Names(IEnumerable<NodeId> nodes) => string.Join(',', nodes.Select(n => n.Host));
+        var text = Names(config.Voters.Members);
+        text += config.Learners.Count > 0 ? ";learners=" + Names(config.Learners) : string.Empty;
+        return text + (config.Retiring.Count > 0 ? ";retiring=" + Names(config.Retiring) : string.Empty);
     }
 
     private SimNode Find(string name)

@@ -19,6 +19,7 @@ public sealed partial class Simulation
 
         ScheduleLeaseNemesis();
         ScheduleRemovals();
+        ScheduleMembershipChanges();
     }
 
     private long DrawPartitionInterval() => _now + (long)(_faultMix.PartitionIntervalTicksMean * _random.Uniform(0.5, 1.5) * TimeUnitsPerTick);
@@ -111,7 +112,7 @@ public sealed partial class Simulation
 
     private string BuildPartition(PartitionKinds kind)
     {
-        var peers = _options.Peers;
+        var peers = _stationNodes;
         var sideA = new bool[_nodes.Length];
         switch (kind)
         {
@@ -174,7 +175,7 @@ public sealed partial class Simulation
 
     private void RandomSides(bool[] sideA)
     {
-        var peers = _options.Peers;
+        var peers = _stationNodes;
         var cut = peers == 1 ? 1 : 1 + _random.Next(peers - 1);
         var order = Enumerable.Range(0, peers).ToArray();
         for (var i = order.Length - 1; i > 0; i--)
@@ -195,13 +196,13 @@ public sealed partial class Simulation
     }
 
     private string Describe(bool[] sideA, bool side) =>
-        string.Join(' ', Enumerable.Range(0, _options.Peers).Where(i => sideA[i] == side).Select(i => _nodes[i].Id.Host));
+        string.Join(' ', Enumerable.Range(0, _stationNodes).Where(i => sideA[i] == side).Select(i => _nodes[i].Id.Host));
 
     private void Block(int from, int to) => _cuts.Set(from, to, true);
 
     private int CurrentMaster()
     {
-        for (var i = 0; i < _options.Peers; i++)
+        for (var i = 0; i < _stationNodes; i++)
         {
             if (_nodes[i].Node is { State: SupervisorState.Master })
             {
@@ -274,10 +275,21 @@ public sealed partial class Simulation
         {
             _monitor.Report(Invariant.Liveness, $"no coordinator running at the end of a healed run; {StationSummary()}");
         }
+
+        if (_options.AutoBootstrap && end >= coordinatorCheckAt && _monitor.Violations.Count == 0)
+        {
+            CheckMembershipSettled();
+        }
     }
 
     private string StationSummary() =>
         string.Join(", ", _nodes.Where(n => n.IsPeer).Select(n => n.Node is null
             ? $"{n.Id.Host} down"
-            : $"{n.Id.Host} {Core.Status.NodeStatus.StateText(n.Node.State)} t{n.Node.Term}{(n.Node.CoordinatorRunning ? " RC" : string.Empty)}"));
+            : $"{n.Id.Host} {Core.Status.NodeStatus.StateText(n.Node.State)} t{n.Node.Term}{(n.Node.CoordinatorRunning ? " RC" : string.Empty)}{MembershipSummary(n)}"));
+
+    /// <summary>With spares: how the node sees itself in its configuration, and that configuration's index.</summary>
+    private string MembershipSummary(SimNode node) =>
+        _stationNodes == _options.Peers || node.Node is not { Configuration: { } config } protocolNode
+            ? string.Empty
+            : $" {(protocolNode.LeftTheStation ? "left" : config.IsVoter(node.Id) ? "voter" : config.IsLearner(node.Id) ? "learner" : "outside")}@{protocolNode.ConfigurationIndex}";
 }

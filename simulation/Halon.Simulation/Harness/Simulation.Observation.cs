@@ -65,7 +65,7 @@ public sealed partial class Simulation
             _monitor.Report(Invariant.StaleMessage, $"{node.Id} in term {before.Term} acted on {message.GetType().Name} of older term {((StationMessage)message).Term} from {message.From}: {change}");
         }
 
-        if (message is NodeUpAck or NodeUpOutdated && protocolNode.Role == NodeRole.Satellite && _indexOf[message.From] < _options.Peers)
+        if (message is NodeUpAck or NodeUpOutdated && protocolNode.Role == NodeRole.Satellite && _indexOf[message.From] < _stationNodes)
         {
             // Fencing is judged against every coordinator word delivered, handled or dropped.
             ObserveFence(node, protocolNode, message, before);
@@ -78,9 +78,11 @@ public sealed partial class Simulation
             _monitor.ObserveMasterContact(node.Id, node.Generation, protocolNode.Now, install.From, install.Term);
         }
 
-        if (message is InstallSnapshotResponse installAnswer && result.Accepted && protocolNode.State == SupervisorState.Master && installAnswer.Term == protocolNode.Term)
+        // Answers count by the state the master stepped them in: the answer that commits a master's own removal also
+        // ends its mastership.
+        if (message is InstallSnapshotResponse installAnswer && result.Accepted && before.State == SupervisorState.Master && installAnswer.Term == before.Term)
         {
-            ObserveAnswer(node, protocolNode, installAnswer.From, installAnswer.Term, installAnswer.LeaderTick);
+            ObserveAnswer(node, protocolNode, installAnswer.From, installAnswer.Term, installAnswer.LeaderTick, installAnswer.Installed ? installAnswer.LastIncludedIndex : -1);
         }
 
         if (!result.Accepted)
@@ -93,8 +95,8 @@ public sealed partial class Simulation
             case AppendEntries append when protocolNode.State == SupervisorState.Follower && protocolNode.Term == append.Term && append.From.Equals(protocolNode.Leader):
                 _monitor.ObserveMasterContact(node.Id, node.Generation, protocolNode.Now, append.From, append.Term);
                 break;
-            case AppendEntriesResponse answer when protocolNode.State == SupervisorState.Master && answer.Term == protocolNode.Term:
-                ObserveAnswer(node, protocolNode, answer.From, answer.Term, answer.LeaderTick);
+            case AppendEntriesResponse answer when before.State == SupervisorState.Master && answer.Term == before.Term:
+                ObserveAnswer(node, protocolNode, answer.From, answer.Term, answer.LeaderTick, answer.Success ? answer.MatchIndex : -1);
                 break;
             default:
                 break;
@@ -102,9 +104,9 @@ public sealed partial class Simulation
     }
 
     /// <summary>A master heard an answer that echoes one of its ticks (an AppendEntries or InstallSnapshot answer).</summary>
-    private void ObserveAnswer(SimNode node, HalonNode protocolNode, Halon.Core.Identity.NodeId answerFrom, long term, long leaderTick)
+    private void ObserveAnswer(SimNode node, HalonNode protocolNode, Halon.Core.Identity.NodeId answerFrom, long term, long leaderTick, long matchIndex)
     {
-        _monitor.ObserveMasterAnswer(node.Id, term, answerFrom, protocolNode.Now);
+        _monitor.ObserveMasterAnswer(node.Id, term, answerFrom, protocolNode.Now, matchIndex);
         if (node.EchoedTerm == term && _indexOf.TryGetValue(answerFrom, out var from) && from < node.EchoedLeaderTicks.Length)
         {
             node.EchoedLeaderTicks[from] = Math.Max(node.EchoedLeaderTicks[from], leaderTick);

@@ -88,7 +88,7 @@ public sealed partial class Simulation
             return; // Bootstrapped again already.
         }
 
-        var result = node.Node.BecomeSatellite(AllPeers);
+        var result = node.Node.BecomeSatellite(_satelliteStation);
         _removalsBootstrappedAgain++;
         Log(node, $"operator: bootstrap again: {result.Message}");
         Drain(node);

@@ -26,6 +26,13 @@ public sealed partial class Simulation
         Faults = DescribeFaults(_faultMix),
         SnapshotsTaken = _snapshotsTaken,
         SnapshotsInstalled = _snapshotsInstalled,
+        PeerChangesStarted = _peerChangesStarted,
+        PeerChangesDone = _peerChangesDone,
+        PeerChangesGivenUp = _peerChangesGivenUp,
+        PeerChangeRequests = _peerChangeRequests,
+        VotersMin = _votersMin == int.MaxValue ? 0 : _votersMin,
+        VotersMax = _votersMax,
+        GrowShrinkCycles = _growShrinkCycles,
     };
 
     /// <summary>A one-line description of a fault mix.</summary>
@@ -118,6 +125,16 @@ public sealed partial class Simulation
             parts.Add($"pause {faults.PauseProbabilityPerTick * 1000:0.##}‰/tick ≤{faults.PauseTicksMax} ticks");
         }
 
+        if (faults.RemovalIntervalTicksMean > 0)
+        {
+            parts.Add($"satellite removals every ~{faults.RemovalIntervalTicksMean:0} ticks");
+        }
+
+        if (faults.MembershipIntervalTicksMean > 0)
+        {
+            parts.Add($"peer changes every ~{faults.MembershipIntervalTicksMean:0} ticks");
+        }
+
         return string.Join(", ", parts);
     }
 
@@ -135,6 +152,9 @@ public sealed partial class Simulation
         IncarnationAdvanced advanced => $"the station recorded incarnation {advanced.Recorded} (told by {advanced.By.Host}): now incarnation {advanced.To}, was {advanced.From}",
         AnnouncementAcknowledged announced => $"announcement of incarnation {announced.Incarnation} acknowledged by {announced.By.Host} (epoch {announced.Epoch})",
         EntriesCommitted committed => $"committed entries {committed.FromIndex + 1}..{committed.ToIndex}",
+        ConfigurationChanged changed => $"configuration {ConfigText(changed.Config)} (index {changed.Index}) {(changed.Committed ? "committed" : "in force, not committed")}: {changed.Reason}",
+        StationListMismatch mismatch => $"its station list differs from the one {mismatch.ReportedBy.Host} reports ({string.Join(',', mismatch.Reported.Members.Select(m => m.Host))})",
+        LeftStation left => $"left the station: the configuration {ConfigText(left.Config)} committed at index {left.Index} leaves it out",
         _ => effect.ToString(),
     };
 }

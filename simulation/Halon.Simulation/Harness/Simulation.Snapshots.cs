@@ -45,7 +45,8 @@ public sealed partial class Simulation
         var master = CurrentMaster();
         var masterNode = master < 0 ? null : _nodes[master].Node;
         var candidates = masterNode is { CoordinatorRunning: true }
-            ? _nodes.Where(n => n.IsPeer && n.Node is { State: SupervisorState.Follower } follower && follower.Term == masterNode.Term && masterNode.Id.Equals(follower.Leader)).ToArray()
+            ? _nodes.Where(n => n.IsPeer && n.Node is { State: SupervisorState.Follower } follower && follower.Term == masterNode.Term && masterNode.Id.Equals(follower.Leader)
+                && masterNode.Configuration?.Contains(n.Id) != false).ToArray()
             : [];
         if (candidates.Length == 0)
         {
@@ -62,8 +63,7 @@ public sealed partial class Simulation
         node.Disk.Wipe();
         Restart(node, "started afresh after the wipe (listen mode)");
         _wipedPeer = node;
-        var peers = AllPeers;
-        ScheduleAction(_now + (_random.NextInclusive(1, 10) * TimeUnitsPerTick), () => Command(node, peers));
+        ScheduleAction(_now + (_random.NextInclusive(1, 10) * TimeUnitsPerTick), () => BringBackWiped(node));
         ScheduleAction(_now + (_livenessAcknowledgedTicksMax * TimeUnitsPerTick), CheckWipedPeerRejoined);
     }
 
@@ -74,6 +74,11 @@ public sealed partial class Simulation
         if (_wipedPeer?.Node is not { } wiped || master < 0 || _nodes[master].Node is not { } masterNode)
         {
             return;
+        }
+
+        if (masterNode.Configuration?.Contains(wiped.Id) == false)
+        {
+            return; // A change of the peers has taken it out of the station meanwhile: it has nothing to catch up on.
         }
 
         if (wiped.CommitIndex < masterNode.SnapshotIndex)

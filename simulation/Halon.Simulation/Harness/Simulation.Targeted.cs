@@ -39,7 +39,7 @@ public sealed partial class Simulation
                 StartMajorityShift();
                 break;
             case LeaseScenarios.CrashAfterAcknowledgement:
-                ArmCrashAfterAcknowledgement(_nodes[_random.Next(_options.Peers)], null);
+                ArmCrashAfterAcknowledgement(_nodes[_random.Next(_stationNodes)], null);
                 break;
             case LeaseScenarios.PauseAtLeaseEdge:
                 PauseMasterAtLeaseEdge();
@@ -91,15 +91,15 @@ public sealed partial class Simulation
     private void StartMajorityShift()
     {
         var master = CurrentMaster();
-        var peers = _options.Peers;
-        if (master < 0 || peers < 3)
+        if (master < 0 || _nodes[master].Node?.Configuration is not { } config || !config.IsVoter(_nodes[master].Id) || config.Voters.Count < 3)
         {
             return;
         }
 
-        var followers = Enumerable.Range(0, peers).Where(i => i != master).ToArray();
+        // The voters of the master's configuration; other station nodes (spares, learners) are on neither side.
+        var followers = config.Voters.Members.Select(v => _indexOf[v]).Where(i => i != master).ToArray();
         Shuffle(followers);
-        var side = followers.Take(Quorum.MajorityOf(peers) - 1).ToList();
+        var side = followers.Take(Quorum.MajorityOf(config.Voters.Count) - 1).ToList();
         var rest = followers.Skip(side.Count).ToList();
         SetGroups([[master, .. side], [.. rest]], "majority shift: the master keeps a bare majority");
         var victim = _nodes[side[_random.Next(side.Count)]];
@@ -118,13 +118,13 @@ public sealed partial class Simulation
     private void StartFigure8()
     {
         var master = CurrentMaster();
-        if (master < 0 || _options.Peers < 3 || _options.Satellites == 0)
+        if (master < 0 || _stationNodes < 3 || _options.Satellites == 0)
         {
             return;
         }
 
         var first = _nodes[master];
-        var others = Enumerable.Range(0, _options.Peers).Where(i => i != master).Select(i => _nodes[i]).ToArray();
+        var others = Enumerable.Range(0, _stationNodes).Where(i => i != master).Select(i => _nodes[i]).ToArray();
         first.CrashAfterNextAppend = true;
         first.ArmedRestartDelayTicks = _random.Uniform(3, 6) * _protocol.ElectionTimeoutTicks;
         first.OnArmedRestart = () =>
@@ -145,7 +145,7 @@ public sealed partial class Simulation
         }
 
         // A satellite restarts, so the master has an entry to append.
-        var satellite = _nodes[_options.Peers + _random.Next(_options.Satellites)];
+        var satellite = _nodes[_stationNodes + _random.Next(_options.Satellites)];
         Crash(satellite, "restarted to make the master append (targeted)");
         ScheduleRestartIn(satellite, 0);
         _log?.Invoke($"{NowTicks,9:0.000} net  figure 8 from {first.Id.Host}");
@@ -263,7 +263,7 @@ public sealed partial class Simulation
             return;
         }
 
-        var satellite = _nodes[_options.Peers + _random.Next(_options.Satellites)];
+        var satellite = _nodes[_stationNodes + _random.Next(_options.Satellites)];
         if (satellite.Node is not { Role: NodeRole.Satellite } core)
         {
             return;
@@ -285,7 +285,7 @@ public sealed partial class Simulation
         foreach (var lateTicks in new[] { 20, 30, 40, 50, 60 })
         {
             var lateAt = _now + ((lateTicks + _random.NextInclusive(0, 9)) * TimeUnitsPerTick);
-            for (var peer = 0; peer < _options.Peers; peer++)
+            for (var peer = 0; peer < _stationNodes; peer++)
             {
                 Schedule(new SimEvent { Time = lateAt, Kind = EventKind.Deliver, Node = peer, Message = previous with { To = _nodes[peer].Id } });
             }
@@ -302,13 +302,12 @@ public sealed partial class Simulation
             return;
         }
 
-        var node = _nodes[_options.Peers + _random.Next(_options.Satellites)];
+        var node = _nodes[_stationNodes + _random.Next(_options.Satellites)];
         Crash(node, "reinstalled: its data dir is lost (targeted)");
         node.Disk.Wipe();
         var restartAt = _now + (_random.NextInclusive(1, 20) * TimeUnitsPerTick);
         Schedule(new SimEvent { Time = restartAt, Kind = EventKind.Restart, Node = node.Index });
-        var peers = AllPeers;
-        ScheduleAction(restartAt + (_random.NextInclusive(1, 10) * TimeUnitsPerTick), () => Command(node, peers));
+        ScheduleAction(restartAt + (_random.NextInclusive(1, 10) * TimeUnitsPerTick), () => Command(node, _satelliteStation));
     }
 
     /// <summary>Whether <paramref name="message"/> gets a late copy: it carries a term or an epoch, and late copies are on.</summary>

@@ -26,6 +26,15 @@ public sealed partial class Simulation
     private readonly SimRandom _random;
     private readonly EventQueue _queue = new();
     private readonly SimNode[] _nodes;
+
+    // The station-capable machines are the nodes 0.._stationNodes-1: the initial peers first (0..Peers-1, bootstrapped
+    // at the start), then the spares (no role until the operator joins them). Satellites follow.
+    private readonly int _stationNodes;
+    private readonly PeerSet _initialPeers;
+
+    // The station list satellites are bootstrapped with: every station-capable machine, so that they reach a master
+    // whichever of them the station's configuration holds (a satellite takes answers only from nodes on its list).
+    private readonly PeerSet _satelliteStation;
     private readonly Dictionary<NodeId, int> _indexOf = new();
     private readonly InvariantMonitor _monitor = new();
     private readonly FaultOptions _faultMix;
@@ -89,12 +98,16 @@ public sealed partial class Simulation
         _livenessAcknowledgedTicksMax = Math.Max(options.LivenessAcknowledgedTicksMax, 20 * _protocol.ElectionTimeoutTicks);
         _lazySatelliteTicks = options.SatelliteTicksLazy;
         _healAt = _faultMix.Any ? options.FaultPhaseTicks * TimeUnitsPerTick : 0;
-        _nodes = new SimNode[options.Peers + options.Satellites];
-        _cuts = new NetworkCuts(options.Peers, _nodes.Length);
+        _stationNodes = options.Peers + options.SparesFor(_faultMix);
+        _nodes = new SimNode[_stationNodes + options.Satellites];
+        _cuts = new NetworkCuts(_stationNodes, _nodes.Length);
         _monitor.ElectionTimeoutTicks = _protocol.ElectionTimeoutTicks;
         _monitor.TickPeriodMin = TimeUnitsPerTick;
         _eventsMax = options.EventsMax > 0 ? options.EventsMax : DefaultEventsMax(options);
         CreateNodes();
+        _initialPeers = PeerSet.Create(_nodes.Take(options.Peers).Select(n => n.Id));
+        _satelliteStation = PeerSet.Create(_nodes.Take(_stationNodes).Select(n => n.Id));
+        _monitor.ObserveStationBootstrap(StationConfig.Of(_initialPeers));
         ScheduleStart();
     }
 
@@ -160,9 +173,9 @@ public sealed partial class Simulation
         var drift = _faultMix.ClockDrift;
         for (var i = 0; i < _nodes.Length; i++)
         {
-            var isPeer = i < _options.Peers;
-            var id = NodeId.Parse(isPeer ? $"p{i + 1}:9070" : $"s{i - _options.Peers + 1}:9070");
-            var facts = new HostFacts(isPeer ? $"p{i + 1}" : $"s{i - _options.Peers + 1}", 2 + (i % 7), 4096L << (i % 3));
+            var isPeer = i < _stationNodes;
+            var id = NodeId.Parse(isPeer ? $"p{i + 1}:9070" : $"s{i - _stationNodes + 1}:9070");
+            var facts = new HostFacts(isPeer ? $"p{i + 1}" : $"s{i - _stationNodes + 1}", 2 + (i % 7), 4096L << (i % 3));
             var node = new SimNode(i, id, isPeer, new SimRandom(_options.Seed, 1000UL + (ulong)i), facts);
             node.Node = new HalonNode(id, _protocol, node.Random, facts);
             if (drift)
@@ -184,11 +197,16 @@ public sealed partial class Simulation
 
         if (_options.AutoBootstrap)
         {
-            var peers = PeerSet.Create(_nodes.Where(n => n.IsPeer).Select(n => n.Id));
             foreach (var node in _nodes)
             {
+                if (node.IsPeer && node.Index >= _options.Peers)
+                {
+                    continue; // A spare waits for the operator to join it.
+                }
+
                 var at = _random.NextInclusive(0, (node.IsPeer ? 2 : 5) * TimeUnitsPerTick);
                 var target = node;
+                var peers = node.IsPeer ? _initialPeers : _satelliteStation;
                 ScheduleAction(at, () => Command(target, peers));
             }
         }
@@ -209,6 +227,11 @@ public sealed partial class Simulation
 
         if (_options.AutoBootstrap)
         {
+            if (_options.Membership == "grow-shrink")
+            {
+                ScheduleGrowShrink();
+            }
+
             ScheduleAction(_healAt + (_livenessCoordinatorTicksMax * TimeUnitsPerTick), CheckCoordinatorLiveness);
             ScheduleAction(_healAt + (_livenessAcknowledgedTicksMax * TimeUnitsPerTick), CheckAcknowledgedLiveness);
         }
@@ -351,31 +374,37 @@ public sealed partial class Simulation
     /// <summary>
     /// The lease by real time: if the coordinator on <paramref name="node"/> still has authority by its clock, it has
     /// it at least until its next tick; that must come before any follower that acknowledged the heartbeat the lease
-    /// rests on (by what was really delivered to the master) could vote again.
+    /// rests on (by what was really delivered to the master) could vote again. The lease rests on a majority of the
+    /// voters of the configuration the master has in force (itself included when it votes), and that configuration's
+    /// majorities must meet those of the newest committed configuration (quorum intersection of the lease).
     /// </summary>
     private void CheckAuthority(SimNode node)
     {
-        if (node.Node is not { CoordinatorRunning: true } protocolNode || !node.HasLiveCoordinator || protocolNode.Term != node.EchoedTerm)
+        if (node.Node is not { CoordinatorRunning: true, Configuration: { } config } protocolNode || !node.HasLiveCoordinator || protocolNode.Term != node.EchoedTerm)
         {
             return;
         }
 
-        var peers = node.EchoedLeaderTicks.Length;
-        Span<long> echoed = stackalloc long[peers];
-        node.EchoedLeaderTicks.CopyTo(echoed);
-        echoed[PeerIndex(node)] = node.ClockTicks;
+        var voters = config.Voters.Members;
+        Span<long> echoed = stackalloc long[voters.Count];
+        for (var i = 0; i < voters.Count; i++)
+        {
+            echoed[i] = voters[i].Equals(node.Id)
+                ? node.ClockTicks
+                : _indexOf.TryGetValue(voters[i], out var index) && index < node.EchoedLeaderTicks.Length ? node.EchoedLeaderTicks[index] : -1;
+        }
+
         var leaseStartTick = Quorum.MajorityValue(echoed);
         if (leaseStartTick < 0)
         {
-            _monitor.Report(Invariant.LeaseRule, $"the coordinator of epoch {protocolNode.CoordinatorEpoch} on {node.Id} runs, but no majority has answered any heartbeat of term {protocolNode.Term}");
+            _monitor.Report(Invariant.LeaseRule, $"the coordinator of epoch {protocolNode.CoordinatorEpoch} on {node.Id} runs, but no majority of its voters ({config.Voters}) has answered any heartbeat of term {protocolNode.Term}");
             return;
         }
 
         var leaseStart = node.TickDueTimes[(int)Math.Min(leaseStartTick, node.TickDueTimes.Count - 1)];
         _monitor.ObserveAuthority(node.Id, protocolNode.CoordinatorEpoch, _now + node.TickPeriod, leaseStart, TimeUnitsPerTick);
+        _monitor.ObserveDecision(node.Id, "lease", protocolNode.Term, config, LiveCoordinatorConfigs(node), againstCommitted: true);
     }
-
-    private int PeerIndex(SimNode node) => node.Index; // Peers are the first nodes, in the peer set's (sorted) order.
 
     private void TickNode(SimNode node, bool catchingUp = false)
     {
@@ -405,7 +434,7 @@ public sealed partial class Simulation
         Drain(node);
         if (node.Node is { State: SupervisorState.Master } master)
         {
-            _monitor.ObserveMasterTick(node.Id, master.Term, master.Now, _options.Peers);
+            _monitor.ObserveMasterTick(node.Id, master.Term, master.Now, master.Configuration?.Voters.Members ?? [node.Id]);
         }
     }
 
@@ -486,8 +515,14 @@ public sealed partial class Simulation
     private void Drain(SimNode node)
     {
         var protocolNode = node.Node;
-        if (protocolNode is null || !protocolNode.HasReady)
+        if (protocolNode is null)
         {
+            return;
+        }
+
+        if (!protocolNode.HasReady)
+        {
+            RememberStep(node, protocolNode);
             return;
         }
 
@@ -553,11 +588,14 @@ public sealed partial class Simulation
             }
         }
 
+        node.LeadingTerm = node.LastState == SupervisorState.Master ? node.LastTerm : 0;
         foreach (var effect in ready.Effects)
         {
             Observe(node, protocolNode, effect);
         }
 
+        ObserveMembership(node, protocolNode, ready);
+        RememberStep(node, protocolNode);
         var acknowledges = false;
         var installing = false;
         foreach (var message in ready.Messages)
@@ -583,15 +621,26 @@ public sealed partial class Simulation
     private void Observe(SimNode node, HalonNode protocolNode, Effect effect)
     {
         Timeline?.Effect(NowTicks, node.Id, effect);
+        if (effect is SupervisorStateChanged { From: SupervisorState.Master, To: not SupervisorState.Master })
+        {
+            node.LeadingTerm = 0;
+        }
+
         switch (effect)
         {
             case BecameMaster master:
                 _elections++;
                 _highestTerm = Math.Max(_highestTerm, master.Term);
+                node.LeadingTerm = master.Term;
                 _monitor.ObserveMaster(node.Id, master.Term, protocolNode.Log, protocolNode.FirstLogIndex, protocolNode.LatestSnapshot);
                 _monitor.ObserveMasterStart(node.Id, master.Term, protocolNode.Now);
+                if (protocolNode.Configuration is { } electedWith)
+                {
+                    _monitor.ObserveElectionWin(node.Id, master.Term, electedWith, LiveCoordinatorConfigs(node));
+                }
+
                 node.EchoedTerm = master.Term;
-                node.EchoedLeaderTicks = new long[_options.Peers];
+                node.EchoedLeaderTicks = new long[_stationNodes];
                 Array.Fill(node.EchoedLeaderTicks, -1);
                 break;
             case SupervisorStateChanged { To: SupervisorState.PreCandidate } change:
@@ -646,6 +695,12 @@ public sealed partial class Simulation
                 break;
             case EntriesCommitted committed:
                 _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term, protocolNode.FirstLogIndex);
+                if (node.LeadingTerm > 0 && protocolNode.Configuration is { } countedWith)
+                {
+                    // A master commits by counting; anyone else learns the commit from its master.
+                    _monitor.ObserveCommitDecision(node.Id, node.LeadingTerm, committed.ToIndex, node.LastConfig ?? countedWith, countedWith, LiveCoordinatorConfigs(node));
+                }
+
                 break;
             case AnnouncementAcknowledged announced:
                 // What the satellite accepted counts as acknowledged, whoever sent it and whatever the coordinator
@@ -681,13 +736,19 @@ public sealed partial class Simulation
     /// <summary>Records the commits of a batch whose node is about to crash, so that the checkers know them.</summary>
     private void ObserveCommitsOf(SimNode node, HalonNode protocolNode, in Ready ready)
     {
+        // A commit is the station's once a majority of the voters hold the entry durably. A master that is its
+        // configuration's only voter counts its own log, so it commits in the same batch that appends; if that write
+        // is torn, only what reached its disk was committed (the rest was never told to anyone).
+        var durableTo = protocolNode is { State: SupervisorState.Master, Configuration: { Voters.Count: 1 } config } && config.IsVoter(node.Id)
+            ? node.Disk.LastIndex
+            : long.MaxValue;
         foreach (var effect in ready.Effects)
         {
-            if (effect is EntriesCommitted committed)
+            if (effect is EntriesCommitted committed && Math.Min(committed.ToIndex, durableTo) > committed.FromIndex)
             {
-                _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, committed.ToIndex, protocolNode.Term, protocolNode.FirstLogIndex);
+                _monitor.ObserveCommit(node.Id, protocolNode.Log, committed.FromIndex, Math.Min(committed.ToIndex, durableTo), protocolNode.Term, protocolNode.FirstLogIndex);
             }
-            else if (effect is SatelliteRemoved removed)
+            else if (effect is SatelliteRemoved removed && removed.LogIndex <= durableTo)
             {
                 _monitor.ObserveRemoved(removed.Satellite, removed.InstallId, removed.LogIndex);
             }
@@ -796,6 +857,11 @@ public sealed partial class Simulation
 
         node.Node = null;
         node.Generation++;
+        node.LastState = SupervisorState.None;
+        node.LastTerm = 0;
+        node.LastConfig = null;
+        node.LastConfigIndex = 0;
+        node.LeadingTerm = 0;
         node.Dormant = false;
         node.PausedUntil = 0;
         node.MissedTicks = 0;

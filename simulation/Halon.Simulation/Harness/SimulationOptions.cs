@@ -33,6 +33,41 @@ public sealed record SimulationOptions
     public ProtocolOptions Protocol { get; init; } = ProtocolOptions.Default;
 
     /// <summary>
+    /// A deterministic membership scenario played on top of the faults: <c>none</c>, or <c>grow-shrink</c> (the
+    /// station grows one voter at a time from <see cref="Peers"/> to <see cref="Limits.PeersMax"/>, then shrinks one
+    /// at a time back to its start, at least 2, and again, for the whole fault phase).
+    /// </summary>
+    public string Membership { get; init; } = "none";
+
+    /// <summary>The membership scenarios <see cref="Membership"/> accepts.</summary>
+    public static IReadOnlyList<string> MembershipScenarios { get; } = ["none", "grow-shrink"];
+
+    /// <summary>
+    /// Spare nodes: machines beyond the initial peer set (named after it, <c>p{Peers + 1}</c>…), started with no role,
+    /// that the operator may join and add to the station; satellites list them with the peers. -1 (the default)
+    /// derives them from the run: up to <see cref="Limits.PeersMax"/> − <see cref="Peers"/> for <c>grow-shrink</c>,
+    /// min(2, <see cref="Limits.PeersMax"/> − <see cref="Peers"/>) when the fault mix changes the peers, else none.
+    /// </summary>
+    public int Spares { get; init; } = -1;
+
+    /// <summary>The spare nodes of a run whose fault mix is <paramref name="faults"/> (see <see cref="Spares"/>).</summary>
+    public int SparesFor(FaultOptions faults)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        if (Spares >= 0)
+        {
+            return Spares;
+        }
+
+        if (Membership == "grow-shrink")
+        {
+            return Limits.PeersMax - Peers;
+        }
+
+        return faults.MembershipIntervalTicksMean > 0 ? Math.Min(2, Limits.PeersMax - Peers) : 0;
+    }
+
+    /// <summary>
     /// Most events the run may dispatch before it is stopped as a failure (0: <see cref="Simulation.DefaultEventsMax"/>).
     /// </summary>
     public long EventsMax { get; init; }
@@ -81,10 +116,20 @@ public sealed record SimulationOptions
             FaultOptions.Parse(FaultSpec);
         }
 
+        if (!MembershipScenarios.Contains(Membership))
+        {
+            throw new ArgumentException($"--membership must be one of {string.Join(", ", MembershipScenarios)} (is {Membership})");
+        }
+
+        if (Spares > Limits.PeersMax - Peers)
+        {
+            throw new ArgumentException($"peers and spares together must be at most {Limits.PeersMax}, the most a station (and a satellite's station list) may have (are {Peers} + {Spares})");
+        }
+
         Protocol.Validate();
     }
 
     /// <summary>The command that replays this run.</summary>
     public string ReplayCommand =>
-        $"halon-sim run --seed {Seed} --peers {Peers} --satellites {Satellites} --faults {FaultSpec} --ticks {Ticks}{(LazySatelliteTicks && Satellites <= LazySatelliteTicksAbove ? " --lazy-satellite-ticks" : string.Empty)}";
+        $"halon-sim run --seed {Seed} --peers {Peers} --satellites {Satellites} --faults {FaultSpec} --ticks {Ticks}{(Membership != "none" ? $" --membership {Membership}" : string.Empty)}{(LazySatelliteTicks && Satellites <= LazySatelliteTicksAbove ? " --lazy-satellite-ticks" : string.Empty)}";
 }

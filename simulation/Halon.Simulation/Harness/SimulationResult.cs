@@ -51,6 +51,27 @@ public sealed record SimulationResult
     /// <summary>Snapshots installed from a master.</summary>
     public int SnapshotsInstalled { get; init; }
 
+    /// <summary>Changes of the station's peers the operator started (the membership fault, the grow-shrink scenario).</summary>
+    public int PeerChangesStarted { get; init; }
+
+    /// <summary>Changes of the station's peers done: the master's committed configuration has them, with nothing left under way.</summary>
+    public int PeerChangesDone { get; init; }
+
+    /// <summary>Changes given up: refused (another change under way, no quorum left, a limit) or not done in time.</summary>
+    public int PeerChangesGivenUp { get; init; }
+
+    /// <summary>Requests sent to nodes for those changes, with every retry.</summary>
+    public int PeerChangeRequests { get; init; }
+
+    /// <summary>Fewest voters of any configuration committed in the run (0: none committed beyond the bootstrap one).</summary>
+    public int VotersMin { get; init; }
+
+    /// <summary>Most voters of any configuration committed in the run (0: none committed beyond the bootstrap one).</summary>
+    public int VotersMax { get; init; }
+
+    /// <summary>Full cycles of the grow-shrink scenario (grown to 7 voters and shrunk back).</summary>
+    public int GrowShrinkCycles { get; init; }
+
     public bool Passed => Violations.Count == 0;
 
     /// <summary>The result of a run that a sweep gave up on after <paramref name="seconds"/> of wall time.</summary>

@@ -18,6 +18,9 @@ public sealed partial class ScriptRunner
         "epoch=N (the coordinator running on the node; 0: none)",
         "coordinator=NAME@EPOCH|none (the coordinator the node knows of)",
         "incarnation=N", "acknowledged=true|false", "satellites=N (acknowledged, as the node's station state has them)",
+        "voters=A,B,C", "learners=A,B|none", "retiring=A|none (the configuration in force on the node)",
+        "config-index=N (the entry that set it; 0: the bootstrap peer set)", "config-committed=true|false",
+        "left=true|false (a committed configuration left it out and its supervisor stopped)",
     ];
 
     private void Assert(string[] arguments, Dictionary<string, string> named)
@@ -92,6 +95,12 @@ public sealed partial class ScriptRunner
             "incarnation" => Text(node.Incarnation),
             "acknowledged" => node.AnnouncementAcknowledged ? "true" : "false",
             "satellites" => Text(node.Satellites.Count),
+            "voters" => node.Configuration is { } voters ? Names(voters.Voters.Members) : "none",
+            "learners" => node.Configuration is { } learners ? Names(learners.Learners) : "none",
+            "retiring" => node.Configuration is { } retiring ? Names(retiring.Retiring) : "none",
+            "config-index" => Text(node.ConfigurationIndex),
+            "config-committed" => node.Configuration is null ? "none" : node.ConfigurationChangeInFlight ? "false" : "true",
+            "left" => node.LeftTheStation ? "true" : "false",
             _ => throw new ArgumentException($"unknown field '{field}'; the fields are: {string.Join(", ", AssertFields)}"),
         };
     }
@@ -100,4 +109,6 @@ public sealed partial class ScriptRunner
         state == SupervisorState.PreCandidate ? "pre-candidate" : Core.Status.NodeStatus.StateText(state);
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Names(IReadOnlyList<NodeId> nodes) => nodes.Count == 0 ? "none" : string.Join(',', nodes.Select(n => n.Host));
 }

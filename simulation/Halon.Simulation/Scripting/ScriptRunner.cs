@@ -17,7 +17,7 @@ public sealed partial class ScriptRunner
     /// <summary>Every command with its syntax, for docs and for the error on an unknown command.</summary>
     public static IReadOnlyList<string> Commands { get; } =
     [
-        "cluster peers=N satellites=M [seed=S] [entries-per-append=N]",
+        "cluster peers=N satellites=M [seed=S] [entries-per-append=N] [spares=K]",
         "bootstrap-station NAMES|all [peers=A,B,C]",
         "bootstrap-satellite NAMES|all",
         "run TICKS",
@@ -27,6 +27,8 @@ public sealed partial class ScriptRunner
         "run-until master-is NAME [max=TICKS]",
         "run-until state NAME STATE [max=TICKS]",
         "run-until last-index NAME N [max=TICKS]",
+        "run-until voters A,B,C [max=TICKS]",
+        "run-until left NAME [max=TICKS]",
         "crash NAME|master",
         "restart NAME",
         "reinstall NAME",
@@ -43,6 +45,10 @@ public sealed partial class ScriptRunner
         "delay TYPE|* ticks=T [from=A] [to=B] [count=N]",
         "clear-rules",
         "campaign NAME",
+        "join NAME [contacts=A,B]",
+        "add NAME [at=NAME]",
+        "remove NAME [at=NAME]",
+        "replace OLD NEW [at=NAME]",
         "inject TYPE from=A to=B [delay=T] [FIELD=VALUE ...]",
         "replay TYPE from=A to=B [back=K] [delay=T]",
         "status",
@@ -111,11 +117,11 @@ public sealed partial class ScriptRunner
         {
             case "cluster":
                 var protocol = Core.ProtocolOptions.Default with { EntriesPerAppendMax = Int(named, "entries-per-append", Core.Limits.AppendEntriesEntriesMax) };
-                _simulation = Harness.Simulation.ForScript(Int(named, "peers", 3), Int(named, "satellites", 0), (ulong)Int(named, "seed", 1), _output.Add, protocol);
+                _simulation = Harness.Simulation.ForScript(Int(named, "peers", 3), Int(named, "satellites", 0), (ulong)Int(named, "seed", 1), _output.Add, protocol, Int(named, "spares", 0));
                 break;
             case "bootstrap-station":
                 var peers = named.TryGetValue("peers", out var list) ? PeerSet.Create(list.Split(',').Select(n => NodeId.Parse(n + ":9070"))) : Simulation.AllPeers;
-                foreach (var name in Expand(arguments, peers: true))
+                foreach (var name in arguments.Length == 1 && arguments[0] == "all" ? Simulation.InitialPeerNames : arguments)
                 {
                     _output.Add($"  {name}: {Simulation.BootstrapStation(name, peers)}");
                 }
@@ -184,6 +190,15 @@ public sealed partial class ScriptRunner
             case "clear-rules":
                 Simulation.ClearRules();
                 break;
+            case "join":
+                _output.Add($"  {arguments[0]}: {Simulation.JoinStation(arguments[0], named.TryGetValue("contacts", out var contacts) ? Peers(contacts) : null)}");
+                break;
+            case "add":
+            case "remove":
+            case "replace":
+                var at = named.TryGetValue("at", out var asked) ? asked : Simulation.MasterName ?? throw new ArgumentException("there is no master now");
+                _output.Add($"  {at}: {Simulation.ChangeStation(Change(words[0], arguments), at)}");
+                break;
             case "campaign":
                 _output.Add($"  {arguments[0]}: {Simulation.Campaign(arguments[0])}");
                 break;
@@ -238,6 +253,8 @@ public sealed partial class ScriptRunner
             "master-is" => () => Simulation.MasterName == arguments[1],
             "state" => () => Simulation.NodeNamed(arguments[1]) is { } node && StateName(node.State) == arguments[2],
             "last-index" => () => Simulation.NodeNamed(arguments[1]) is { } node && node.LastLogIndex >= long.Parse(arguments[2], CultureInfo.InvariantCulture),
+            "voters" => () => Simulation.StationSettledWith(arguments[1].Split(',')),
+            "left" => () => Simulation.NodeNamed(arguments[1]) is { LeftTheStation: true },
             _ => throw new ArgumentException($"unknown condition '{arguments[0]}'"),
         };
         var held = Simulation.RunUntilCondition(condition, max);
@@ -260,6 +277,19 @@ public sealed partial class ScriptRunner
             throw new ArgumentException($"expectation '{what}' does not hold");
         }
     }
+
+    private Core.Protocol.MembershipChange Change(string command, string[] arguments)
+    {
+        var node = Simulation.IdOf(Resolve(arguments[0]));
+        return command switch
+        {
+            "add" => new Core.Protocol.AddPeer(node),
+            "remove" => new Core.Protocol.RemovePeer(node),
+            _ => new Core.Protocol.ReplacePeer(node, Simulation.IdOf(Resolve(arguments.Length > 1 ? arguments[1] : throw new ArgumentException("replace needs OLD and NEW")))),
+        };
+    }
+
+    private PeerSet Peers(string list) => PeerSet.Create(list.Split(',').Select(Simulation.IdOf));
 
     private string Resolve(string name) =>
         name == "master" ? Simulation.MasterName ?? throw new ArgumentException("there is no master now") : name;
