@@ -27,6 +27,20 @@ public sealed record CoyoteClusterOptions
     /// <summary>Station peers (1 to <see cref="Limits.PeersMax"/>).</summary>
     public int Peers { get; init; } = 3;
 
+    /// <summary>
+    /// Spare nodes: station-capable machines beyond the initial peers (<c>p{Peers + 1}</c>…), with no role until a
+    /// membership change joins them. Peers and spares together are at most <see cref="Limits.PeersMax"/>.
+    /// </summary>
+    public int Spares { get; init; }
+
+    /// <summary>
+    /// Changes of the station's peers the nemesis makes in the fault phase (0: none): each adds a node, removes one or
+    /// replaces one with another, all of Coyote's choosing, at a round of Coyote's choosing; the node to add is told to
+    /// join first, and the change goes to every station node (only the coordinator decides), again two and five rounds
+    /// later, as an operator repeats a change until it is done.
+    /// </summary>
+    public int MembershipChanges { get; init; }
+
     /// <summary>Satellites (0 to <see cref="SatellitesMax"/>).</summary>
     public int Satellites { get; init; } = 2;
 
@@ -81,8 +95,11 @@ public sealed record CoyoteClusterOptions
     /// </summary>
     public Type NodeActorType { get; init; } = typeof(NodeActor);
 
-    /// <summary>All nodes, peers first.</summary>
-    public int Nodes => Peers + Satellites;
+    /// <summary>All nodes: the peers, then the spares, then the satellites.</summary>
+    public int Nodes => Peers + Spares + Satellites;
+
+    /// <summary>The station-capable machines: the peers and the spares (nodes 0 to this − 1).</summary>
+    public int StationNodes => Peers + Spares;
 
     /// <summary>Rounds in one iteration.</summary>
     public int TotalRounds => FaultRounds + LivenessRounds;
@@ -95,6 +112,8 @@ public sealed record CoyoteClusterOptions
     {
         Require(Peers is >= 1 and <= Limits.PeersMax, $"--peers must be in 1..{Limits.PeersMax} (is {Peers})");
         Require(Satellites is >= 0 and <= SatellitesMax, $"--satellites must be in 0..{SatellitesMax} (is {Satellites})");
+        Require(Spares >= 0 && Peers + Spares <= Limits.PeersMax, $"--spares must be in 0..{Limits.PeersMax - Peers} with {Peers} peers (is {Spares})");
+        Require(MembershipChanges is >= 0 and <= 64, $"--membership-changes must be in 0..64 (is {MembershipChanges})");
         Require(BootstrapRoundsMax >= 1, $"{nameof(BootstrapRoundsMax)} must be at least 1");
         Require(FaultRounds >= BootstrapRoundsMax, $"{nameof(FaultRounds)} must be at least {nameof(BootstrapRoundsMax)}");
         Require(LivenessRounds >= 1, $"{nameof(LivenessRounds)} must be at least 1");

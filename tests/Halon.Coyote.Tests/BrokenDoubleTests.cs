@@ -70,6 +70,22 @@ public sealed class BrokenDoubleTests(ITestOutputHelper output)
         AssertCaughtAndReplayed(cluster, CoyoteStrategy.Random, 24, 10, "Liveness detected liveness bug in hot state 'Converging'");
     }
 
+    [Fact]
+    public void ConfigurationChangeInFlight_catches_a_master_that_forges_a_second_change()
+    {
+        var cluster = new CoyoteClusterOptions { Peers = 3, Spares = 2, MembershipChanges = 6, Satellites = 0, NodeActorType = typeof(ConfigurationForgingNode) };
+        AssertCaughtAndReplayed(cluster, CoyoteStrategy.Random, 25, 100, "[ConfigurationChangeInFlight]");
+        Assert.Contains("two changes in flight at once", _lastReport, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void QuorumIntersection_catches_an_election_won_with_a_vote_never_cast()
+    {
+        var cluster = new CoyoteClusterOptions { Peers = 3, Satellites = 0, NodeActorType = typeof(VoteForgingNode) };
+        AssertCaughtAndReplayed(cluster, CoyoteStrategy.Random, 26, 300, "[QuorumIntersection]");
+        Assert.Contains("short of a majority", _lastReport, StringComparison.Ordinal);
+    }
+
     private void AssertCaughtAndReplayed(CoyoteClusterOptions cluster, CoyoteStrategy strategy, uint seed, uint iterations, string expected)
     {
         var name = $"broken-{cluster.NodeActorType.Name}-seed{seed}".ToLowerInvariant();

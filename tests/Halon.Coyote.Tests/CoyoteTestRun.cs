@@ -44,7 +44,8 @@ internal static class CoyoteTestRun
         Assert.Fail(
             $"Coyote found a bug ({result.Options.Strategy}, seed {result.Options.Seed}):{Environment.NewLine}{result.BugReport}{Environment.NewLine}" +
             $"trace: {result.TraceFile ?? "(not written)"}{Environment.NewLine}" +
-            $"replay: halon-sim coyote --replay {result.TraceFile} --peers {cluster.Peers} --satellites {cluster.Satellites}");
+            $"replay: halon-sim coyote --replay {result.TraceFile} --peers {cluster.Peers} --satellites {cluster.Satellites}" +
+            (cluster.Spares > 0 || cluster.MembershipChanges > 0 ? $" --spares {cluster.Spares} --membership-changes {cluster.MembershipChanges}" : string.Empty));
     }
 
     /// <summary>Replays <paramref name="found"/>'s trace and returns the replay's result.</summary>

@@ -27,4 +27,20 @@ public sealed class ExplorationTests(ITestOutputHelper output)
         Assert.Equal(iterations, result.Iterations);
         Assert.True(result.MaxStepsInIteration < result.MaxSteps / 2, $"an iteration took {result.MaxStepsInIteration} steps, too close to the bound {result.MaxSteps}");
     }
+
+    /// <summary>The same with 2 spare nodes and 4 changes of the peers (add, remove, replace) racing the faults in each iteration.</summary>
+    [Theory]
+    [InlineData(CoyoteStrategy.Random, 4_000_000u, 100u)]
+    [InlineData(CoyoteStrategy.Pct, 5_000_000u, 100u)]
+    [InlineData(CoyoteStrategy.Probabilistic, 6_000_000u, 100u)]
+    public void Correct_host_passes_every_monitor_while_the_peers_change(CoyoteStrategy strategy, uint seed, uint iterations)
+    {
+        var cluster = new CoyoteClusterOptions { Peers = 3, Spares = 2, MembershipChanges = 4, Satellites = 2 };
+        var options = new CoyoteRunOptions { Cluster = cluster, Strategy = strategy, Seed = seed, Iterations = iterations };
+        var result = CoyoteTestRun.Run(options, $"membership-{strategy}-seed{seed}".ToLowerInvariant(), output);
+        CoyoteTestRun.AssertNoBug(result);
+        Assert.Equal(iterations, result.Iterations);
+        Assert.Equal(4L * iterations, result.Coverage.PeerChanges);
+        Assert.True(result.MaxStepsInIteration < result.MaxSteps / 2, $"an iteration took {result.MaxStepsInIteration} steps, too close to the bound {result.MaxSteps}");
+    }
 }

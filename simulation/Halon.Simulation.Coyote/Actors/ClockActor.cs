@@ -92,10 +92,16 @@ internal sealed class ClockActor : Actor
         var advanced = new ClockAdvanced(round, (long[])_clocks.Clone());
         Monitor<CoordinatorExclusivity>(advanced);
         Monitor<Liveness>(advanced);
+        Monitor<QuorumIntersection>(advanced);
 
         var commands = new List<NodeCommand>();
         for (var i = 0; i < _clocks.Length; i++)
         {
+            if (i >= _options.Peers && i < _options.StationNodes)
+            {
+                continue; // A spare waits for the operator to join it.
+            }
+
             if (round == _bootstrapRound[i] || round == _options.HealRound + 1)
             {
                 commands.Add(new NodeCommand(i, NodeInputKind.Bootstrap));

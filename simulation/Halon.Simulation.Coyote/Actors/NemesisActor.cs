@@ -1,3 +1,5 @@
+using Halon.Core.Identity;
+using Halon.Core.Protocol;
 using Halon.Simulation.Coyote.Events;
 using Halon.Simulation.Coyote.Monitors;
 using Halon.Simulation.Coyote.Testing;
@@ -26,12 +28,18 @@ internal sealed class NemesisActor : Actor
     /// <summary>How many faults fall in each round of the fault phase (index 0 unused); they add up to the budget.</summary>
     private int[] _faultsInRound = Array.Empty<int>();
 
+    /// <summary>How many changes of the station's peers fall in each round of the fault phase (index 0 unused).</summary>
+    private int[] _changesInRound = Array.Empty<int>();
+
+    private IReadOnlyList<NodeId> _ids = Array.Empty<NodeId>();
+
     /// <inheritdoc />
     protected override async Task OnInitializeAsync(Event initialEvent)
     {
         var setup = (NemesisSetup)initialEvent;
         _options = setup.Options;
         _network = setup.Network;
+        _ids = Testing.CoyoteCluster.Ids(_options);
         while (await ReceiveEventAsync(typeof(NemesisTurn), typeof(Stop)) is NemesisTurn turn)
         {
             OnTurn(turn);
@@ -46,6 +54,7 @@ internal sealed class NemesisActor : Actor
         if (round == 1)
         {
             PlanFaults();
+            PlanChanges();
         }
 
         if (round <= _options.FaultRounds)
@@ -55,6 +64,11 @@ internal sealed class NemesisActor : Actor
             for (var i = 0; i < _faultsInRound[round]; i++)
             {
                 blocked = Inject(round, turn.Master, inputs) ?? blocked;
+            }
+
+            for (var i = 0; i < _changesInRound[round]; i++)
+            {
+                ChangePeers(round, inputs);
             }
         }
         else if (round == _options.HealRound)
@@ -128,13 +142,13 @@ internal sealed class NemesisActor : Actor
                 return null;
             case 8:
                 // A peer crashes right after its next acknowledgement and comes back within a few rounds.
-                NodeFault(round, RandomInteger(_options.Peers), inputs, NodeInputKind.ArmAcknowledgementCrash, NodeInputKind.Restart, AcknowledgementCrashRestartRoundsMax);
+                NodeFault(round, RandomInteger(_options.StationNodes), inputs, NodeInputKind.ArmAcknowledgementCrash, NodeInputKind.Restart, AcknowledgementCrashRestartRoundsMax);
                 return null;
             case 9:
                 return MajorityShift(round, master, inputs);
             default:
                 CoverageCounter.CoordinatorCrashed();
-                for (var peer = 0; peer < _options.Peers; peer++)
+                for (var peer = 0; peer < _options.StationNodes; peer++)
                 {
                     inputs.Add(new NodeCommand(peer, NodeInputKind.CrashCoordinator));
                 }
@@ -153,7 +167,7 @@ internal sealed class NemesisActor : Actor
     /// </summary>
     private bool[]? MajorityShift(int round, int master, List<NodeCommand> inputs)
     {
-        var peers = _options.Peers;
+        var peers = _options.StationNodes;
         if (peers < 3)
         {
             return null;
@@ -250,6 +264,69 @@ internal sealed class NemesisActor : Actor
         if (round <= _options.FaultRounds)
         {
             _scheduled.Add((round, new NodeCommand(node, kind)));
+        }
+    }
+
+    /// <summary>
+    /// An operator's change of the station's peers, all of Coyote's choosing: add a station node, remove one, or replace
+    /// one with another. The node to add is told to join first; the change goes to every station node (only the
+    /// coordinator decides, the others answer that they are not it), and again two and five rounds later, as an
+    /// operator repeats a change until it is done (a repeat answers pending, or done).
+    /// </summary>
+    private void ChangePeers(int round, List<NodeCommand> inputs)
+    {
+        CoverageCounter.PeersChanged();
+        var station = _options.StationNodes;
+        var node = RandomInteger(station);
+        MembershipChange change;
+        var joining = -1;
+        switch (RandomInteger(3))
+        {
+            case 0:
+                change = new AddPeer(_ids[node]);
+                joining = node;
+                break;
+            case 1:
+                change = new RemovePeer(_ids[node]);
+                break;
+            default:
+                var incoming = RandomInteger(station);
+                change = new ReplacePeer(_ids[node], _ids[incoming]);
+                joining = incoming;
+                break;
+        }
+
+        foreach (var at in new[] { round, round + 2, round + 5 })
+        {
+            var commands = new List<NodeCommand>();
+            if (joining >= 0)
+            {
+                commands.Add(new NodeCommand(joining, NodeInputKind.Join));
+            }
+
+            for (var peer = 0; peer < station; peer++)
+            {
+                commands.Add(new NodeCommand(peer, NodeInputKind.ChangeStation) { Change = change });
+            }
+
+            if (at == round)
+            {
+                inputs.AddRange(commands);
+            }
+            else if (at <= _options.FaultRounds)
+            {
+                _scheduled.AddRange(commands.Select(c => (at, c)));
+            }
+        }
+    }
+
+    /// <summary>The rounds of the changes of the peers, chosen up front like the faults' (no choice at all without any).</summary>
+    private void PlanChanges()
+    {
+        _changesInRound = new int[_options.FaultRounds + 1];
+        for (var i = 0; i < _options.MembershipChanges; i++)
+        {
+            _changesInRound[1 + RandomInteger(_options.FaultRounds)]++;
         }
     }
 

@@ -108,7 +108,7 @@ internal sealed class NetworkActor : Actor
         _roundOpen = true;
         foreach (var input in start.Inputs)
         {
-            Input(input.Node, new NodeInput(input.Kind, _clocks[input.Node]));
+            Input(input.Node, new NodeInput(input.Kind, _clocks[input.Node]) { Change = input.Change });
         }
 
         for (var node = 0; node < _nodes.Count; node++)

@@ -55,6 +55,16 @@ public class NodeActor : Actor
 
     private NodeId? _contactMaster;
 
+    // Ground truth for the QuorumIntersection monitor, while master: the term counted, the highest index each node
+    // said it holds and the newest heartbeat tick each echoed, in answers this node stepped in that term.
+    private long _answersTerm;
+    private readonly Dictionary<NodeId, long> _matchHeard = new();
+    private readonly Dictionary<NodeId, long> _echoHeard = new();
+
+    // The state and configuration after the last batch: what a batch starts from.
+    private SupervisorState _stateBefore;
+    private IReadOnlyList<NodeId>? _votersBefore;
+
     /// <summary>The node's index, peers first.</summary>
     protected int NodeIndex => Setup.Index;
 
@@ -139,6 +149,8 @@ public class NodeActor : Actor
             case NodeInputKind.Deliver:
             case NodeInputKind.Bootstrap:
             case NodeInputKind.CrashCoordinator:
+            case NodeInputKind.Join:
+            case NodeInputKind.ChangeStation:
             default:
                 if (_core is null)
                 {
@@ -194,8 +206,10 @@ public class NodeActor : Actor
                     if (Accepts(stepped, message))
                     {
                         StepResult? result = null;
+                        var (stateBefore, termBefore) = (stepped.State, stepped.Term);
                         Guard(() => result = stepped.Step(message));
                         NoteContact(stepped, message, result);
+                        NoteAnswer(message, result, stateBefore, termBefore);
                         Drain(message);
                     }
                 }
@@ -207,6 +221,20 @@ public class NodeActor : Actor
                 break;
             case NodeInputKind.CrashCoordinator:
                 Guard(core.CrashCoordinator);
+                Drain(null);
+                break;
+            case NodeInputKind.Join:
+                // The operator joins a spare that has no role yet, or a peer that left; anything else it would not do.
+                if ((core.Role == NodeRole.None && Setup.IsSpare) || core.LeftTheStation)
+                {
+                    var contacts = Setup.Station.Members.Where(m => !m.Equals(Setup.Id)).ToArray();
+                    Guard(() => _ = core.JoinStation(Setup.Protocol.Timing.ClusterIdFor(Setup.Station), Setup.Protocol.Timing, PeerSet.Create(contacts.Length > 0 ? contacts : Setup.Station.Members)));
+                    Drain(null);
+                }
+
+                break;
+            case NodeInputKind.ChangeStation:
+                Guard(() => _ = core.ChangeStation(input.Change ?? throw new InvalidOperationException("a change of the station without the change")));
                 Drain(null);
                 break;
             default:
@@ -229,6 +257,39 @@ public class NodeActor : Actor
             _contactAt = core.Now;
             _contactMaster = master;
         }
+    }
+
+    /// <summary>
+    /// Records an answer to this master, stepped in its term, for the QuorumIntersection monitor: what the answering
+    /// node said it holds, and the heartbeat tick it echoed.
+    /// </summary>
+    private void NoteAnswer(Message message, StepResult? result, SupervisorState stateBefore, long termBefore)
+    {
+        if (result is not { Accepted: true } || stateBefore != SupervisorState.Master)
+        {
+            return;
+        }
+
+        var (term, from, tick, match) = message switch
+        {
+            AppendEntriesResponse answer => (answer.Term, answer.From, answer.LeaderTick, answer.Success ? answer.MatchIndex : -1),
+            InstallSnapshotResponse answer => (answer.Term, answer.From, answer.LeaderTick, answer.Installed ? answer.LastIncludedIndex : -1),
+            _ => (-1L, Setup.Id, -1L, -1L),
+        };
+        if (term != termBefore)
+        {
+            return;
+        }
+
+        if (_answersTerm != term)
+        {
+            _answersTerm = term;
+            _matchHeard.Clear();
+            _echoHeard.Clear();
+        }
+
+        _matchHeard[from] = Math.Max(_matchHeard.GetValueOrDefault(from, -1), match);
+        _echoHeard[from] = Math.Max(_echoHeard.GetValueOrDefault(from, -1), tick);
     }
 
     /// <summary>Persist, tell the monitors, send, Advance: the order the daemon keeps, with a crash that may strike after persisting.</summary>
@@ -267,6 +328,8 @@ public class NodeActor : Actor
         _outgoing.AddRange(batch);
         var acknowledges = batch.Any(m => m is VoteResponse { Granted: true } or AppendEntriesResponse { Success: true } or NodeUpAck);
         core.Advance();
+        _stateBefore = core.State;
+        _votersBefore = core.Configuration?.Voters.Members;
         if (_acknowledgementCrashArmed && acknowledges)
         {
             CoverageCounter.CrashedAfterAcknowledgement();
@@ -305,7 +368,9 @@ public class NodeActor : Actor
     {
         if (ready.HardState is { VotedFor: { } votedFor } hard && !votedFor.Equals(Setup.Id))
         {
-            Monitor<LeaseRule>(new VoteReport { Id = Setup.Id, Generation = _generation, Now = core.Now, ContactAt = _contactAt, ContactMaster = _contactMaster, Votes = [(hard.Term, votedFor, false)] });
+            var report = new VoteReport { Id = Setup.Id, Generation = _generation, Now = core.Now, ContactAt = _contactAt, ContactMaster = _contactMaster, Votes = [(hard.Term, votedFor, false)] };
+            Monitor<LeaseRule>(report);
+            Monitor<QuorumIntersection>(report);
         }
     }
 
@@ -331,7 +396,9 @@ public class NodeActor : Actor
 
         if (votes is not null)
         {
-            Monitor<LeaseRule>(new VoteReport { Id = Setup.Id, Generation = _generation, Now = core.Now, ContactAt = _contactAt, ContactMaster = _contactMaster, Votes = votes });
+            var report = new VoteReport { Id = Setup.Id, Generation = _generation, Now = core.Now, ContactAt = _contactAt, ContactMaster = _contactMaster, Votes = votes };
+            Monitor<LeaseRule>(report);
+            Monitor<QuorumIntersection>(report);
         }
     }
 
@@ -351,6 +418,9 @@ public class NodeActor : Actor
         }
 
         _core = null;
+        _stateBefore = SupervisorState.None;
+        _votersBefore = null;
+        _answersTerm = 0;
         _paused = false;
         _persistCrashArmed = false;
         _acknowledgementCrashArmed = false;
@@ -454,7 +524,69 @@ public class NodeActor : Actor
             SatelliteAcknowledged = core.AnnouncementAcknowledged,
             Incarnation = core.Incarnation,
             EndOfInput = endOfInput,
+            Voters = core.Configuration?.Voters.Members,
+            VotersBefore = _votersBefore,
+            ConfigIndex = core.ConfigurationIndex,
+            CommitIndex = core.CommitIndex,
+            CommittedConfig = CommittedConfig(core),
+            UncommittedConfigIndexes = UncommittedConfigIndexes(core),
+            CommittedAsMaster = _stateBefore == SupervisorState.Master || effects.Any(e => e is BecameMaster),
+            MatchHeard = core.Term == _answersTerm && effects.Any(e => e is EntriesCommitted) ? new Dictionary<NodeId, long>(_matchHeard) : null,
+            EchoedLeaseStart = core.State == SupervisorState.Master ? EchoedLeaseStart(core) : null,
         });
+    }
+
+    private static (IReadOnlyList<NodeId> Voters, long Index)? CommittedConfig(HalonNode core)
+    {
+        if (core.Configuration is null)
+        {
+            return null;
+        }
+
+        var log = core.Log;
+        for (var i = log.Count - 1; i >= 0; i--)
+        {
+            if (log[i].Index <= core.CommitIndex && log[i].Command is StationConfigCommand command)
+            {
+                return (command.Config.Voters.Members, log[i].Index);
+            }
+        }
+
+        return core.LatestSnapshot is { } snapshot ? (snapshot.Config.Voters.Members, snapshot.LastIncludedIndex) : null;
+    }
+
+    private static long[] UncommittedConfigIndexes(HalonNode core)
+    {
+        List<long>? indexes = null;
+        var log = core.Log;
+        for (var i = log.Count - 1; i >= 0 && log[i].Index > core.CommitIndex; i--)
+        {
+            if (log[i].Command is StationConfigCommand)
+            {
+                (indexes ??= new()).Add(log[i].Index);
+            }
+        }
+
+        return indexes?.ToArray() ?? Array.Empty<long>();
+    }
+
+    /// <summary>The lease start the echoes of a majority of the master's voters allow, in the clock of the reports.</summary>
+    private long? EchoedLeaseStart(HalonNode core)
+    {
+        if (core.Configuration is not { } config)
+        {
+            return null;
+        }
+
+        var voters = config.Voters.Members;
+        var ticks = new long[voters.Count];
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            ticks[i] = voters[i].Equals(Setup.Id) ? core.Now : core.Term == _answersTerm ? _echoHeard.GetValueOrDefault(voters[i], -1) : -1;
+        }
+
+        var start = Quorum.MajorityValue(ticks);
+        return start < 0 ? long.MinValue / 2 : start + _clockAtStart;
     }
 
     private void Tell(NodeReport report)
@@ -463,6 +595,8 @@ public class NodeActor : Actor
         Monitor<CoordinatorExclusivity>(report);
         Monitor<AckDurability>(report);
         Monitor<Liveness>(report);
+        Monitor<ConfigurationChangeInFlight>(report);
+        Monitor<QuorumIntersection>(report);
     }
 
     private void Guard(Action input)

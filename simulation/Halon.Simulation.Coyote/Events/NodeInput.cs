@@ -21,4 +21,7 @@ public sealed class NodeInput(NodeInputKind kind, long clock, IReadOnlyList<Mess
     /// the node steps them one by one, each after catching up with the clock and followed by its own Ready.
     /// </summary>
     public IReadOnlyList<Message> Messages { get; } = messages ?? Array.Empty<Message>();
+
+    /// <summary>For <see cref="NodeInputKind.ChangeStation"/>: the change asked.</summary>
+    public Halon.Core.Protocol.MembershipChange? Change { get; init; }
 }

@@ -38,4 +38,10 @@ public enum NodeInputKind
 
     /// <summary>The heal: a crashed node restarts, a paused one resumes, an armed crash is disarmed.</summary>
     Heal,
+
+    /// <summary>The operator tells this node (no role, or a peer that left) to join the station.</summary>
+    Join,
+
+    /// <summary>The operator asks this node to change the station's peers (<see cref="NodeInput.Change"/>).</summary>
+    ChangeStation,
 }

@@ -20,8 +20,11 @@ public sealed class NodeSetup(int index, NodeId id, bool isPeer, HostFacts facts
     /// <summary>What it reports about its host.</summary>
     public HostFacts Facts { get; } = facts;
 
-    /// <summary>The station's peer set.</summary>
+    /// <summary>The station's initial peer set (for a satellite: the station list it is bootstrapped with).</summary>
     public PeerSet Station { get; } = station;
+
+    /// <summary>A spare: a station-capable machine outside the initial peers, with no role until it is told to join.</summary>
+    public bool IsSpare { get; init; }
 
     /// <summary>The protocol's timers.</summary>
     public ProtocolOptions Protocol { get; } = protocol;

@@ -12,6 +12,12 @@ public sealed class MonitorSetup(IReadOnlyList<NodeId> ids, int peers, int elect
     /// <summary>Node ids by index, peers first.</summary>
     public IReadOnlyList<NodeId> Ids { get; } = ids;
 
-    /// <summary>How many of the nodes are station peers; the rest are satellites.</summary>
+    /// <summary>How many of the nodes are station-capable (peers and spares); the rest are satellites.</summary>
     public int Peers { get; } = peers;
+
+    /// <summary>The protocol's lease, in ticks.</summary>
+    public int LeaseTicks { get; init; }
+
+    /// <summary>The peer set the station was bootstrapped with: its configuration at index 0.</summary>
+    public Halon.Core.Identity.PeerSet? Bootstrap { get; init; }
 }

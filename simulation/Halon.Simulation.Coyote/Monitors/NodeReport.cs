@@ -52,4 +52,37 @@ public sealed class NodeReport : Monitor.Event
 
     /// <summary>Whether the node finished its input: its core has caught up with its clock and has acted.</summary>
     public bool EndOfInput { get; init; }
+
+    /// <summary>For a station peer: the voters of its configuration in force; null otherwise.</summary>
+    public IReadOnlyList<NodeId>? Voters { get; init; }
+
+    /// <summary>The voters of its configuration in force before this batch (null: unknown).</summary>
+    public IReadOnlyList<NodeId>? VotersBefore { get; init; }
+
+    /// <summary>The index of the entry that set its configuration (0: the bootstrap peer set).</summary>
+    public long ConfigIndex { get; init; }
+
+    /// <summary>
+    /// The voters of the newest configuration at or below its commit index (its log's, else its snapshot's, else the
+    /// bootstrap peer set), and that configuration's index (the snapshot's index when it comes from the snapshot).
+    /// </summary>
+    public (IReadOnlyList<NodeId> Voters, long Index)? CommittedConfig { get; init; }
+
+    /// <summary>The node's commit index.</summary>
+    public long CommitIndex { get; init; }
+
+    /// <summary>The indexes of the configuration entries its log holds beyond its commit index.</summary>
+    public IReadOnlyList<long> UncommittedConfigIndexes { get; init; } = Array.Empty<long>();
+
+    /// <summary>Whether the node was master when this batch began (or became master in it): its commits are by counting.</summary>
+    public bool CommittedAsMaster { get; init; }
+
+    /// <summary>For a batch that commits as master: the highest index each node said it holds, in answers delivered in its term.</summary>
+    public IReadOnlyDictionary<NodeId, long>? MatchHeard { get; init; }
+
+    /// <summary>
+    /// For a master: the start of the lease that the heartbeats a majority of its voters really echoed allow (in the
+    /// frame of <see cref="Clock"/>; the node itself counts with its own clock when it votes); null otherwise.
+    /// </summary>
+    public long? EchoedLeaseStart { get; init; }
 }

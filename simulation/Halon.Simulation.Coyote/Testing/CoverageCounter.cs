@@ -29,6 +29,7 @@ internal static class CoverageCounter
     private static long s_converged;
     private static long s_roundsToConvergeTotal;
     private static int s_roundsToConvergeMax;
+    private static long s_peerChanges;
 
     public static void Reset()
     {
@@ -39,7 +40,10 @@ internal static class CoverageCounter
         s_converged = s_roundsToConvergeTotal = 0;
         s_snapshotsTaken = s_snapshotsInstalled = 0;
         s_roundsToConvergeMax = 0;
+        s_peerChanges = 0;
     }
+
+    public static void PeersChanged() => s_peerChanges++;
 
     public static void IterationStarted()
     {
@@ -111,5 +115,6 @@ internal static class CoverageCounter
         Converged = s_converged,
         RoundsToConvergeTotal = s_roundsToConvergeTotal,
         RoundsToConvergeMax = s_roundsToConvergeMax,
+        PeerChanges = s_peerChanges,
     };
 }

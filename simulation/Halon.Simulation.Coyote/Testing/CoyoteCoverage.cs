@@ -66,6 +66,9 @@ public sealed record CoyoteCoverage
     /// <summary>The most rounds any iteration took from the heal to convergence.</summary>
     public int RoundsToConvergeMax { get; init; }
 
+    /// <summary>Changes of the station's peers the nemesis asked for (each sent three times).</summary>
+    public long PeerChanges { get; init; }
+
     /// <summary>Mean highest term per iteration.</summary>
     public double HighestTermMean => Iterations == 0 ? 0 : (double)HighestTermTotal / Iterations;
 

@@ -21,13 +21,15 @@ internal static class CoyoteCommand
         strategy.AcceptOnlyFromAmong(s_strategies);
         var seed = new Option<uint>("--seed") { Description = "Seed of Coyote's random generator; the same seed gives the same run.", DefaultValueFactory = _ => 1 };
         var peers = new Option<int>("--peers") { Description = "Station peers (1..7).", DefaultValueFactory = _ => 3 };
+        var spares = new Option<int>("--spares") { Description = "Spare nodes beyond the peers (peers + spares ≤ 7), with no role until a change of the peers joins them.", DefaultValueFactory = _ => 0 };
+        var membershipChanges = new Option<int>("--membership-changes") { Description = "Changes of the station's peers (add, remove, replace, of Coyote's choosing) the nemesis makes in the fault phase.", DefaultValueFactory = _ => 0 };
         var satellites = new Option<int>("--satellites") { Description = $"Satellites (0..{CoyoteClusterOptions.SatellitesMax}).", DefaultValueFactory = _ => 2 };
         var maxSteps = new Option<uint>("--max-steps") { Description = "Scheduling steps per iteration before it counts as a bug (default: derived from the cluster)." };
         var traceDir = new Option<DirectoryInfo?>("--trace-dir") { Description = "Where a bug's .trace is written (default: the temp dir's halon-coyote)." };
         var replay = new Option<FileInfo?>("--replay") { Description = "Replay this .trace (with the same --peers and --satellites) instead of exploring." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a summary." };
         var command = new Command("coyote", "Test the protocol core under Coyote actors and monitors (election safety, coordinator exclusivity, acknowledgement durability, liveness).");
-        foreach (var option in new Option[] { iterations, strategy, seed, peers, satellites, maxSteps, traceDir, replay, json })
+        foreach (var option in new Option[] { iterations, strategy, seed, peers, spares, membershipChanges, satellites, maxSteps, traceDir, replay, json })
         {
             command.Options.Add(option);
         }
@@ -37,7 +39,7 @@ internal static class CoyoteCommand
             var replayFile = parse.GetValue(replay);
             var options = new CoyoteRunOptions
             {
-                Cluster = new CoyoteClusterOptions { Peers = parse.GetValue(peers), Satellites = parse.GetValue(satellites) },
+                Cluster = new CoyoteClusterOptions { Peers = parse.GetValue(peers), Spares = parse.GetValue(spares), MembershipChanges = parse.GetValue(membershipChanges), Satellites = parse.GetValue(satellites) },
                 Iterations = replayFile is null ? parse.GetValue(iterations) : 1,
                 Strategy = ParseStrategy(parse.GetValue(strategy)!),
                 Seed = parse.GetValue(seed),
@@ -108,6 +110,11 @@ internal static class CoyoteCommand
     {
         var options = result.Options;
         var command = $"halon-sim coyote --replay {result.TraceFile} --peers {options.Cluster.Peers} --satellites {options.Cluster.Satellites}";
+        if (options.Cluster.Spares > 0 || options.Cluster.MembershipChanges > 0)
+        {
+            command += $" --spares {options.Cluster.Spares} --membership-changes {options.Cluster.MembershipChanges}";
+        }
+
         return options.MaxSteps > 0 ? $"{command} --max-steps {options.MaxSteps}" : command;
     }
 
@@ -120,6 +127,11 @@ internal static class CoyoteCommand
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  steps             {result.Steps} ({result.StepsPerSecond:0} steps/s); at most {result.MaxStepsInIteration} in one iteration (bound {result.MaxSteps})"));
         var c = result.Coverage;
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  explored          {c.Elections} elections (mean highest term {c.HighestTermMean:0.0}), {c.CoordinatorStarts} coordinator starts, {c.SatellitesAcknowledged} satellite acknowledgements, {c.SnapshotsTaken} snapshots taken, {c.SnapshotsInstalled} installed"));
+        if (o.Cluster.MembershipChanges > 0)
+        {
+            Console.Out.WriteLine($"  peer changes      {c.PeerChanges} asked for ({o.Cluster.Spares} spares, {o.Cluster.MembershipChanges} changes per iteration)");
+        }
+
         Console.Out.WriteLine($"  faults            {c.Partitions} partitions, {c.Crashes} crashes ({c.PersistCrashes} between persist and send, {c.AcknowledgementCrashes} right after acknowledging), {c.MajorityShifts} majority shifts, {c.Pauses} pauses, {c.CoordinatorCrashes} coordinator crashes; messages {c.MessagesLost} lost, {c.MessagesDuplicated} duplicated, {c.MessagesDelayed} delayed");
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  after the heal    {c.Converged} of {c.Iterations} iterations converged, in {c.RoundsToConvergeMean:0.0} rounds on average and {c.RoundsToConvergeMax} at most (bound {o.Cluster.LivenessRounds})"));
         Console.Out.WriteLine($"  bugs              {result.Bugs}");
@@ -151,6 +163,8 @@ internal static class CoyoteCommand
             json.WriteNumber("seed", result.Options.Seed);
             json.WriteNumber("peers", result.Options.Cluster.Peers);
             json.WriteNumber("satellites", result.Options.Cluster.Satellites);
+            json.WriteNumber("spares", result.Options.Cluster.Spares);
+            json.WriteNumber("membership_changes", result.Options.Cluster.MembershipChanges);
             WriteStringOrNull(json, "trace_file", result.TraceFile);
             json.WriteNumber("elapsed_seconds", Math.Round(result.Elapsed.TotalSeconds, 3));
             json.WriteNumber("max_steps_in_iteration", result.MaxStepsInIteration);
@@ -184,6 +198,7 @@ internal static class CoyoteCommand
         json.WriteNumber("messages_lost", c.MessagesLost);
         json.WriteNumber("messages_duplicated", c.MessagesDuplicated);
         json.WriteNumber("messages_delayed", c.MessagesDelayed);
+        json.WriteNumber("peer_changes", c.PeerChanges);
         json.WriteNumber("converged", c.Converged);
         json.WriteNumber("rounds_to_converge_mean", Math.Round(c.RoundsToConvergeMean, 2));
         json.WriteNumber("rounds_to_converge_max", c.RoundsToConvergeMax);
