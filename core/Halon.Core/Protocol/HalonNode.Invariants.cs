@@ -48,7 +48,10 @@ public sealed partial class HalonNode
             Assert(Id.Equals(_leader), "master that does not name itself leader");
             Assert(_termStartIndex >= 1 && (_termStartIndex <= _snapshotIndex ? _snapshotTerm == _term : TermAt(_termStartIndex) == _term), "master without its term's first entry");
             Assert(Config.IsVoter(Id) || ConfigurationChangeInFlight, "master outside a committed configuration");
-            Assert(!ConfigurationChangeInFlight || _appliedConfig!.VoterDistance(Config) <= 1, "master with a configuration in flight that differs from the committed one by more than one voter");
+            // Of a configuration this master appended (after its term's first entry, so after every earlier one
+            // committed): one voter at most from the committed one. An inherited uncommitted tail may hold two changes
+            // whose first the old master saw committed; this master's commit index catches up with its first entry.
+            Assert(!ConfigurationChangeInFlight || _configIndex < _termStartIndex || _appliedConfig!.VoterDistance(Config) <= 1, "master with a configuration in flight that differs from the committed one by more than one voter");
         }
         else
         {
