@@ -66,6 +66,11 @@ public sealed partial class HalonNode
         if (_coordinatorRunning)
         {
             next = Math.Min(next, UntilTick(leaseStart + _options.LeaseTicks));
+            if (Config.HasWorkLeft)
+            {
+                // A change under way takes its next step on a tick once the learner has caught up or the voters answer.
+                next = 1;
+            }
         }
         else
         {
