@@ -53,7 +53,7 @@ internal static partial class DaemonLog
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: announcement of incarnation {Incarnation} acknowledged by {By} (epoch {Epoch})")]
     public static partial void AnnouncementAcknowledged(ILogger logger, NodeId node, long incarnation, NodeId by, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: this satellite's station list ({Configured}) is not the station's peer set: {By} answers as a peer of {Reported}. Give satellites the station's own list (halonctl bootstrap satellite --genders FILE --station-attr station); to fix this node, stop halond, remove {DataDir} and bootstrap it again")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: this satellite's station list ({Configured}) is not the station's peer set: {By} answers as a peer of {Reported}. Give satellites the station's own list (halonctl bootstrap satellite --genders FILE --station-attr station); to fix this node, stop halond, remove {DataDir} and bootstrap it again. After halonctl station add, remove or replace this is expected: the satellite still reaches the station through the peers of its list that remain")]
     public static partial void StationListMismatch(ILogger logger, NodeId node, PeerSet configured, NodeId by, PeerSet reported, string dataDir);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Node}: committed entries {From}..{To}")]

@@ -11,7 +11,9 @@ namespace Halon.Hosts.Tests;
 /// <summary>
 /// halonctl station add, remove and replace against real halond processes: a peer added becomes a voter, a peer removed
 /// shows state removed and leaves the station in peace, a dead peer is replaced while the coordinator and every
-/// satellite stay, and the station's refusals reach the operator with their reason.
+/// satellite stay, and the station's refusals reach the operator with their reason. The stations run with the wan
+/// timing (a 1.3 s lease): what is checked is that a change never costs the coordinator, and on a loaded 2-core machine
+/// the lan timing's 200 ms lease is lost now and then to a starved process, change or no change.
 /// </summary>
 public sealed class MembershipTests : IDisposable
 {
@@ -204,7 +206,7 @@ public sealed class MembershipTests : IDisposable
         var others = await _cluster.StartAsync(2);
         var (learner, spare) = (others[0], others[1]);
         var station = TestCluster.List(peers);
-        Assert.Equal(0, (await Ctl.RunAsync("bootstrap", "station", "--peers", station, "--wait", "--timeout", "60s")).ExitCode);
+        Assert.Equal(0, (await Ctl.RunAsync("bootstrap", "station", "--peers", station, "--timing", "wan", "--wait", "--timeout", "60s")).ExitCode);
         var steady = await _cluster.WaitForSteadyStationAsync(peers);
 
         // A station of two voters does not lose one.
@@ -241,7 +243,7 @@ public sealed class MembershipTests : IDisposable
         var busyAdd = await Ctl.RunAsync("station", "add", spare.Listen.Value, "--peers", station);
         Assert.True(busyAdd.ExitCode == 1, busyAdd.ToString());
         Assert.Contains("one change at a time", busyAdd.Errors, StringComparison.Ordinal);
-        Assert.Equal("none", (await _cluster.StatusAsync(spare)).Role);
+        Assert.True((await _cluster.StatusAsync(spare)).Role == "none", busyAdd.ToString() + TestCluster.Describe(await _cluster.StatusAsync(spare)));
 
         // The stuck learner can be removed; then the station takes changes again.
         var unstick = await Ctl.RunAsync("station", "remove", learner.Listen.Value, "--peers", station, "--wait", "--timeout", "60s");
@@ -254,7 +256,7 @@ public sealed class MembershipTests : IDisposable
         // With a voter dead, removing another would leave a majority that cannot answer: refused.
         spare.Kill();
         await _cluster.WaitForAsync(master, s => s.Peers.Any(p => p.Node == spare.Listen.Value && !p.Reachable), "the master noticing the dead voter");
-        await Task.Delay(TimeSpan.FromMilliseconds(500)); // Twice the election timeout: its last acknowledgement is old.
+        await Task.Delay(TimeSpan.FromMilliseconds(2 * 10 * steady.Master.Timing!.ElectionTimeoutTicks)); // Its last acknowledgement is older than an election timeout.
         var follower = peers.Single(p => p != master);
         var risky = await Ctl.RunAsync("station", "remove", follower.Listen.Value, "--peers", station, "--json");
         Assert.True(risky.ExitCode == 1, risky.ToString());
@@ -271,7 +273,7 @@ public sealed class MembershipTests : IDisposable
 
     private async Task BootstrapAsync(string station, params LocalDaemon[] satellites)
     {
-        var bootstrap = await Ctl.RunAsync("bootstrap", "station", "--peers", station, "--wait", "--timeout", "60s");
+        var bootstrap = await Ctl.RunAsync("bootstrap", "station", "--peers", station, "--timing", "wan", "--wait", "--timeout", "60s");
         Assert.True(bootstrap.ExitCode == 0, bootstrap.ToString());
         var announce = await Ctl.RunAsync("bootstrap", "satellite", "--station", station, "--on", TestCluster.List(satellites), "--wait", "--timeout", "60s");
         Assert.True(announce.ExitCode == 0, announce.ToString());
@@ -285,61 +287,97 @@ public sealed class MembershipTests : IDisposable
         configuration.GetProperty("voters").EnumerateArray().Select(v => v.GetString()!).ToList();
 
     /// <summary>
-    /// Until cancelled, rounds of status from the live peers and the satellites: every round in which they answer must
-    /// show the coordinator <paramref name="coordinator"/> on a master whose table has every satellite acknowledged, and
-    /// every satellite acknowledged. A call that does not answer (a loaded machine) shows nothing either way.
+    /// Until cancelled, rounds of status from the live peers and the satellites, every 50 ms on one connection per node
+    /// (so that watching adds little load): every round in which they answer must show the coordinator
+    /// <paramref name="coordinator"/> on a master whose table has every satellite acknowledged, and every satellite
+    /// acknowledged. A call that does not answer (a loaded machine) shows nothing either way.
     /// </summary>
     private async Task<(int Rounds, List<string> Problems)> WatchAsync(IReadOnlyList<LocalDaemon> peers, IReadOnlyList<LocalDaemon> satellites, CoordinatorInfo coordinator, CancellationToken cancellationToken)
     {
         var rounds = 0;
         var problems = new List<string>();
         var clock = Stopwatch.StartNew();
-        while (!cancellationToken.IsCancellationRequested)
+        var clients = new Dictionary<NodeId, ControlClient>();
+        try
         {
-            var views = new List<NodeStatus>();
-            foreach (var peer in peers)
+            while (!cancellationToken.IsCancellationRequested)
             {
-                if ((await _cluster.TryStatusAsync(peer.Listen)).Status is { } status)
+                var views = new List<NodeStatus>();
+                foreach (var peer in peers)
                 {
-                    views.Add(status);
+                    if (await StatusOnAsync(clients, peer.Listen) is { } status)
+                    {
+                        views.Add(status);
+                    }
                 }
-            }
 
-            if (views.Count == peers.Count)
-            {
-                rounds++;
-                if (views.SingleOrDefault(v => v.State == "master") is not { } master)
+                if (views.Count == peers.Count)
                 {
-                    problems.Add($"{clock.ElapsedMilliseconds} ms: no single master: {string.Join("; ", views.Select(TestCluster.Describe))}");
+                    rounds++;
+                    if (views.SingleOrDefault(v => v.State == "master") is not { } master)
+                    {
+                        problems.Add($"{clock.ElapsedMilliseconds} ms: no single master: {string.Join("; ", views.Select(TestCluster.Describe))}");
+                    }
+                    else if (master.Coordinator != coordinator)
+                    {
+                        problems.Add($"{clock.ElapsedMilliseconds} ms: coordinator {master.Coordinator?.Node}@{master.Coordinator?.Epoch}, not {coordinator.Node}@{coordinator.Epoch}");
+                    }
+                    else if (master.Satellites.Count(s => s.Acknowledged) != satellites.Count)
+                    {
+                        problems.Add($"{clock.ElapsedMilliseconds} ms: the master's table has {master.Satellites.Count(s => s.Acknowledged)} satellites acknowledged");
+                    }
                 }
-                else if (master.Coordinator != coordinator)
-                {
-                    problems.Add($"{clock.ElapsedMilliseconds} ms: coordinator {master.Coordinator?.Node}@{master.Coordinator?.Epoch}, not {coordinator.Node}@{coordinator.Epoch}");
-                }
-                else if (master.Satellites.Count(s => s.Acknowledged) != satellites.Count)
-                {
-                    problems.Add($"{clock.ElapsedMilliseconds} ms: the master's table has {master.Satellites.Count(s => s.Acknowledged)} satellites acknowledged");
-                }
-            }
 
-            foreach (var satellite in satellites)
-            {
-                if ((await _cluster.TryStatusAsync(satellite.Listen)).Status is { Announcer.Acknowledged: false } status)
+                foreach (var satellite in satellites)
                 {
-                    problems.Add($"{clock.ElapsedMilliseconds} ms: {TestCluster.Describe(status)}");
+                    if (await StatusOnAsync(clients, satellite.Listen) is { Announcer.Acknowledged: false } status)
+                    {
+                        problems.Add($"{clock.ElapsedMilliseconds} ms: {TestCluster.Describe(status)}");
+                    }
+                }
+
+                try
+                {
+                    await Task.Delay(50, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
                 }
             }
-
-            try
+        }
+        finally
+        {
+            foreach (var client in clients.Values)
             {
-                await Task.Delay(20, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
+                await client.DisposeAsync();
             }
         }
 
         return (rounds, problems);
+    }
+
+    /// <summary>A status on the node's open connection (made again after a failure), or null.</summary>
+    private async Task<NodeStatus?> StatusOnAsync(Dictionary<NodeId, ControlClient> clients, NodeId node)
+    {
+        try
+        {
+            if (!clients.TryGetValue(node, out var client))
+            {
+                client = await ControlClient.ConnectAsync(node, _cluster.Security, TimeSpan.FromSeconds(5));
+                clients[node] = client;
+            }
+
+            return await client.GetStatusAsync();
+        }
+        catch (ControlException)
+        {
+            if (clients.Remove(node, out var broken))
+            {
+                await broken.DisposeAsync();
+            }
+
+            return null;
+        }
     }
 }

@@ -29,8 +29,8 @@ internal sealed class RawConnection : IDisposable
         return new RawConnection(socket);
     }
 
-    /// <summary>The protocol version of this build.</summary>
-    public const uint Version = 2;
+    /// <summary>The protocol version of this build (3 since station configurations travel in the log), written out so that a change of it is seen here.</summary>
+    public const uint Version = 3;
 
     public static byte[] Preamble(uint magic = Magic, uint version = Version)
     {

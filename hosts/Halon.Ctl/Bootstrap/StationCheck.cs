@@ -13,7 +13,9 @@ internal static class StationCheck
     /// <summary>What to do about a wrong station list.</summary>
     public const string Fix =
         "give satellites the station's own peer set (for example --genders FILE --station-attr station); a satellite " +
-        "bootstrapped with a wrong list keeps it: stop halond there, remove its data dir, and bootstrap it again";
+        "bootstrapped with a wrong list keeps it: stop halond there, remove its data dir, and bootstrap it again. After " +
+        "halonctl station add, remove or replace this is expected: the satellite still reaches the station through the " +
+        "peers of its list that remain";
 
     /// <summary>
     /// The peer set a station peer reports: the voters of its configuration (its peers table, which lists learners

@@ -368,14 +368,17 @@ internal sealed class MembershipRunner : IAsyncDisposable
         {
             { State: "removed" } => $"{leaving} left the station: it shows state removed, its supervisor stopped",
             { } status => $"{leaving} answers in state {status.State}; it stops its supervisor once it hears of the committed change",
-            null => $"{leaving} does not answer ({view?.Error ?? "not asked"}); were it to come back, it stops once it hears of the change, and never disturbs the station",
+            null => $"{leaving} does not answer ({view?.Error ?? "not asked"}); it is out of the station: restarted with its data dir it stops once it hears of the change, and with an empty one it has no role",
         };
     }
 
-    /// <summary>Poll fast at first, when a change on a LAN is done, and more gently later.</summary>
+    /// <summary>
+    /// Poll briskly at first, when a change on a LAN is done, and more gently later: each round asks every peer, and
+    /// the master answers on its loop.
+    /// </summary>
     private TimeSpan PollInterval() => Deadline.Elapsed switch
     {
-        var e when e < TimeSpan.FromSeconds(2) => TimeSpan.FromMilliseconds(20),
+        var e when e < TimeSpan.FromSeconds(2) => TimeSpan.FromMilliseconds(50),
         var e when e < TimeSpan.FromSeconds(10) => TimeSpan.FromMilliseconds(100),
         _ => TimeSpan.FromMilliseconds(250),
     };

@@ -44,7 +44,7 @@ internal static class StatusText
                     fields.Add("retiring", string.Join(',', configuration.Retiring) + " (removed once the new peer votes)");
                 }
 
-                fields.Add("configuration", string.Create(CultureInfo.InvariantCulture, $"index {configuration.Index}{(configuration.Index == 0 ? " (as bootstrapped)" : string.Empty)}, {(configuration.Committed ? "committed" : "not committed yet")}"));
+                fields.Add("config", string.Create(CultureInfo.InvariantCulture, $"index {configuration.Index}{(configuration.Index == 0 ? " (as bootstrapped)" : string.Empty)}, {(configuration.Committed ? "committed" : "not committed yet")}"));
                 if (configuration.Change.Length > 0)
                 {
                     fields.Add("change", configuration.Change);
