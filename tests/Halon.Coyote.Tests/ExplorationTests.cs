@@ -30,9 +30,9 @@ public sealed class ExplorationTests(ITestOutputHelper output)
 
     /// <summary>The same with 2 spare nodes and 4 changes of the peers (add, remove, replace) racing the faults in each iteration.</summary>
     [Theory]
-    [InlineData(CoyoteStrategy.Random, 4_000_000u, 100u)]
-    [InlineData(CoyoteStrategy.Pct, 5_000_000u, 100u)]
-    [InlineData(CoyoteStrategy.Probabilistic, 6_000_000u, 100u)]
+    [InlineData(CoyoteStrategy.Random, 4_000_000u, 60u)]
+    [InlineData(CoyoteStrategy.Pct, 5_000_000u, 60u)]
+    [InlineData(CoyoteStrategy.Probabilistic, 6_000_000u, 60u)]
     public void Correct_host_passes_every_monitor_while_the_peers_change(CoyoteStrategy strategy, uint seed, uint iterations)
     {
         var cluster = new CoyoteClusterOptions { Peers = 3, Spares = 2, MembershipChanges = 4, Satellites = 2 };

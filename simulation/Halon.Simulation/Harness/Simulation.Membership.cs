@@ -320,9 +320,16 @@ public sealed partial class Simulation
 
         if (IsStationPeer(node))
         {
-            // Joining already, or a member; or still a peer that has not applied its own removal: then the operator
-            // waits until the node says it left (a join takes a node with no role or one that left, nothing else).
-            return node.Disk.Role.Joining || CurrentStationConfig() is not { } config || config.Contains(node.Id);
+            // A member already, or joining and not yet added; but a peer whose own configuration holds it while the
+            // station's no longer does has not applied its removal yet: the operator waits until it says it left (a
+            // join takes a node with no role or one that left), since re-added first, it would apply the old removal
+            // after the new addition and leave for good.
+            if (CurrentStationConfig() is not { } config || config.Contains(node.Id))
+            {
+                return true;
+            }
+
+            return node.Disk.Role.Joining && node.Node!.Configuration?.Contains(node.Id) != true;
         }
 
         var result = JoinNode(node);

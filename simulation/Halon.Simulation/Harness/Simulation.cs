@@ -566,6 +566,9 @@ public sealed partial class Simulation
                 _monitor.ObserveEntries(node.Id, ready.Entries);
                 if (node.CrashAfterNextAppend && !_healed && protocolNode.State == SupervisorState.Master)
                 {
+                    // The batch may also commit (a master appends the next step of a change as the previous one
+                    // commits, and may snapshot it): those commits are the station's, whatever this node kept.
+                    ObserveCommitsOf(node, protocolNode, ready);
                     CrashAfterAppend(node);
                     return;
                 }
