@@ -53,8 +53,11 @@ internal static partial class DaemonLog
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: announcement of incarnation {Incarnation} acknowledged by {By} (epoch {Epoch})")]
     public static partial void AnnouncementAcknowledged(ILogger logger, NodeId node, long incarnation, NodeId by, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: this satellite's station list ({Configured}) is not the station's peer set: {By} answers as a peer of {Reported}. Give satellites the station's own list (halonctl bootstrap satellite --genders FILE --station-attr station); to fix this node, stop halond, remove {DataDir} and bootstrap it again. After halonctl station add, remove or replace this is expected: the satellite still reaches the station through the peers of its list that remain")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Node}: this satellite's station list ({Configured}) is not the station's peer set: {By} answers as a peer of {Reported}. Give satellites the station's own list (halonctl bootstrap satellite --genders FILE --station-attr station); to fix this node, stop halond, remove {DataDir} and bootstrap it again. After halonctl station add, remove or replace this is expected: the satellite takes the station's new voters from the coordinator's acknowledgement and keeps them")]
     public static partial void StationListMismatch(ILogger logger, NodeId node, PeerSet configured, NodeId by, PeerSet reported, string dataDir);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}: the coordinator ({By}, epoch {Epoch}) reports the station's voters as {Station}; this satellite announces to them too from now on, and keeps them across restarts")]
+    public static partial void StationListLearned(ILogger logger, NodeId node, PeerSet station, NodeId by, long epoch);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Node}: committed entries {From}..{To}")]
     public static partial void EntriesCommitted(ILogger logger, NodeId node, long from, long to);

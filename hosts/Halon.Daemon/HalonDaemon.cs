@@ -525,6 +525,9 @@ internal sealed class HalonDaemon : IAsyncDisposable
             case ConfigurationChanged configuration:
                 DaemonLog.ConfigurationChanged(_logger, NodeId, configuration.Config, configuration.Index, configuration.Committed ? "committed" : "in force, not committed yet", configuration.Reason);
                 break;
+            case StationListLearned learned:
+                DaemonLog.StationListLearned(_logger, NodeId, learned.Station, learned.By, learned.Epoch);
+                break;
             case LeftStation left:
                 DaemonLog.LeftStation(_logger, NodeId, left.Index, left.Config);
                 break;

@@ -428,8 +428,8 @@ public sealed class ElectionTests
 
         var node = Follower();
         Assert.Equal(
-            new StepResult(false, $"VoteRequest from s1:9070, which is not a peer of station {Station.ClusterId}", DropCategory.NotAMember),
-            node.Step(new VoteRequest(S1, P1, Station.ClusterId, 1, 0, 0, false)));
+            new StepResult(false, $"VoteResponse from s1:9070, which is not a peer of station {Station.ClusterId}", DropCategory.NotAMember),
+            node.Step(new VoteResponse(S1, P1, Station.ClusterId, 1, true, false)));
         Assert.Equal(
             new StepResult(false, $"VoteRequest from p1:9070, which is not a peer of station {Station.ClusterId}", DropCategory.NotAMember),
             node.Step(new VoteRequest(P1, P1, Station.ClusterId, 1, 0, 0, false)));

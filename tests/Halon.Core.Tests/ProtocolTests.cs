@@ -138,9 +138,10 @@ public sealed class ProtocolTests
         var foreign = follower.Step(new AppendEntries(master.Id, follower.Id, "halon-0000000000000000", master.Term + 5, 0, 0, Array.Empty<LogEntry>(), 0, 1, 0));
         Assert.False(foreign.Accepted);
         Assert.Contains("halon-0000000000000000", foreign.DropReason, StringComparison.Ordinal);
-        // A vote request from outside the configuration is dropped. (AppendEntries is taken from any peer of the
-        // station, as Raft does, so that a peer whose configuration lags can follow a master added after it.)
-        var stranger = follower.Step(new VoteRequest(NodeId.Parse("x9:9070"), follower.Id, cluster.Peers.ClusterId, master.Term + 5, 100, master.Term + 5, PreVote: false));
+        // An answer from outside the configuration is dropped. (AppendEntries and vote requests are taken from any
+        // peer of the station, as Raft does, so that a peer whose configuration lags can follow, or help elect, a
+        // master added after it.)
+        var stranger = follower.Step(new AppendEntriesResponse(NodeId.Parse("x9:9070"), follower.Id, cluster.Peers.ClusterId, master.Term + 5, true, 1, 0, 1));
         Assert.False(stranger.Accepted);
         Assert.Contains("not a peer", stranger.DropReason, StringComparison.Ordinal);
         Assert.Equal(master.Term, follower.Term);

@@ -309,11 +309,13 @@ public sealed partial class HalonNode
             return StepResult.Dropped($"{message.GetType().Name} from {message.From}, but {Id} left station {ClusterId}", DropCategory.NotAMember);
         }
 
-        // A master's entries and snapshots are taken from any peer of this station, member of this node's
-        // configuration or not: a node being added does not know its configuration before they arrive (Raft's rule).
+        // A master's entries and snapshots, and vote requests, are taken from any peer of this station, member of
+        // this node's configuration or not (Raft's rule): a node being added does not know its configuration before
+        // they arrive, and a peer whose configuration lags may be needed to elect a master it does not know yet. Only
+        // a candidate's own voters count for it, and the log comparison keeps a stale one from winning.
         var index = Config.IndexOf(message.From);
-        var fromMaster = message is AppendEntries or InstallSnapshot;
-        if ((index < 0 && !fromMaster) || message.From.Equals(Id))
+        var fromOutsideAllowed = message is AppendEntries or InstallSnapshot or VoteRequest;
+        if ((index < 0 && !fromOutsideAllowed) || message.From.Equals(Id))
         {
             return StepResult.Dropped($"{message.GetType().Name} from {message.From}, which is not a peer of station {ClusterId}", DropCategory.NotAMember);
         }
