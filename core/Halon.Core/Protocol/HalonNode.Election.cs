@@ -219,6 +219,14 @@ public sealed partial class HalonNode
 
     private StepResult StepVoteRequest(VoteRequest request)
     {
+        if (_roleConfig.Joining && !_seenInConfig)
+        {
+            // A joining peer that has not yet seen itself in a committed configuration may be a wiped voter whose log
+            // and votes are gone: its vote would promise nothing. It votes once it has caught up that far.
+            Send(new VoteResponse(Id, request.From, ClusterId, _term, false, request.PreVote));
+            return StepResult.Dropped($"vote request from {request.From}, but {Id} is joining and has not caught up", DropCategory.VoteWithheld);
+        }
+
         // A node votes by the same rules whether or not its own configuration counts it (Raft's rule, and etcd's for
         // learners): a learner the master promoted may not hold the promoting entry yet, while a candidate that holds
         // it needs the learner's vote. Only the candidate decides whose votes count: those of its own voters.
