@@ -219,10 +219,10 @@ public sealed partial class HalonNode
 
     private StepResult StepVoteRequest(VoteRequest request)
     {
-        if (_roleConfig.Joining && !_seenInConfig)
+        if (_roleConfig.Joining && !_seenInConfig && !Config.Contains(Id))
         {
-            // A joining peer that has not yet seen itself in a committed configuration may be a wiped voter whose log
-            // and votes are gone: its vote would promise nothing. It votes once it has caught up that far.
+            // A joining peer whose log holds no configuration with itself in it may be a wiped voter whose log and
+            // votes are gone: its vote would promise nothing. It votes once the master's entries have added it.
             Send(new VoteResponse(Id, request.From, ClusterId, _term, false, request.PreVote));
             return StepResult.Dropped($"vote request from {request.From}, but {Id} is joining and has not caught up", DropCategory.VoteWithheld);
         }
