@@ -141,12 +141,7 @@ public sealed partial class HalonNode
 
         if (!_coordinatorRunning)
         {
-            var master = _state == SupervisorState.Master ? Id : _leader;
-            var where = master is null
-                ? $"{Id} knows no master now ({Status.NodeStatus.StateText(_state)}); retry once the station has a coordinator"
-                : master.Equals(Id)
-                    ? $"{Id} is master, but its coordinator is not running yet; retry shortly"
-                    : $"{Id} does not run the coordinator; the master is {master}";
+            var (master, where) = WhereTheCoordinatorIs();
             return new MembershipResult(MembershipOutcome.NotCoordinator, where, master, 0, Config);
         }
 

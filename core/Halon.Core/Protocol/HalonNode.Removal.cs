@@ -57,12 +57,7 @@ public sealed partial class HalonNode
 
         if (!_coordinatorRunning)
         {
-            var master = _state == SupervisorState.Master ? Id : _leader;
-            var where = master is null
-                ? $"{Id} knows no master now ({Halon.Core.Status.NodeStatus.StateText(_state)}); retry once the station has a coordinator"
-                : master.Equals(Id)
-                    ? $"{Id} is master, but its coordinator is not running yet; retry shortly"
-                    : $"{Id} does not run the coordinator; the master is {master}";
+            var (master, where) = WhereTheCoordinatorIs();
             return new RemovalResult(RemovalOutcome.NotCoordinator, where, master);
         }
 
@@ -94,6 +89,18 @@ public sealed partial class HalonNode
         BroadcastAppend();
         MaybeCommit();
         return new RemovalResult(RemovalOutcome.Appended, $"the removal of {satellite} is appended at index {index}", null, index);
+    }
+
+    /// <summary>For an operator command that only the coordinator decides: the master this node knows, and why it cannot decide.</summary>
+    private (NodeId? Master, string Why) WhereTheCoordinatorIs()
+    {
+        var master = _state == SupervisorState.Master ? Id : _leader;
+        var why = master is null
+            ? $"{Id} knows no master now ({Halon.Core.Status.NodeStatus.StateText(_state)}); retry once the station has a coordinator"
+            : master.Equals(Id)
+                ? $"{Id} is master, but its coordinator is not running yet; retry shortly"
+                : $"{Id} does not run the coordinator; the master is {master}";
+        return (master, why);
     }
 
     private long PendingRemovalIndex(NodeId satellite)
