@@ -49,9 +49,19 @@ else
   halond="dotnet hosts/Halon.Daemon/bin/Release/net10.0/halond.dll"
   halonctl="dotnet hosts/Halon.Ctl/bin/Release/net10.0/halonctl.dll"
 fi
-echo "building halon-loadgen ..." >&2
-dotnet build bench/Halon.LoadGen -c Release -nologo -v q >&2
-loadgen="dotnet bench/Halon.LoadGen/bin/Release/net10.0/halon-loadgen.dll"
+# The generator is native too where halond is (it shares the machine with the station it measures, so the JIT's and
+# the runtime's own work would be counted against the station's time).
+if [ -n "${HALON_BIN:-}" ] && [ -x "$HALON_BIN/halon-loadgen" ]; then
+  loadgen="$HALON_BIN/halon-loadgen"
+elif [ $publish = 1 ] && [ -z "${HALON_BIN:-}" ]; then
+  echo "publishing native halon-loadgen to $out ..." >&2
+  dotnet publish bench/Halon.LoadGen -c Release -r linux-x64 -p:PublishAot=true -o "$out" -nologo -v q >&2
+  loadgen="$out/halon-loadgen"
+else
+  echo "building halon-loadgen ..." >&2
+  dotnet build bench/Halon.LoadGen -c Release -nologo -v q >&2
+  loadgen="dotnet bench/Halon.LoadGen/bin/Release/net10.0/halon-loadgen.dll"
+fi
 
 root=$(mktemp -d /tmp/halon-bench-satellites.XXXXXX)
 pids=()

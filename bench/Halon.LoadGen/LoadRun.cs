@@ -139,7 +139,7 @@ internal sealed class LoadRun
                 };
                 if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
                 {
-                    start.ArgumentList.Add(typeof(LoadRun).Assembly.Location);
+                    start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "halon-loadgen.dll")); // Run by the dotnet host, not as a native build.
                 }
 
                 foreach (var argument in _options.ChildArguments())
