@@ -327,6 +327,62 @@ public sealed class MembershipTests
     }
 
     [Fact]
+    public void A_learner_is_promoted_only_once_it_holds_its_own_addition_so_a_lost_promotion_cannot_stall_the_station()
+    {
+        // One entry per message, so the learner can be "caught up" (within a batch of the commit index) while its log
+        // does not yet hold the configuration that made it a learner. Seed 40130 of the grow-shrink sweep: a 1-voter
+        // master promoted such a learner, crashed before the promotion left, and then needed the vote of a joining
+        // peer whose log listed it nowhere, which refuses every vote: no master again, for good.
+        var cluster = Station(1, options: ProtocolOptions.Default with { EntriesPerAppendMax = 1 });
+        var master = cluster.Master!;
+        var joined = Join(cluster, s_new);
+        Assert.Equal(MembershipOutcome.Appended, Change(cluster, new AddPeer(s_new)).Outcome);
+        var learnerIndex = master.ConfigurationIndex;
+
+        // Deliver one message at a time, with a tick of the master between them while little is in flight (its ticks
+        // take the next step of a change), and lose the first copy of the entry that made the new peer a learner (as
+        // the swarm's loss did): the learner acknowledges the entries before it, which is "caught up" by the batch
+        // rule. Stop as soon as the master promotes the learner.
+        var lost = false;
+        for (var steps = 0; !master.Configuration!.IsVoter(s_new); steps++)
+        {
+            Assert.True(steps < 10_000, $"the learner was never promoted: its log ends at {joined.LastLogIndex}, the master's at {master.LastLogIndex}");
+            if (cluster.InFlight.Count == 0)
+            {
+                cluster.Tick();
+                continue;
+            }
+
+            var next = cluster.InFlight.First();
+            var drop = !lost && next is AppendEntries append && append.To.Equals(s_new) && append.Entries.Any(e => e.Index == learnerIndex);
+            lost |= drop;
+            if (drop)
+            {
+                cluster.Down.Add(s_new);
+            }
+
+            cluster.Deliver(1);
+            cluster.Down.Remove(s_new);
+            if (cluster.InFlight.Count <= 2)
+            {
+                master.Tick();
+                cluster.Drain(master);
+            }
+        }
+
+        Assert.True(lost);
+        Assert.True(joined.LastLogIndex >= learnerIndex, $"promoted while its log ends at {joined.LastLogIndex}, before its addition at {learnerIndex}");
+        Assert.True(joined.Configuration!.Contains(s_new));
+
+        // The master dies before the promotion reaches the new voter, and comes back: it needs that voter's vote.
+        cluster.Down.Add(master.Id);
+        cluster.Deliver();
+        cluster.Down.Remove(master.Id);
+        cluster.Restart(master.Id);
+        Assert.True(cluster.TickUntil(() => cluster.Master?.CoordinatorRunning == true && Settled(cluster, "n1:9070,p1:9070"), 500));
+    }
+
+    [Fact]
     public void A_learner_far_behind_catches_up_by_snapshot_and_the_snapshot_carries_the_configuration()
     {
         var options = ProtocolOptions.Default with { SnapshotThresholdEntries = 4 };

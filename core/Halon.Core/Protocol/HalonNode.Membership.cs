@@ -348,7 +348,11 @@ public sealed partial class HalonNode
         foreach (var learner in config.Learners)
         {
             var i = config.IndexOf(learner);
-            if (CaughtUp(_matchIndex[i]) && config.Voters.Count < Limits.PeersMax && QuorumProblem(config.Promote(learner)) is null)
+            // The learner must also hold the entry that made it one (_configIndex: no change is under way, so that is
+            // the configuration in force): a joining peer votes only once its log lists it (StepVoteRequest), and the
+            // promoted learner's vote is what a candidate holding the promotion needs if the master fails before
+            // the promotion reaches the learner.
+            if (CaughtUp(_matchIndex[i]) && _matchIndex[i] >= _configIndex && config.Voters.Count < Limits.PeersMax && QuorumProblem(config.Promote(learner)) is null)
             {
                 AppendConfiguration(config.Promote(learner));
                 return;
