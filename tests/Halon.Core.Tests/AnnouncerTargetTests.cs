@@ -203,4 +203,49 @@ public sealed class AnnouncerTargetTests
         Assert.InRange(toDead, 1, 6);
         Assert.Contains(cluster.EffectsOf(s1.Id), e => e is AnnouncementAcknowledged);
     }
+
+    [Fact]
+    public void Going_round_the_peers_a_satellite_passes_over_stale_answers_at_the_shortest_back_off_for_one_round_at_most()
+    {
+        var node = Satellite();
+        var others = new[] { P1, P2, P3 };
+
+        // Peers of term 5 that know no master: the satellite goes round them with its back-off growing to the maximum.
+        long last = 0;
+        for (var i = 0; i < 6; i++)
+        {
+            var (to, at) = NextAnnouncement(node);
+            Assert.True(node.Step(new NodeUpRedirect(to, S1, null, 5, Station)).Accepted);
+            last = at;
+        }
+
+        var (staleTo, staleAt) = NextAnnouncement(node);
+        Assert.InRange(staleAt - last, 32, 48);
+
+        // A stale answer (an older term: a removed peer, one not caught up, or no station peer at all) to the
+        // announcement just sent moves the satellite on to the next peer after the shortest back-off.
+        Assert.True(node.Step(new NodeUpRedirect(staleTo, S1, null, 0, null)).Accepted);
+        var (nextTo, nextAt) = NextAnnouncement(node);
+        Assert.NotEqual(staleTo, nextTo);
+        Assert.InRange(nextAt - staleAt, 1, 2);
+
+        // A late copy of the same stale answer, or one from a peer not asked last, changes nothing.
+        var before = node.TicksUntilNextTimer;
+        Assert.True(node.Step(new NodeUpRedirect(staleTo, S1, null, 0, null)).Accepted);
+        Assert.Equal(before, node.TicksUntilNextTimer);
+
+        // Stale answers in a row move it on for one round of the peers at most; then the back-off applies again.
+        var at2 = nextAt;
+        var to2 = nextTo;
+        for (var i = 0; i < others.Length - 1; i++)
+        {
+            Assert.True(node.Step(new NodeUpRedirect(to2, S1, null, 0, null)).Accepted);
+            var (t, a) = NextAnnouncement(node);
+            Assert.InRange(a - at2, 1, 2);
+            (to2, at2) = (t, a);
+        }
+
+        Assert.True(node.Step(new NodeUpRedirect(to2, S1, null, 0, null)).Accepted);
+        Assert.InRange(NextAnnouncement(node).At - at2, 32, 48);
+    }
 }

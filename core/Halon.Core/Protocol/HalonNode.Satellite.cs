@@ -31,6 +31,11 @@ public sealed partial class HalonNode
     // one more. _announceTermSeen is the highest term a redirect or notice carried: an older redirect is late news.
     private NodeId? _announceTarget;
     private int _announceUnanswered;
+
+    // The peer the last announcement went to, until it answers, and how many stale answers in a row have moved the
+    // announcer on to the next peer at once (see StepNodeUpRedirect); at most one round of the peers in a row.
+    private NodeId? _awaitingAnswerFrom;
+    private int _staleAnswersSkipped;
     private long _announceTermSeen;
     private bool _announceAcknowledged;
     private long _highestEpochSeen;
@@ -161,6 +166,7 @@ public sealed partial class HalonNode
 
         Send(new NodeUp(Id, target, _roleConfig.Incarnation, _hostFacts) { InstallId = _roleConfig.InstallId });
         _announcementsSent++;
+        _awaitingAnswerFrom = target;
         _nextAnnounceAt = _now + _announceBackoffTicks + _random.Next((_announceBackoffTicks / 2) + 1);
         _announceBackoffTicks = Math.Min(_announceBackoffTicks * 2, _options.AnnounceBackoffTicksMax);
     }
@@ -184,6 +190,8 @@ public sealed partial class HalonNode
     {
         _announceTarget = null;
         _announceUnanswered = 0;
+        _awaitingAnswerFrom = null;
+        _staleAnswersSkipped = 0;
     }
 
     private StepResult StepNodeUpRedirect(NodeUpRedirect redirect)
@@ -202,9 +210,22 @@ public sealed partial class HalonNode
 
         if (redirect.Term < _announceTermSeen)
         {
-            // A late answer from an older term: the master it names, if any, has been replaced since.
+            // A late answer from an older term: the master it names, if any, has been replaced since. When it is the
+            // answer to the announcement just sent, while going round the peers, the peer is stale (removed, not yet
+            // caught up, or not a station peer at all): ask the next one after the shortest back-off rather than the
+            // current one, which would spend up to AnnounceBackoffTicksMax on each stale peer of an old station list.
+            // At most one round of the peers in a row, so answers that all look stale cannot keep it going round.
+            if (_announceTarget is null && redirect.From.Equals(_awaitingAnswerFrom) && _staleAnswersSkipped < AnnounceRound().Count)
+            {
+                _awaitingAnswerFrom = null;
+                _staleAnswersSkipped++;
+                _nextAnnounceAt = Math.Min(_nextAnnounceAt, _now + _options.AnnounceBackoffTicksMin);
+            }
+
             return StepResult.Handled;
         }
+
+        _staleAnswersSkipped = 0;
 
         // A master outside the lists is followed when the redirecting peer's own station holds it: a peer added after
         // this satellite was bootstrapped.
