@@ -114,6 +114,31 @@ public sealed class ClusterReportTests
             report.Problems.Select(p => $"{p.Node} {p.Code}"));
     }
 
+    [Fact]
+    public void A_satellite_bootstrapped_before_a_change_of_the_peers_is_a_warning_not_a_wrong_list()
+    {
+        // The station replaced 10.0.0.9 by 10.0.0.3 after these satellites were bootstrapped with the old list.
+        var answers = Steady();
+        var master = answers[0].Status! with { Configuration = new ConfigurationStatus([.. s_peers.Members.Select(m => m.Value)], [], [], 12, true, "no change under way") };
+        answers[0] = answers[0] with { Status = master };
+        const string old = "10.0.0.1:9070,10.0.0.2:9070,10.0.0.9:9070";
+        var satellites = new (SatelliteStatus, NodeView)[]
+        {
+            Satellite("10.0.1.1:9070", new AnnouncerStatus(old, 1, true, 7, "10.0.0.1:9070", 2, s_peers.ToString(), "10.0.0.1:9070")),
+            Satellite("10.0.1.2:9070", new AnnouncerStatus(old, 1, true, 7, "10.0.0.1:9070", 2, "10.0.0.1:9070,10.0.0.2:9070", "10.0.0.2:9070")),
+        };
+
+        var report = ClusterReport.Build(s_peers, answers, satellites);
+
+        // The first follows the station's voters: a warning that says so. The second hears of a peer set that is
+        // not the voters the master runs with: a wrong list, as before.
+        var warning = Assert.Single(report.Warnings);
+        Assert.Equal(("station-list-changed", "10.0.1.1:9070"), (warning.Code, warning.Node));
+        Assert.Contains("it follows them", warning.Detail, StringComparison.Ordinal);
+        Assert.Equal(["10.0.1.2:9070 station-list-mismatch"], report.Problems.Select(p => $"{p.Node} {p.Code}"));
+        Assert.Empty(report.Satellites!.Single(v => v.Node == "10.0.1.1:9070").Problems);
+    }
+
     /// <summary>A master on 10.0.0.1 in term 7 with two followers; 10.0.0.3 lags two entries and was heard 5 ticks ago.</summary>
     private static NodeView[] Steady()
     {

@@ -93,7 +93,10 @@ internal sealed class ClusterReport
         report.Members = answers.Select(a => Judge(report, a, problems, warnings)).ToList();
         if (satellites is not null)
         {
-            report.Satellites = satellites.Select(s => JudgeSatellite(s.Known, s.View, problems)).ToList();
+            // The voters the master runs with: after a change of the peers, a satellite that still holds its first
+            // list hears them from every answer, which is expected, not a wrong list.
+            var voters = report.Master?.Configuration is { Voters.Count: > 0 } configuration ? PeerSet.Create(configuration.Voters.Select(NodeId.Parse)) : null;
+            report.Satellites = satellites.Select(s => JudgeSatellite(s.Known, s.View, voters, problems, warnings)).ToList();
         }
 
         report.Problems = problems;
@@ -169,7 +172,7 @@ internal sealed class ClusterReport
         return new MemberView(node, status, null, lag, contact, own);
     }
 
-    private static SatelliteView JudgeSatellite(SatelliteStatus known, NodeView view, List<ClusterProblem> problems)
+    private static SatelliteView JudgeSatellite(SatelliteStatus known, NodeView view, PeerSet? voters, List<ClusterProblem> problems, List<ClusterProblem> warnings)
     {
         var node = known.Node;
         var own = new List<ClusterProblem>();
@@ -189,7 +192,13 @@ internal sealed class ClusterReport
                     own.Add(new ClusterProblem("not-acknowledged", node, $"announcing incarnation {announcer.Incarnation}, not acknowledged yet"));
                 }
 
-                if (StationCheck.Mismatch(node, announcer) is { } mismatch)
+                if (voters is not null && announcer.ReportedStation is { } reported && PeerSet.Parse(reported).Equals(voters))
+                {
+                    // The station answers with the voters its master runs with: the peers changed since this satellite
+                    // was bootstrapped, and it follows them (it learnt them from the coordinator's acknowledgement).
+                    warnings.Add(new ClusterProblem("station-list-changed", node, $"bootstrapped with {announcer.Station}; the station's peers are now {reported}, and it follows them: nothing to do"));
+                }
+                else if (StationCheck.Mismatch(node, announcer) is { } mismatch)
                 {
                     own.Add(new ClusterProblem("station-list-mismatch", node, mismatch));
                 }
