@@ -204,15 +204,7 @@ public sealed class CodecTests
             new ChangeStationCommand(new RemovePeer(Samples.C)),
             new ChangeStationCommand(new ReplacePeer(Samples.C, Samples.E)),
         ];
-        ulong id = 10;
-        foreach (var command in commands)
-        {
-            var payload = Google.Protobuf.MessageExtensions.ToByteArray(ControlCodec.ToRequest(id, command));
-            var (decodedId, decoded) = ControlCodec.DecodeRequest(payload);
-            Assert.Equal(id, decodedId);
-            Assert.Equal(command, decoded);
-            id++;
-        }
+        AssertRequestsRoundTrip(10, commands);
     }
 
     [Fact]
@@ -328,7 +320,13 @@ public sealed class CodecTests
             new BootstrapSatelliteCommand(Samples.Station),
             GetStatusCommand.Instance,
         ];
-        ulong id = 1;
+        AssertRequestsRoundTrip(1, commands);
+    }
+
+    /// <summary>Each command, encoded as a request with ids from <paramref name="firstId"/> on, decodes to itself and its id.</summary>
+    private static void AssertRequestsRoundTrip(ulong firstId, ControlCommand[] commands)
+    {
+        var id = firstId;
         foreach (var command in commands)
         {
             var payload = Google.Protobuf.MessageExtensions.ToByteArray(ControlCodec.ToRequest(id, command));
