@@ -5,8 +5,8 @@ namespace Halon.Simulation.Tests;
 
 /// <summary>
 /// The simulator at station scale: a network that stores only the links with a peer at one end, and lazy satellite
-/// ticks (an acknowledged satellite sleeps through ticks that would do nothing, as halond does) that must keep every
-/// invariant and every quiet tick quiet.
+/// ticks (a satellite sleeps through ticks that would do nothing, as halond does: for good once acknowledged, until its
+/// next announcement while it waits) that must keep every invariant and every quiet tick quiet.
 /// </summary>
 public sealed class ScaleTests
 {
@@ -93,6 +93,40 @@ public sealed class ScaleTests
         Assert.True(satellite.Now < 700, $"the satellite did not go back to sleep: its clock is at {satellite.Now}");
         var result = simulation.Run();
         Assert.True(result.Passed, string.Join("; ", result.Violations));
+    }
+
+    [Fact]
+    public void A_satellite_waiting_for_its_next_announcement_sleeps_until_it_and_announces_at_the_same_ticks()
+    {
+        static (List<long> Announced, long Clock) Run(bool lazy)
+        {
+            // Cut off from the station (one way is enough: nothing it sends arrives), so it backs off for good.
+            var simulation = new Harness.Simulation(new SimulationOptions { Seed = 7, Peers = 3, Satellites = 1, Ticks = 600, LazySatelliteTicks = lazy });
+            foreach (var peer in new[] { "p1", "p2", "p3" })
+            {
+                simulation.Cut("s1", peer, cut: true);
+            }
+
+            var announced = new List<long>();
+            simulation.TickObserver = (node, _) =>
+            {
+                if (Harness.Simulation.NameOf(node.Id) == "s1" && node.HasReady)
+                {
+                    announced.Add(node.Now);
+                }
+            };
+            simulation.RunUntil(400 * Harness.Simulation.TimeUnitsPerTick);
+            return (announced, simulation.NodeNamed("s1")!.Now);
+        }
+
+        var eager = Run(lazy: false);
+        var lazy = Run(lazy: true);
+        Assert.True(eager.Announced.Count >= 10, $"the satellite announced only {eager.Announced.Count} times");
+        Assert.Equal(eager.Announced, lazy.Announced);
+
+        // Asleep between announcements: its clock stops at its last one and is made true at the next timer or input.
+        Assert.Equal(lazy.Announced[^1], lazy.Clock);
+        Assert.True(eager.Clock > lazy.Clock, $"eager clock {eager.Clock}, lazy clock {lazy.Clock}");
     }
 
     [Fact]

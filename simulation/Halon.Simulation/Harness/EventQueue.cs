@@ -1,91 +1,273 @@
 namespace Halon.Simulation.Harness;
 
 /// <summary>
-/// A 4-ary min-heap of <see cref="SimEvent"/> structs; no allocation per event once grown. Four children per node
-/// halve the depth of a binary heap, which matters with a hundred thousand satellites' events queued; the order of
-/// (time, sequence) is total, so the shape of the heap never changes which event comes next.
+/// The simulation's event queue: events come out in (time, sequence) order, a total order, so a run depends only on
+/// its seed and never on how the queue is built.
 /// </summary>
+/// <remarks>
+/// A calendar of one bucket per slot of <see cref="SlotWidth"/> time units, <see cref="Slots"/> slots ahead, because a
+/// single heap of a hundred thousand satellites' events spends most of its time on cache misses. An event lands in
+/// the bucket of its slot unsorted; an event beyond the calendar waits in a small heap (<see cref="_later"/>). When
+/// the queue reaches a slot, that slot's bucket (with any of the later events that now fall in it) is sorted once and
+/// read in order; an event pushed into the slot being read goes to a second small heap (<see cref="_current"/>), and
+/// each pop takes the earlier of the two heads.
+/// </remarks>
 internal sealed class EventQueue
 {
-    private const int Arity = 4;
+    private const int Slots = 1024;
 
-    private SimEvent[] _heap = new SimEvent[1024];
-    private int _count;
+    private readonly long _slotWidth;
+    private readonly Bucket[] _buckets = new Bucket[Slots];
+    private readonly EventHeap _current = new();
+    private readonly EventHeap _later = new();
+    private readonly Stack<SimEvent[]> _free = new(); // Arrays of buckets read and done with, for buckets to come.
+    private SimEvent[] _sorted = new SimEvent[64];
+    private int _sortedCount;
+    private int _sortedNext;
+    private long _slot; // Every event of an earlier slot has been handed out or sits in _sorted/_current.
+    private int _inBuckets;
     private long _sequence;
 
-    public int Count => _count;
+    public EventQueue(long slotWidth)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(slotWidth, 1);
+        _slotWidth = slotWidth;
+    }
+
+    /// <summary>The width of one slot of the calendar, in time units.</summary>
+    public long SlotWidth => _slotWidth;
+
+    public int Count => (_sortedCount - _sortedNext) + _current.Count + _inBuckets + _later.Count;
 
     public void Push(SimEvent item)
     {
         item.Sequence = _sequence++;
-        if (_count == _heap.Length)
+        var slot = item.Time / _slotWidth;
+        if (slot <= _slot)
         {
-            Array.Resize(ref _heap, _heap.Length * 2);
+            _current.Push(item);
         }
-
-        var index = _count++;
-        while (index > 0)
+        else if (slot < _slot + Slots)
         {
-            var parent = (index - 1) / Arity;
-            if (!item.Before(_heap[parent]))
-            {
-                break;
-            }
-
-            _heap[index] = _heap[parent];
-            index = parent;
+            _buckets[slot % Slots].Add(item, _free);
+            _inBuckets++;
         }
-
-        _heap[index] = item;
+        else
+        {
+            _later.Push(item);
+        }
     }
 
-    public long PeekTime() => _heap[0].Time;
-
-    /// <summary>Drops every event (a run stopped for exceeding its budget).</summary>
-    public void Clear()
+    public long PeekTime()
     {
-        Array.Clear(_heap, 0, _count);
-        _count = 0;
+        FillCurrentSlot();
+        return HeadIsSorted() ? _sorted[_sortedNext].Time : _current.Peek().Time;
     }
 
     public SimEvent Pop()
     {
-        var top = _heap[0];
-        var last = _heap[--_count];
-        _heap[_count] = default;
-        if (_count > 0)
+        FillCurrentSlot();
+        if (HeadIsSorted())
         {
-            var index = 0;
-            while (true)
-            {
-                var first = (index * Arity) + 1;
-                if (first >= _count)
-                {
-                    break;
-                }
-
-                var best = first;
-                var end = Math.Min(first + Arity, _count);
-                for (var child = first + 1; child < end; child++)
-                {
-                    if (_heap[child].Before(_heap[best]))
-                    {
-                        best = child;
-                    }
-                }
-
-                if (!_heap[best].Before(last))
-                {
-                    break;
-                }
-
-                _heap[index] = _heap[best];
-                index = best;
-            }
-
-            _heap[index] = last;
+            var item = _sorted[_sortedNext];
+            _sorted[_sortedNext++] = default;
+            return item;
         }
 
-        return top;
+        return _current.Pop();
+    }
+
+    /// <summary>Drops every event (a run stopped for exceeding its budget).</summary>
+    public void Clear()
+    {
+        Array.Clear(_sorted);
+        _sortedCount = 0;
+        _sortedNext = 0;
+        _current.Clear();
+        _later.Clear();
+        foreach (ref var bucket in _buckets.AsSpan())
+        {
+            bucket.Clear();
+        }
+
+        _inBuckets = 0;
+    }
+
+    private bool HeadIsSorted() =>
+        _sortedNext < _sortedCount && (_current.Count == 0 || _sorted[_sortedNext].Before(_current.Peek()));
+
+    /// <summary>Moves on, slot by slot, until the slot being read has an event (the queue must not be empty).</summary>
+    private void FillCurrentSlot()
+    {
+        if (_sortedNext < _sortedCount || _current.Count > 0)
+        {
+            return;
+        }
+
+        if (Count == 0)
+        {
+            throw new InvalidOperationException("the event queue is empty");
+        }
+
+        _sortedCount = 0;
+        _sortedNext = 0;
+        while (_sortedCount == 0)
+        {
+            // Nothing in the calendar: jump straight to the slot of the earliest later event.
+            _slot = _inBuckets == 0 ? Math.Max(_slot + 1, _later.Peek().Time / _slotWidth) : _slot + 1;
+            ref var bucket = ref _buckets[_slot % Slots];
+            if (bucket.Count > 0)
+            {
+                // The bucket's array becomes the one read in order; the one read before (each of its events
+                // cleared as it was popped) goes back to the pool.
+                _sortedCount = bucket.Count;
+                _inBuckets -= bucket.Count;
+                _free.Push(_sorted);
+                _sorted = bucket.TakeItems();
+            }
+
+            while (_later.Count > 0 && _later.Peek().Time / _slotWidth <= _slot)
+            {
+                EnsureSorted(_sortedCount + 1);
+                _sorted[_sortedCount++] = _later.Pop();
+            }
+        }
+
+        Array.Sort(_sorted, 0, _sortedCount, EventOrder.Instance);
+    }
+
+    private void EnsureSorted(int count)
+    {
+        if (_sorted.Length < count)
+        {
+            Array.Resize(ref _sorted, Math.Max(count, _sorted.Length * 2));
+        }
+    }
+
+    private sealed class EventOrder : IComparer<SimEvent>
+    {
+        public static readonly EventOrder Instance = new();
+
+        public int Compare(SimEvent x, SimEvent y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Sequence.CompareTo(y.Sequence);
+    }
+
+    /// <summary>The unsorted events of one slot.</summary>
+    private struct Bucket
+    {
+        private SimEvent[]? _items;
+
+        public int Count { get; private set; }
+
+        public void Add(in SimEvent item, Stack<SimEvent[]> free)
+        {
+            _items ??= free.Count > 0 ? free.Pop() : new SimEvent[64];
+            if (Count == _items.Length)
+            {
+                Array.Resize(ref _items, _items.Length * 2);
+            }
+
+            _items[Count++] = item;
+        }
+
+        /// <summary>Hands over the array with its events and leaves the bucket empty, with none.</summary>
+        public SimEvent[] TakeItems()
+        {
+            var items = _items!;
+            _items = null;
+            Count = 0;
+            return items;
+        }
+
+        public void Clear()
+        {
+            if (_items is not null)
+            {
+                Array.Clear(_items, 0, Count);
+            }
+
+            Count = 0;
+        }
+    }
+
+    /// <summary>A 4-ary min-heap of events by (time, sequence); no allocation per event once grown.</summary>
+    private sealed class EventHeap
+    {
+        private const int Arity = 4;
+
+        private SimEvent[] _heap = new SimEvent[64];
+
+        public int Count { get; private set; }
+
+        public ref readonly SimEvent Peek() => ref _heap[0];
+
+        public void Push(in SimEvent item)
+        {
+            if (Count == _heap.Length)
+            {
+                Array.Resize(ref _heap, _heap.Length * 2);
+            }
+
+            var index = Count++;
+            while (index > 0)
+            {
+                var parent = (index - 1) / Arity;
+                if (!item.Before(_heap[parent]))
+                {
+                    break;
+                }
+
+                _heap[index] = _heap[parent];
+                index = parent;
+            }
+
+            _heap[index] = item;
+        }
+
+        public SimEvent Pop()
+        {
+            var top = _heap[0];
+            var last = _heap[--Count];
+            _heap[Count] = default;
+            if (Count > 0)
+            {
+                var index = 0;
+                while (true)
+                {
+                    var first = (index * Arity) + 1;
+                    if (first >= Count)
+                    {
+                        break;
+                    }
+
+                    var best = first;
+                    var end = Math.Min(first + Arity, Count);
+                    for (var child = first + 1; child < end; child++)
+                    {
+                        if (_heap[child].Before(_heap[best]))
+                        {
+                            best = child;
+                        }
+                    }
+
+                    if (!_heap[best].Before(last))
+                    {
+                        break;
+                    }
+
+                    _heap[index] = _heap[best];
+                    index = best;
+                }
+
+                _heap[index] = last;
+            }
+
+            return top;
+        }
+
+        public void Clear()
+        {
+            Array.Clear(_heap, 0, Count);
+            Count = 0;
+        }
     }
 }

@@ -42,15 +42,16 @@ internal sealed class SimNode
     public bool Alive => Node is not null;
 
     /// <summary>
-    /// With lazy satellite ticks: the satellite has no timer running and its tick events stopped; the ticks that fall
-    /// due meanwhile are issued in one burst (<see cref="Simulation"/>'s Wake) before its next input.
+    /// With lazy satellite ticks: the satellite sleeps through ticks that would do nothing. Its regular tick events
+    /// stopped; the one for its next timer, if it runs one, is queued. The ticks that fall due meanwhile are issued in
+    /// one burst (<see cref="Simulation"/>'s Wake) before its next input, or when that timer falls due.
     /// </summary>
     public bool Dormant { get; set; }
 
     /// <summary>While <see cref="Dormant"/>: the time of the last tick it processed.</summary>
     public long DormantFrom { get; set; }
 
-    /// <summary>Bumped when the node goes to sleep, so that its tick event already scheduled is ignored.</summary>
+    /// <summary>Bumped when the node goes to sleep or wakes, so that a tick event already scheduled is ignored.</summary>
     public int TickToken { get; set; }
 
     /// <summary>While paused, until this time; 0 when running.</summary>

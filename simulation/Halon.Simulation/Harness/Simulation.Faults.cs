@@ -8,6 +8,9 @@ public sealed partial class Simulation
 {
     private readonly NetworkCuts _cuts;
     private bool _partitioned;
+    private long _satelliteTrials;
+    private long? _nextSatelliteCrashTrial;
+    private long? _nextSatellitePauseTrial;
 
     private void ScheduleNemesis()
     {
@@ -31,8 +34,10 @@ public sealed partial class Simulation
             return;
         }
 
-        foreach (var node in _nodes)
+        var perNode = _lazySatelliteTicks ? _stationNodes : _nodes.Length;
+        for (var i = 0; i < perNode; i++)
         {
+            var node = _nodes[i];
             if (node.Node is null)
             {
                 continue;
@@ -45,11 +50,22 @@ public sealed partial class Simulation
             }
             else if (node.PausedUntil == 0 && _random.Chance(_faults.PauseProbabilityPerTick))
             {
+                Wake(node); // A sleeping satellite has the ticks that fell due before the stall; those during it are missed.
+                if (node.Node is null)
+                {
+                    continue;
+                }
+
                 node.PausedUntil = _now + (_random.NextInclusive(1, _faults.PauseTicksMax) * TimeUnitsPerTick);
                 Schedule(new SimEvent { Time = node.PausedUntil, Kind = EventKind.Resume, Node = node.Index, Generation = node.Generation });
                 Log(node, $"paused until tick {(double)node.PausedUntil / TimeUnitsPerTick:0.000}");
                 Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Pause);
             }
+        }
+
+        if (_lazySatelliteTicks)
+        {
+            SatelliteFaultsThisTick();
         }
 
         if (_faults.CoordinatorCrashProbabilityPerTick > 0 && _random.Chance(_faults.CoordinatorCrashProbabilityPerTick))
@@ -72,6 +88,69 @@ public sealed partial class Simulation
         }
 
         Schedule(new SimEvent { Time = _now + TimeUnitsPerTick, Kind = EventKind.Nemesis, Action = NemesisTick });
+    }
+
+    /// <summary>
+    /// With lazy satellite ticks (a hundred thousand satellites), the satellites' crashes and pauses of this tick: the
+    /// same chances per satellite per tick as the loop above gives each peer, but drawn as the gaps between hits over
+    /// the sequence of (tick, satellite) trials, so a tick costs the hits, not a draw per satellite.
+    /// </summary>
+    private void SatelliteFaultsThisTick()
+    {
+        var first = _stationNodes;
+        var end = _satelliteTrials + (_nodes.Length - first);
+        _nextSatelliteCrashTrial ??= DrawTrialGap(_satelliteTrials, _faults.CrashProbabilityPerTick);
+        _nextSatellitePauseTrial ??= DrawTrialGap(_satelliteTrials, _faults.PauseProbabilityPerTick);
+        while (_nextSatelliteCrashTrial < end)
+        {
+            var node = _nodes[first + (int)(_nextSatelliteCrashTrial.Value - _satelliteTrials)];
+            if (node.Node is not null)
+            {
+                Crash(node, "killed by the nemesis");
+                ScheduleRestart(node);
+            }
+
+            _nextSatelliteCrashTrial = DrawTrialGap(_nextSatelliteCrashTrial.Value + 1, _faults.CrashProbabilityPerTick);
+        }
+
+        while (_nextSatellitePauseTrial < end)
+        {
+            var node = _nodes[first + (int)(_nextSatellitePauseTrial.Value - _satelliteTrials)];
+            _nextSatellitePauseTrial = DrawTrialGap(_nextSatellitePauseTrial.Value + 1, _faults.PauseProbabilityPerTick);
+            if (node.Node is null || node.PausedUntil != 0)
+            {
+                continue;
+            }
+
+            Wake(node); // A sleeping satellite has the ticks that fell due before the stall; those during it are missed.
+            if (node.Node is not null)
+            {
+                node.PausedUntil = _now + (_random.NextInclusive(1, _faults.PauseTicksMax) * TimeUnitsPerTick);
+                Schedule(new SimEvent { Time = node.PausedUntil, Kind = EventKind.Resume, Node = node.Index, Generation = node.Generation });
+                Log(node, $"paused until tick {(double)node.PausedUntil / TimeUnitsPerTick:0.000}");
+                Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Pause);
+            }
+        }
+
+        _satelliteTrials = end;
+    }
+
+    /// <summary>The index of the next trial, from <paramref name="from"/> on, that a chance of <paramref name="probability"/> hits (geometric gaps).</summary>
+    private long DrawTrialGap(long from, double probability)
+    {
+        if (probability <= 0)
+        {
+            return long.MaxValue;
+        }
+
+        if (probability >= 1)
+        {
+            return from;
+        }
+
+        var u = 1.0 - _random.NextDouble(); // (0, 1]
+        var gap = Math.Floor(Math.Log(u) / Math.Log(1.0 - probability));
+        return gap >= long.MaxValue - from ? long.MaxValue : from + (long)gap;
     }
 
     private void StartPartition()

@@ -45,6 +45,12 @@ public sealed partial class Simulation
             throw new ArgumentException($"{name} is down");
         }
 
+        Wake(node);
+        if (node.Node is null)
+        {
+            return;
+        }
+
         node.PausedUntil = _now + (long)(ticks * TimeUnitsPerTick);
         Schedule(new SimEvent { Time = node.PausedUntil, Kind = EventKind.Resume, Node = node.Index, Generation = node.Generation });
         Log(node, $"paused until tick {(double)node.PausedUntil / TimeUnitsPerTick:0.000}");

@@ -24,7 +24,7 @@ public sealed partial class Simulation
     private readonly int _livenessAcknowledgedTicksMax;
     private readonly bool _lazySatelliteTicks;
     private readonly SimRandom _random;
-    private readonly EventQueue _queue = new();
+    private readonly EventQueue _queue = new(TimeUnitsPerTick);
     private readonly SimNode[] _nodes;
 
     // The station-capable machines are the nodes 0.._stationNodes-1: the initial peers first (0..Peers-1, bootstrapped
@@ -312,6 +312,12 @@ public sealed partial class Simulation
             return;
         }
 
+        if (_lazySatelliteTicks && !node.IsPeer)
+        {
+            OnSatelliteTick(node);
+            return;
+        }
+
         item.Time = _now + node.TickPeriod;
         Schedule(item);
         if (node.IsPeer)
@@ -329,46 +335,89 @@ public sealed partial class Simulation
 
         TickNode(node);
         CheckAuthority(node);
-        if (_lazySatelliteTicks)
+    }
+
+    /// <summary>
+    /// Lazy satellite ticks: a satellite sleeps through the ticks that would do nothing, as <c>halond</c> does
+    /// (<see cref="HalonNode.TicksUntilNextTimer"/>). One that runs no timer (acknowledged, or removed) gets no tick
+    /// event until its next input; one that waits for its next announcement gets one at the tick its timer falls due.
+    /// Either way <see cref="Wake"/> first issues, in one burst, every tick that fell due while it slept, so its clock
+    /// is true before anything else happens to it.
+    /// </summary>
+    private void OnSatelliteTick(SimNode node)
+    {
+        if (node.Dormant)
         {
-            MaybeSleep(node);
+            // Its timer is due: the ticks it slept through, then this one, in one burst.
+            var lastTick = Wake(node, resumeTicking: false);
+            if (node.Node is not null)
+            {
+                TickOrSleep(node, lastTick);
+            }
+
+            return;
+        }
+
+        if (node.PausedUntil > _now)
+        {
+            node.MissedTicks++;
+            Schedule(new SimEvent { Time = _now + node.TickPeriod, Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation, Token = node.TickToken });
+            return;
+        }
+
+        TickNode(node);
+        if (node.Node is not null)
+        {
+            TickOrSleep(node, _now);
+        }
+    }
+
+    /// <summary>After the satellite's tick at <paramref name="lastTick"/>: its next tick event, or sleep until its timer.</summary>
+    private void TickOrSleep(SimNode node, long lastTick)
+    {
+        var timerTicks = node.Node!.TicksUntilNextTimer;
+        if (timerTicks <= 1 || node.PausedUntil != 0)
+        {
+            Schedule(new SimEvent { Time = lastTick + node.TickPeriod, Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation, Token = node.TickToken });
+            return;
+        }
+
+        node.Dormant = true;
+        node.DormantFrom = lastTick;
+        node.TickToken++;
+        if (timerTicks != HalonNode.NoTimerTicks)
+        {
+            Schedule(new SimEvent { Time = lastTick + (timerTicks * node.TickPeriod), Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation, Token = node.TickToken });
         }
     }
 
     /// <summary>
-    /// Lazy satellite ticks: an acknowledged satellite has no timer, so its ticks only advance its clock until the next
-    /// input. It stops receiving tick events; <see cref="Wake"/> issues the ticks that fell due in one burst before that
-    /// input, as <c>halond</c> sleeps through ticks that would do nothing (<see cref="HalonNode.TicksUntilNextTimer"/>).
+    /// Before any input to a sleeping satellite (and when its timer falls due): the ticks that fell due since it slept,
+    /// then, unless <paramref name="resumeTicking"/> is false, its tick events again. Returns the time of the last
+    /// tick it has now had.
     /// </summary>
-    private void MaybeSleep(SimNode node)
-    {
-        if (!node.IsPeer && node.Node is { TicksUntilNextTimer: HalonNode.NoTimerTicks } && node.PausedUntil == 0)
-        {
-            node.Dormant = true;
-            node.DormantFrom = _now;
-            node.TickToken++;
-        }
-    }
-
-    /// <summary>Before any input to a sleeping satellite: the ticks that fell due since it slept, then its tick events again.</summary>
-    private void Wake(SimNode node)
+    private long Wake(SimNode node, bool resumeTicking = true)
     {
         if (!node.Dormant)
         {
-            return;
+            return _now;
         }
 
         node.Dormant = false;
+        node.TickToken++; // The event for its timer, if one is queued, is no longer its next tick.
         var due = (_now - node.DormantFrom) / node.TickPeriod;
         for (var i = 0; i < due && node.Node is not null; i++)
         {
             TickNode(node);
         }
 
-        if (node.Node is not null)
+        var lastTick = node.DormantFrom + (due * node.TickPeriod);
+        if (resumeTicking && node.Node is not null)
         {
-            Schedule(new SimEvent { Time = node.DormantFrom + ((due + 1) * node.TickPeriod), Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation, Token = node.TickToken });
+            Schedule(new SimEvent { Time = lastTick + node.TickPeriod, Kind = EventKind.Tick, Node = node.Index, Generation = node.Generation, Token = node.TickToken });
         }
+
+        return lastTick;
     }
 
     /// <summary>
