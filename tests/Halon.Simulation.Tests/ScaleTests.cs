@@ -129,6 +129,29 @@ public sealed class ScaleTests
         Assert.True(eager.Clock > lazy.Clock, $"eager clock {eager.Clock}, lazy clock {lazy.Clock}");
     }
 
+    [Theory]
+    [InlineData(0.01, 1_000_000)]
+    [InlineData(0.0005, 20_000_000)]
+    [InlineData(0.3, 100_000)]
+    public void Faults_drawn_as_gaps_hit_at_the_rate_of_one_chance_per_trial(double probability, long trials)
+    {
+        // With lazy ticks the satellites' crashes and pauses come from these gaps, not from a draw per satellite.
+        var random = new SimRandom(17);
+        long hits = 0, last = -1;
+        for (var next = random.NextHitFrom(0, probability); next < trials; next = random.NextHitFrom(next + 1, probability))
+        {
+            Assert.True(next > last, $"trial {next} after {last}");
+            last = next;
+            hits++;
+        }
+
+        var expected = trials * probability;
+        var sigma = Math.Sqrt(trials * probability * (1 - probability));
+        Assert.InRange(hits, expected - (5 * sigma), expected + (5 * sigma));
+        Assert.Equal(long.MaxValue, random.NextHitFrom(5, 0));
+        Assert.Equal(5, random.NextHitFrom(5, 1));
+    }
+
     [Fact]
     public void Lazy_satellite_ticks_skip_the_ticks_of_acknowledged_satellites()
     {

@@ -60,6 +60,28 @@ public sealed class SimRandom : IRandomSource
     /// <summary>A double in [<paramref name="min"/>, <paramref name="max"/>).</summary>
     public double Uniform(double min, double max) => min + (NextDouble() * (max - min));
 
+    /// <summary>
+    /// In a sequence of trials that each hit with <paramref name="probability"/>, the index of the first hit from trial
+    /// <paramref name="from"/> on (a geometric gap, one draw); <see cref="long.MaxValue"/> when nothing can hit. The
+    /// same hits as one <see cref="Chance"/> per trial, in distribution, for the price of the hits.
+    /// </summary>
+    public long NextHitFrom(long from, double probability)
+    {
+        if (probability <= 0)
+        {
+            return long.MaxValue;
+        }
+
+        if (probability >= 1)
+        {
+            return from;
+        }
+
+        var u = 1.0 - NextDouble(); // (0, 1], so the logarithm is finite.
+        var gap = Math.Floor(Math.Log(u) / Math.Log(1.0 - probability));
+        return gap >= long.MaxValue - from ? long.MaxValue : from + (long)gap;
+    }
+
     private static ulong SplitMix(ref ulong x)
     {
         x += 0x9E3779B97F4A7C15UL;

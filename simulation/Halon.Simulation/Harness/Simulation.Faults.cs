@@ -99,8 +99,8 @@ public sealed partial class Simulation
     {
         var first = _stationNodes;
         var end = _satelliteTrials + (_nodes.Length - first);
-        _nextSatelliteCrashTrial ??= DrawTrialGap(_satelliteTrials, _faults.CrashProbabilityPerTick);
-        _nextSatellitePauseTrial ??= DrawTrialGap(_satelliteTrials, _faults.PauseProbabilityPerTick);
+        _nextSatelliteCrashTrial ??= _random.NextHitFrom(_satelliteTrials, _faults.CrashProbabilityPerTick);
+        _nextSatellitePauseTrial ??= _random.NextHitFrom(_satelliteTrials, _faults.PauseProbabilityPerTick);
         while (_nextSatelliteCrashTrial < end)
         {
             var node = _nodes[first + (int)(_nextSatelliteCrashTrial.Value - _satelliteTrials)];
@@ -110,13 +110,13 @@ public sealed partial class Simulation
                 ScheduleRestart(node);
             }
 
-            _nextSatelliteCrashTrial = DrawTrialGap(_nextSatelliteCrashTrial.Value + 1, _faults.CrashProbabilityPerTick);
+            _nextSatelliteCrashTrial = _random.NextHitFrom(_nextSatelliteCrashTrial.Value + 1, _faults.CrashProbabilityPerTick);
         }
 
         while (_nextSatellitePauseTrial < end)
         {
             var node = _nodes[first + (int)(_nextSatellitePauseTrial.Value - _satelliteTrials)];
-            _nextSatellitePauseTrial = DrawTrialGap(_nextSatellitePauseTrial.Value + 1, _faults.PauseProbabilityPerTick);
+            _nextSatellitePauseTrial = _random.NextHitFrom(_nextSatellitePauseTrial.Value + 1, _faults.PauseProbabilityPerTick);
             if (node.Node is null || node.PausedUntil != 0)
             {
                 continue;
@@ -133,24 +133,6 @@ public sealed partial class Simulation
         }
 
         _satelliteTrials = end;
-    }
-
-    /// <summary>The index of the next trial, from <paramref name="from"/> on, that a chance of <paramref name="probability"/> hits (geometric gaps).</summary>
-    private long DrawTrialGap(long from, double probability)
-    {
-        if (probability <= 0)
-        {
-            return long.MaxValue;
-        }
-
-        if (probability >= 1)
-        {
-            return from;
-        }
-
-        var u = 1.0 - _random.NextDouble(); // (0, 1]
-        var gap = Math.Floor(Math.Log(u) / Math.Log(1.0 - probability));
-        return gap >= long.MaxValue - from ? long.MaxValue : from + (long)gap;
     }
 
     private void StartPartition()
