@@ -13,8 +13,9 @@ Each line: {"n": node, "t0": time the request was sent, "t1": time the answer ar
 for etcd "id" (member id), "ld" (the leader it knows, "0" for none), "tm" (raft term); or "err" when the request
 failed. Times are time.time(): the same clock as the nodes' logs and the suite's own records.
 
-If halond does not speak the control protocol as wire.py knows it (a newer protocol version), the Halon threads fall
-back to running `halonctl status --json` every HALONCTL_INTERVAL seconds, and say so in a {"poller": ...} line.
+If halond does not speak the control protocol as wire.py knows it (another protocol version, TLS), or Python lacks
+the `cryptography` package that wire.py needs to seal frames with the cluster key, the Halon threads fall back to
+running `halonctl status --json` every HALONCTL_INTERVAL seconds, and say why in one {"poller": "halonctl"} line.
 """
 
 import argparse
@@ -55,10 +56,19 @@ class Poller:
         self.out = Output(args.out)
         self.stop = threading.Event()
         self.use_halonctl = threading.Event()
+        self._fallback_lock = threading.Lock()
         self.deadline = time.time() + args.seconds_max
 
     def running(self):
         return not self.stop.is_set() and time.time() < self.deadline
+
+    def fall_back(self, why):
+        """Switches every Halon thread to halonctl, said in one line however many threads find the reason at once."""
+        with self._fallback_lock:
+            if self.use_halonctl.is_set():
+                return
+            self.out.write({"poller": "halonctl", "why": why, "t": time.time()})
+            self.use_halonctl.set()
 
     def pace(self, next_at, interval):
         """Sleeps until next_at; returns the next slot (skipping the ones already missed)."""
@@ -85,8 +95,7 @@ class Poller:
                     t0 = time.time()
                 status = connection.status()
             except wire.ProtocolMismatch as e:
-                self.out.write({"poller": "halonctl", "why": f"{name}: {e}", "t": time.time()})
-                self.use_halonctl.set()
+                self.fall_back(f"{name}: {e}")
                 continue
             except (OSError, wire.WireError) as e:
                 if connection is not None:
@@ -184,8 +193,9 @@ def main():
 
     poller = Poller(args)
     if args.halonctl_only:
-        poller.use_halonctl.set()
-        poller.out.write({"poller": "halonctl", "why": "--poller halonctl", "t": time.time()})
+        poller.fall_back("--poller halonctl")
+    elif poller.key and wire.SEALING_UNAVAILABLE:
+        poller.fall_back(wire.SEALING_UNAVAILABLE + "; polling through halonctl")
     signal.signal(signal.SIGTERM, lambda *_: poller.stop.set())
     signal.signal(signal.SIGINT, lambda *_: poller.stop.set())
     threads = []
