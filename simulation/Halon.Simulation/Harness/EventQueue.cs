@@ -8,9 +8,9 @@ namespace Halon.Simulation.Harness;
 /// A calendar of one bucket per slot of <see cref="SlotWidth"/> time units, <see cref="Slots"/> slots ahead, because a
 /// single heap of a hundred thousand satellites' events spends most of its time on cache misses. An event lands in
 /// the bucket of its slot unsorted; an event beyond the calendar waits in a small heap (<see cref="_later"/>). When
-/// the queue reaches a slot, that slot's bucket (with any of the later events that now fall in it) is sorted once and
-/// read in order; an event pushed into the slot being read goes to a second small heap (<see cref="_current"/>), and
-/// each pop takes the earlier of the two heads.
+/// the queue reaches a slot, that slot's bucket (with any of the later events that now fall in it) is sorted once (a
+/// counting sort by time within the slot) and read in order; an event pushed into the slot being read goes to a
+/// second small heap (<see cref="_current"/>), and each pop takes the earlier of the two heads.
 /// </remarks>
 internal sealed class EventQueue
 {
@@ -22,6 +22,8 @@ internal sealed class EventQueue
     private readonly EventHeap _later = new();
     private readonly Stack<SimEvent[]> _free = new(); // Arrays of buckets read and done with, for buckets to come.
     private SimEvent[] _sorted = new SimEvent[64];
+    private SimEvent[] _scratch = new SimEvent[64];
+    private int[]? _counts;
     private int _sortedCount;
     private int _sortedNext;
     private long _slot; // Every event of an earlier slot has been handed out or sits in _sorted/_current.
@@ -133,7 +135,49 @@ internal sealed class EventQueue
             }
         }
 
-        Array.Sort(_sorted, 0, _sortedCount, EventOrder.Instance);
+        SortSlot();
+    }
+
+    /// <summary>
+    /// Puts the slot's events in (time, sequence) order. They arrive in sequence order for equal times: the later
+    /// events first (pushed before the slot entered the calendar, so with lower sequence numbers, and out of their heap
+    /// in (time, sequence) order), then the bucket's in the order they were pushed. A stable counting sort by the time
+    /// within the slot therefore gives the exact order, in two passes.
+    /// </summary>
+    private void SortSlot()
+    {
+        var start = _slot * _slotWidth;
+        _counts ??= new int[_slotWidth + 1];
+        Array.Clear(_counts);
+        for (var i = 0; i < _sortedCount; i++)
+        {
+            var offset = _sorted[i].Time - start;
+            if (offset < 0 || offset >= _slotWidth)
+            {
+                throw new InvalidOperationException($"an event at {_sorted[i].Time} in the slot from {start}");
+            }
+
+            _counts[offset + 1]++;
+        }
+
+        for (var i = 1; i < _counts.Length; i++)
+        {
+            _counts[i] += _counts[i - 1];
+        }
+
+        if (_scratch.Length < _sortedCount)
+        {
+            _scratch = new SimEvent[Math.Max(_sortedCount, _scratch.Length * 2)];
+        }
+
+        for (var i = 0; i < _sortedCount; i++)
+        {
+            _scratch[_counts[_sorted[i].Time - start]++] = _sorted[i];
+        }
+
+        // The sorted copy becomes the array read; the old one, cleared, is the next scratch.
+        Array.Clear(_sorted, 0, _sortedCount);
+        (_sorted, _scratch) = (_scratch, _sorted);
     }
 
     private void EnsureSorted(int count)
@@ -142,13 +186,6 @@ internal sealed class EventQueue
         {
             Array.Resize(ref _sorted, Math.Max(count, _sorted.Length * 2));
         }
-    }
-
-    private sealed class EventOrder : IComparer<SimEvent>
-    {
-        public static readonly EventOrder Instance = new();
-
-        public int Compare(SimEvent x, SimEvent y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Sequence.CompareTo(y.Sequence);
     }
 
     /// <summary>The unsorted events of one slot.</summary>
