@@ -46,7 +46,7 @@ public sealed class FailoverTests : IDisposable
             s => s.Role == "station" && s.State is "follower" or "master" && s.Coordinator is { } c && c.Epoch >= after.Epoch,
             $"rejoining the station under a coordinator of epoch {after.Epoch} or later");
         Assert.Equal(rejoined.Coordinator!.Node, rejoined.Leader);
-        Assert.Contains(master.LogLines, l => l.Contains("resuming as Station", StringComparison.Ordinal));
+        await _cluster.WaitForLogLineAsync(master, "resuming as Station");
     }
 
     [Fact]

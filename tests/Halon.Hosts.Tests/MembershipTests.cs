@@ -109,7 +109,7 @@ public sealed class MembershipTests : IDisposable
         var removed = await _cluster.WaitForAsync(leaving, s => s.State == "removed", "the removed peer stopping its supervisor");
         Assert.True(removed.LeftStation);
         Assert.Null(removed.Coordinator);
-        Assert.Contains(leaving.LogLines, l => l.Contains("LEFT THE STATION", StringComparison.Ordinal));
+        await _cluster.WaitForLogLineAsync(leaving, "LEFT THE STATION");
         var text = await Ctl.RunAsync("status", "--node", leaving.Listen.Value);
         Assert.Matches(@"(?m)^state\s+removed$", text.Output);
 

@@ -197,8 +197,7 @@ public sealed partial class OperationsTests : IDisposable
         }
 
         Assert.Equal(3, node.ExitCode);
-        await Task.Delay(200); // The output readers catch up.
-        Assert.Contains(node.LogLines, l => l.Contains("refusing to start", StringComparison.Ordinal) && l.Contains("hardstate", StringComparison.Ordinal));
+        Assert.Contains("hardstate", await _cluster.WaitForLogLineAsync(node, "refusing to start"), StringComparison.Ordinal);
         var unit = await File.ReadAllTextAsync(Path.Combine(Paths.Root, "hosts", "Halon.Daemon", "halond.service"));
         Assert.Matches(new Regex(@"^RestartPreventExitStatus=.*\b3\b", RegexOptions.Multiline), unit);
     }

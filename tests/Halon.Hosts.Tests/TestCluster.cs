@@ -174,6 +174,29 @@ internal sealed class TestCluster : IDisposable
         throw new TimeoutException($"{node.Listen}: {what} did not happen within {(timeout ?? WaitTimeout).TotalSeconds:0} s; last status: {last}\n{Logs()}");
     }
 
+    /// <summary>
+    /// Waits until <paramref name="node"/>'s log has a line containing <paramref name="marker"/>, and returns it. halond
+    /// logs asynchronously, so a line may come after the status that already shows what it reports.
+    /// </summary>
+    public async Task<string> WaitForLogLineAsync(LocalDaemon node, string marker, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (node.LogLines.FirstOrDefault(l => l.Contains(marker, StringComparison.Ordinal)) is { } line)
+            {
+                return line;
+            }
+
+            if (clock.Elapsed >= (timeout ?? WaitTimeout))
+            {
+                throw new TimeoutException($"{node.Listen}: no log line with '{marker}' within {(timeout ?? WaitTimeout).TotalSeconds:0} s\n{Logs()}");
+            }
+
+            await Task.Delay(s_pollInterval);
+        }
+    }
+
     /// <summary>Waits until every given node reports the same coordinator, with an epoch above <paramref name="epochAbove"/>.</summary>
     public async Task<CoordinatorInfo> WaitForCoordinatorAsync(IReadOnlyList<LocalDaemon> nodes, long epochAbove = 0)
     {
