@@ -14,7 +14,7 @@ namespace Halon.Simulation.Harness;
 /// </remarks>
 internal sealed class EventQueue
 {
-    private const int Slots = 1024;
+    private const int Slots = 4096;
 
     private readonly long _slotWidth;
     private readonly Bucket[] _buckets = new Bucket[Slots];

@@ -24,7 +24,8 @@ public sealed partial class Simulation
     private readonly int _livenessAcknowledgedTicksMax;
     private readonly bool _lazySatelliteTicks;
     private readonly SimRandom _random;
-    private readonly EventQueue _queue = new(TimeUnitsPerTick);
+    // Quarter-tick slots: a message delayed less than a tick still lands in a later slot, not in the one being read.
+    private readonly EventQueue _queue = new(TimeUnitsPerTick / 4);
     private readonly SimNode[] _nodes;
 
     // The station-capable machines are the nodes 0.._stationNodes-1: the initial peers first (0..Peers-1, bootstrapped
