@@ -36,20 +36,6 @@ public sealed class KeyedNodeFixture : IAsyncLifetime
     }
 
     /// <summary>Waits for the log line that reports the rejection of a connection from <paramref name="sourceAddress"/>.</summary>
-    internal async Task<string> RejectionLoggedAsync(string sourceAddress)
-    {
-        var marker = $"rejected connection from {sourceAddress}:";
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (Node.LogLines.FirstOrDefault(l => l.Contains(marker, StringComparison.Ordinal)) is { } line)
-            {
-                return line;
-            }
-
-            await Task.Delay(20);
-        }
-
-        throw new TimeoutException($"no '{marker}' line in the log:\n{Cluster.Logs(40)}");
-    }
+    internal Task<string> RejectionLoggedAsync(string sourceAddress) =>
+        Cluster.WaitForLogLineAsync(Node, $"rejected connection from {sourceAddress}:", TimeSpan.FromSeconds(20));
 }

@@ -50,16 +50,7 @@ public sealed partial class Simulation
             }
             else if (node.PausedUntil == 0 && _random.Chance(_faults.PauseProbabilityPerTick))
             {
-                Wake(node); // A sleeping satellite has the ticks that fell due before the stall; those during it are missed.
-                if (node.Node is null)
-                {
-                    continue;
-                }
-
-                node.PausedUntil = _now + (_random.NextInclusive(1, _faults.PauseTicksMax) * TimeUnitsPerTick);
-                Schedule(new SimEvent { Time = node.PausedUntil, Kind = EventKind.Resume, Node = node.Index, Generation = node.Generation });
-                Log(node, $"paused until tick {(double)node.PausedUntil / TimeUnitsPerTick:0.000}");
-                Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Pause);
+                PauseByNemesis(node);
             }
         }
 
@@ -88,6 +79,21 @@ public sealed partial class Simulation
         }
 
         Schedule(new SimEvent { Time = _now + TimeUnitsPerTick, Kind = EventKind.Nemesis, Action = NemesisTick });
+    }
+
+    /// <summary>A pause of up to the mix's longest; a sleeping satellite first has the ticks that fell due before it.</summary>
+    private void PauseByNemesis(SimNode node)
+    {
+        Wake(node); // The ticks during the stall are missed, as a stopped process misses them.
+        if (node.Node is null)
+        {
+            return;
+        }
+
+        node.PausedUntil = _now + (_random.NextInclusive(1, _faults.PauseTicksMax) * TimeUnitsPerTick);
+        Schedule(new SimEvent { Time = node.PausedUntil, Kind = EventKind.Resume, Node = node.Index, Generation = node.Generation });
+        Log(node, $"paused until tick {(double)node.PausedUntil / TimeUnitsPerTick:0.000}");
+        Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Pause);
     }
 
     /// <summary>
@@ -122,14 +128,7 @@ public sealed partial class Simulation
                 continue;
             }
 
-            Wake(node); // A sleeping satellite has the ticks that fell due before the stall; those during it are missed.
-            if (node.Node is not null)
-            {
-                node.PausedUntil = _now + (_random.NextInclusive(1, _faults.PauseTicksMax) * TimeUnitsPerTick);
-                Schedule(new SimEvent { Time = node.PausedUntil, Kind = EventKind.Resume, Node = node.Index, Generation = node.Generation });
-                Log(node, $"paused until tick {(double)node.PausedUntil / TimeUnitsPerTick:0.000}");
-                Timeline?.Node(NowTicks, node.Id, Halon.Simulation.Timeline.TimelineEventKind.Pause);
-            }
+            PauseByNemesis(node);
         }
 
         _satelliteTrials = end;
